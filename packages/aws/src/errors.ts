@@ -1,0 +1,57 @@
+/**
+ * AWS SDK v3 errors are recognised by `name` (the service's error code); one helper so no caller
+ * string-matches messages.
+ */
+export function awsErrorName(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const name = (err as { name?: unknown }).name
+  return typeof name === 'string' ? name : undefined
+}
+
+export function isAwsError(err: unknown, ...names: string[]): boolean {
+  const name = awsErrorName(err)
+  return name !== undefined && names.includes(name)
+}
+
+export function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined
+  const meta = (err as { $metadata?: { httpStatusCode?: unknown } }).$metadata
+  return typeof meta?.httpStatusCode === 'number' ? meta.httpStatusCode : undefined
+}
+
+export const isConditionalCheckFailed = (err: unknown) => isAwsError(err, 'ConditionalCheckFailedException')
+export const isTransactionCanceled = (err: unknown) => isAwsError(err, 'TransactionCanceledException')
+export const isS3NotFound = (err: unknown) =>
+  isAwsError(err, 'NotFound', 'NoSuchKey', 'NoSuchUpload', 'NoSuchBucket') || httpStatusOf(err) === 404
+
+/** Network failures and throttling: the dependency may come back, so callers answer 503 or retry later. */
+export function isTransientAwsError(err: unknown): boolean {
+  if (
+    isAwsError(
+      err,
+      'ThrottlingException',
+      'ProvisionedThroughputExceededException',
+      'RequestLimitExceeded',
+      'ServiceUnavailable',
+      'InternalError',
+      'SlowDown',
+      'TimeoutError',
+      'RequestTimeout',
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+    )
+  ) {
+    return true
+  }
+  const code = (err as { code?: unknown } | null)?.code
+  if (
+    typeof code === 'string' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN'].includes(code)
+  ) {
+    return true
+  }
+  const status = httpStatusOf(err)
+  return status !== undefined && status >= 500
+}

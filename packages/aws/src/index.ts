@@ -1,0 +1,26 @@
+export {
+  type AwsClientConfig,
+  type AwsClientOptions,
+  type AwsClients,
+  createAwsClients,
+  createDynamoClient,
+  createS3Client,
+  createSqsClient,
+} from './clients.ts'
+export {
+  awsErrorName,
+  httpStatusOf,
+  isAwsError,
+  isConditionalCheckFailed,
+  isS3NotFound,
+  isTransactionCanceled,
+  isTransientAwsError,
+} from './errors.ts'
+export { type ProvisionClients, type ProvisionResult, provisionStack } from './provision.ts'
+export { resourceEnv, type StackResources, stackResources, type TableSpec } from './resources.ts'
+export {
+  decodeEventKey,
+  encodeEventKey,
+  objectCreatedMessage,
+  type S3ObjectCreatedRecord,
+} from './s3Events.ts'

@@ -1,0 +1,3 @@
+export { envBoolean, envInt, envList, envPort, envSecret, envUrl } from './fields.ts'
+export { ConfigError, describeEnv, type Env, type EnvVarDoc, loadConfig } from './loadConfig.ts'
+export { awsEnv, redisEnv, runtimeEnv, s3Env, telemetryEnv } from './shared.ts'
