@@ -1,0 +1,21 @@
+export {
+  type ChunkPlan,
+  type ChunkPlanOptions,
+  chunkLength,
+  chunkRange,
+  DEFAULT_CHUNK_SIZE,
+  MAX_CHUNKS,
+  MiB,
+  planChunks,
+} from './chunkPlan.ts'
+export { formatContentDigest, type ParsedDigest, parseContentDigest } from './contentDigest.ts'
+export {
+  compositeChecksum,
+  concatDigests,
+  contentHashFromDigests,
+  isContentHash,
+  parseCompositeChecksum,
+  SHA256_HEX,
+} from './contentHash.ts'
+export { fromBase64, fromHex, toBase64, toHex } from './encoding.ts'
+export { chunkKey, chunkUploadPrefix, isId, objectKey, parseChunkKey } from './keys.ts'

@@ -1,0 +1,137 @@
+import { isId } from '@lfusys/contracts'
+import { AppError } from '@lfusys/errors'
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+
+/**
+ * The upload token: a short-lived HS256 JWT that the sessions service signs and the uploads service
+ * verifies from configuration alone, without a database call. It is scoped to one upload of one
+ * user and carries the chunk plan, so the uploads service can check index and exact length.
+ */
+export const UPLOAD_TOKEN_ISSUER = 'lfusys-sessions'
+export const UPLOAD_TOKEN_AUDIENCE = 'lfusys-uploads'
+
+export interface UploadTokenClaims {
+  userId: string
+  uploadId: string
+  fileSize: number
+  chunkSize: number
+  chunkCount: number
+}
+
+export interface UploadTokenKey {
+  kid: string
+  secret: Uint8Array
+}
+
+/**
+ * Parses `kid:secret,kid:secret`. The first key signs; every key verifies, so a new key can be
+ * rolled out (verify first, then sign) without invalidating tokens in flight.
+ */
+export function parseUploadTokenKeys(value: string): UploadTokenKey[] {
+  const keys = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((entry) => {
+      const colon = entry.indexOf(':')
+      const kid = entry.slice(0, colon)
+      const secret = entry.slice(colon + 1)
+      if (colon <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
+        throw new Error('upload token keys must look like kid:secret[,kid:secret]')
+      }
+      if (secret.length < 32) throw new Error(`upload token key "${kid}" must be at least 32 characters`)
+      return { kid, secret: new TextEncoder().encode(secret) }
+    })
+  if (keys.length === 0) throw new Error('at least one upload token key is required')
+  if (new Set(keys.map((k) => k.kid)).size !== keys.length)
+    throw new Error('upload token key ids must be unique')
+  return keys
+}
+
+export async function signUploadToken(
+  keys: readonly UploadTokenKey[],
+  claims: UploadTokenClaims,
+  ttlSeconds: number,
+  now: Date = new Date(),
+): Promise<{ token: string; expiresAt: Date }> {
+  const key = keys[0]
+  if (!key) throw new Error('no upload token key to sign with')
+  const iat = Math.floor(now.getTime() / 1000)
+  const exp = iat + ttlSeconds
+  const token = await new SignJWT({
+    upl: claims.uploadId,
+    fsz: claims.fileSize,
+    csz: claims.chunkSize,
+    cnt: claims.chunkCount,
+  })
+    .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
+    .setIssuer(UPLOAD_TOKEN_ISSUER)
+    .setAudience(UPLOAD_TOKEN_AUDIENCE)
+    .setSubject(claims.userId)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(key.secret)
+  return { token, expiresAt: new Date(exp * 1000) }
+}
+
+const safeInt = (v: unknown, min: number): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= min
+
+/** Throws AppError UNAUTHENTICATED (with `details.reason` expired|invalid) for any bad token. */
+export async function verifyUploadToken(
+  keys: readonly UploadTokenKey[],
+  token: string,
+  now: Date = new Date(),
+): Promise<UploadTokenClaims & { expiresAt: Date }> {
+  try {
+    const { payload } = await jwtVerify(
+      token,
+      (header) => {
+        const key = keys.find((k) => k.kid === header.kid)
+        if (!key) throw new joseErrors.JWSSignatureVerificationFailed('unknown key id')
+        return key.secret
+      },
+      {
+        algorithms: ['HS256'],
+        issuer: UPLOAD_TOKEN_ISSUER,
+        audience: UPLOAD_TOKEN_AUDIENCE,
+        currentDate: now,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      },
+    )
+    const { sub, upl, fsz, csz, cnt, exp } = payload as Record<string, unknown>
+    if (
+      typeof sub !== 'string' ||
+      sub.length === 0 ||
+      !isId(upl) ||
+      !safeInt(fsz, 0) ||
+      !safeInt(csz, 1) ||
+      !safeInt(cnt, 1) ||
+      !safeInt(exp, 0)
+    ) {
+      throw new AppError('UNAUTHENTICATED', 'upload token has malformed claims', {
+        details: { reason: 'invalid' },
+      })
+    }
+    return {
+      userId: sub,
+      uploadId: upl,
+      fileSize: fsz,
+      chunkSize: csz,
+      chunkCount: cnt,
+      expiresAt: new Date(exp * 1000),
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    if (err instanceof joseErrors.JWTExpired) {
+      throw new AppError('UNAUTHENTICATED', 'upload token has expired', {
+        details: { reason: 'expired' },
+        cause: err,
+      })
+    }
+    throw new AppError('UNAUTHENTICATED', 'upload token is invalid', {
+      details: { reason: 'invalid' },
+      cause: err,
+    })
+  }
+}
