@@ -1,0 +1,20 @@
+// Original file: ../../proto/lfusys/sessions/v1/sessions.proto
+
+import type {
+  Caller as _lfusys_sessions_v1_Caller,
+  Caller__Output as _lfusys_sessions_v1_Caller__Output,
+} from '../../../lfusys/sessions/v1/Caller.ts'
+
+export interface ListFilesRequest {
+  caller?: _lfusys_sessions_v1_Caller | null
+  limit?: number
+  cursor?: string
+  all?: boolean
+}
+
+export interface ListFilesRequest__Output {
+  caller: _lfusys_sessions_v1_Caller__Output | null
+  limit: number
+  cursor: string
+  all: boolean
+}

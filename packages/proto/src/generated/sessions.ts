@@ -1,0 +1,179 @@
+import type * as grpc from '@grpc/grpc-js'
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader'
+
+import type {
+  Caller as _lfusys_sessions_v1_Caller,
+  Caller__Output as _lfusys_sessions_v1_Caller__Output,
+} from './lfusys/sessions/v1/Caller.ts'
+import type {
+  CancelUploadRequest as _lfusys_sessions_v1_CancelUploadRequest,
+  CancelUploadRequest__Output as _lfusys_sessions_v1_CancelUploadRequest__Output,
+} from './lfusys/sessions/v1/CancelUploadRequest.ts'
+import type {
+  CreateUploadRequest as _lfusys_sessions_v1_CreateUploadRequest,
+  CreateUploadRequest__Output as _lfusys_sessions_v1_CreateUploadRequest__Output,
+} from './lfusys/sessions/v1/CreateUploadRequest.ts'
+import type {
+  CreateUploadResponse as _lfusys_sessions_v1_CreateUploadResponse,
+  CreateUploadResponse__Output as _lfusys_sessions_v1_CreateUploadResponse__Output,
+} from './lfusys/sessions/v1/CreateUploadResponse.ts'
+import type {
+  DeleteFileRequest as _lfusys_sessions_v1_DeleteFileRequest,
+  DeleteFileRequest__Output as _lfusys_sessions_v1_DeleteFileRequest__Output,
+} from './lfusys/sessions/v1/DeleteFileRequest.ts'
+import type {
+  DeleteFileResponse as _lfusys_sessions_v1_DeleteFileResponse,
+  DeleteFileResponse__Output as _lfusys_sessions_v1_DeleteFileResponse__Output,
+} from './lfusys/sessions/v1/DeleteFileResponse.ts'
+import type {
+  DownloadUrl as _lfusys_sessions_v1_DownloadUrl,
+  DownloadUrl__Output as _lfusys_sessions_v1_DownloadUrl__Output,
+} from './lfusys/sessions/v1/DownloadUrl.ts'
+import type {
+  FileInfo as _lfusys_sessions_v1_FileInfo,
+  FileInfo__Output as _lfusys_sessions_v1_FileInfo__Output,
+} from './lfusys/sessions/v1/FileInfo.ts'
+import type {
+  GetDownloadUrlRequest as _lfusys_sessions_v1_GetDownloadUrlRequest,
+  GetDownloadUrlRequest__Output as _lfusys_sessions_v1_GetDownloadUrlRequest__Output,
+} from './lfusys/sessions/v1/GetDownloadUrlRequest.ts'
+import type {
+  GetFileRequest as _lfusys_sessions_v1_GetFileRequest,
+  GetFileRequest__Output as _lfusys_sessions_v1_GetFileRequest__Output,
+} from './lfusys/sessions/v1/GetFileRequest.ts'
+import type {
+  GetUploadRequest as _lfusys_sessions_v1_GetUploadRequest,
+  GetUploadRequest__Output as _lfusys_sessions_v1_GetUploadRequest__Output,
+} from './lfusys/sessions/v1/GetUploadRequest.ts'
+import type {
+  ListFilesRequest as _lfusys_sessions_v1_ListFilesRequest,
+  ListFilesRequest__Output as _lfusys_sessions_v1_ListFilesRequest__Output,
+} from './lfusys/sessions/v1/ListFilesRequest.ts'
+import type {
+  ListFilesResponse as _lfusys_sessions_v1_ListFilesResponse,
+  ListFilesResponse__Output as _lfusys_sessions_v1_ListFilesResponse__Output,
+} from './lfusys/sessions/v1/ListFilesResponse.ts'
+import type {
+  ListUploadsRequest as _lfusys_sessions_v1_ListUploadsRequest,
+  ListUploadsRequest__Output as _lfusys_sessions_v1_ListUploadsRequest__Output,
+} from './lfusys/sessions/v1/ListUploadsRequest.ts'
+import type {
+  ListUploadsResponse as _lfusys_sessions_v1_ListUploadsResponse,
+  ListUploadsResponse__Output as _lfusys_sessions_v1_ListUploadsResponse__Output,
+} from './lfusys/sessions/v1/ListUploadsResponse.ts'
+import type {
+  RenewUploadTokenRequest as _lfusys_sessions_v1_RenewUploadTokenRequest,
+  RenewUploadTokenRequest__Output as _lfusys_sessions_v1_RenewUploadTokenRequest__Output,
+} from './lfusys/sessions/v1/RenewUploadTokenRequest.ts'
+import type {
+  SessionsClient as _lfusys_sessions_v1_SessionsClient,
+  SessionsDefinition as _lfusys_sessions_v1_SessionsDefinition,
+} from './lfusys/sessions/v1/Sessions.ts'
+import type {
+  StartedUpload as _lfusys_sessions_v1_StartedUpload,
+  StartedUpload__Output as _lfusys_sessions_v1_StartedUpload__Output,
+} from './lfusys/sessions/v1/StartedUpload.ts'
+import type {
+  UploadSession as _lfusys_sessions_v1_UploadSession,
+  UploadSession__Output as _lfusys_sessions_v1_UploadSession__Output,
+} from './lfusys/sessions/v1/UploadSession.ts'
+import type {
+  UploadToken as _lfusys_sessions_v1_UploadToken,
+  UploadToken__Output as _lfusys_sessions_v1_UploadToken__Output,
+} from './lfusys/sessions/v1/UploadToken.ts'
+import type {
+  WatchUploadRequest as _lfusys_sessions_v1_WatchUploadRequest,
+  WatchUploadRequest__Output as _lfusys_sessions_v1_WatchUploadRequest__Output,
+} from './lfusys/sessions/v1/WatchUploadRequest.ts'
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new (...args: ConstructorParameters<Constructor>): Subtype
+}
+
+export interface ProtoGrpcType {
+  lfusys: {
+    sessions: {
+      v1: {
+        Caller: MessageTypeDefinition<_lfusys_sessions_v1_Caller, _lfusys_sessions_v1_Caller__Output>
+        CancelUploadRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_CancelUploadRequest,
+          _lfusys_sessions_v1_CancelUploadRequest__Output
+        >
+        CreateUploadRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_CreateUploadRequest,
+          _lfusys_sessions_v1_CreateUploadRequest__Output
+        >
+        CreateUploadResponse: MessageTypeDefinition<
+          _lfusys_sessions_v1_CreateUploadResponse,
+          _lfusys_sessions_v1_CreateUploadResponse__Output
+        >
+        DeleteFileRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_DeleteFileRequest,
+          _lfusys_sessions_v1_DeleteFileRequest__Output
+        >
+        DeleteFileResponse: MessageTypeDefinition<
+          _lfusys_sessions_v1_DeleteFileResponse,
+          _lfusys_sessions_v1_DeleteFileResponse__Output
+        >
+        DownloadUrl: MessageTypeDefinition<
+          _lfusys_sessions_v1_DownloadUrl,
+          _lfusys_sessions_v1_DownloadUrl__Output
+        >
+        FileInfo: MessageTypeDefinition<_lfusys_sessions_v1_FileInfo, _lfusys_sessions_v1_FileInfo__Output>
+        GetDownloadUrlRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_GetDownloadUrlRequest,
+          _lfusys_sessions_v1_GetDownloadUrlRequest__Output
+        >
+        GetFileRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_GetFileRequest,
+          _lfusys_sessions_v1_GetFileRequest__Output
+        >
+        GetUploadRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_GetUploadRequest,
+          _lfusys_sessions_v1_GetUploadRequest__Output
+        >
+        IntegrityCheck: EnumTypeDefinition
+        ListFilesRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_ListFilesRequest,
+          _lfusys_sessions_v1_ListFilesRequest__Output
+        >
+        ListFilesResponse: MessageTypeDefinition<
+          _lfusys_sessions_v1_ListFilesResponse,
+          _lfusys_sessions_v1_ListFilesResponse__Output
+        >
+        ListUploadsRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_ListUploadsRequest,
+          _lfusys_sessions_v1_ListUploadsRequest__Output
+        >
+        ListUploadsResponse: MessageTypeDefinition<
+          _lfusys_sessions_v1_ListUploadsResponse,
+          _lfusys_sessions_v1_ListUploadsResponse__Output
+        >
+        RenewUploadTokenRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_RenewUploadTokenRequest,
+          _lfusys_sessions_v1_RenewUploadTokenRequest__Output
+        >
+        Sessions: SubtypeConstructor<typeof grpc.Client, _lfusys_sessions_v1_SessionsClient> & {
+          service: _lfusys_sessions_v1_SessionsDefinition
+        }
+        StartedUpload: MessageTypeDefinition<
+          _lfusys_sessions_v1_StartedUpload,
+          _lfusys_sessions_v1_StartedUpload__Output
+        >
+        UploadSession: MessageTypeDefinition<
+          _lfusys_sessions_v1_UploadSession,
+          _lfusys_sessions_v1_UploadSession__Output
+        >
+        UploadStatus: EnumTypeDefinition
+        UploadToken: MessageTypeDefinition<
+          _lfusys_sessions_v1_UploadToken,
+          _lfusys_sessions_v1_UploadToken__Output
+        >
+        WatchUploadRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_WatchUploadRequest,
+          _lfusys_sessions_v1_WatchUploadRequest__Output
+        >
+      }
+    }
+  }
+}
