@@ -1,0 +1,196 @@
+#!/usr/bin/env node
+/**
+ * `make dev` / `pnpm stack`: starts the local AWS stack (fauxqs, DynamoDB Local, Redis), provisions
+ * the dev resources, writes .devstack/env, and with --dev also runs every service that exists and the
+ * web dev server. Ctrl-C or SIGTERM stops every child it started, by PID.
+ */
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from './processes.ts'
+import { defaultPorts, startStack } from './startStack.ts'
+import { repoRoot } from './paths.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    dev: { type: 'boolean', default: false },
+    fresh: { type: 'boolean', default: false },
+    stack: { type: 'string', default: 'lfusys-dev' },
+    'redis-url': { type: 'string' },
+    'aws-port': { type: 'string', default: String(defaultPorts.aws) },
+    'dynamodb-port': { type: 'string', default: String(defaultPorts.dynamodb) },
+    'redis-port': { type: 'string', default: String(defaultPorts.redis) },
+    help: { type: 'boolean', default: false },
+  },
+})
+
+if (args.help) {
+  console.log(`usage: node packages/devstack/src/cli.ts [--dev] [--fresh] [--stack NAME] [--redis-url URL]
+       [--aws-port ${defaultPorts.aws}] [--dynamodb-port ${defaultPorts.dynamodb}] [--redis-port ${defaultPorts.redis}]
+  --dev     also run every service and the web dev server
+  --fresh   wipe .devstack/state (all local data) first`)
+  process.exit(0)
+}
+
+const devDir = join(repoRoot, '.devstack')
+const stateDir = join(devDir, 'state')
+const cacheDir = join(repoRoot, '.cache')
+const color = (n: number, s: string) => (process.stdout.isTTY ? `\x1b[${n}m${s}\x1b[0m` : s)
+const say = (msg: string) => console.log(`${color(36, '[devstack]')} ${msg}`)
+
+function port(name: string, value: string | undefined): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`--${name} must be a port number, got ${value}`)
+    process.exit(2)
+  }
+  return n
+}
+
+/** Development secrets are generated once per checkout and kept with the local state. */
+function devSecrets(): Record<string, string> {
+  const file = join(devDir, 'secrets.env')
+  if (!existsSync(file)) {
+    mkdirSync(devDir, { recursive: true })
+    const secret = () => randomBytes(32).toString('base64url')
+    writeFileSync(file, `UPLOAD_TOKEN_KEYS=dev1:${secret()}\nAUTH_TOKEN_KEYS=dev1:${secret()}\n`, { mode: 0o600 })
+  }
+  return parseEnv(readFileSync(file, 'utf8'))
+}
+
+function parseEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const line of text.split('\n')) {
+    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim())
+    if (match?.[1]) out[match[1]] = match[2] ?? ''
+  }
+  return out
+}
+
+interface DevService {
+  name: string
+  entry: string
+  port: number
+}
+
+const servicePorts = { sessions: 3102, uploads: 3101, gateway: 3100, web: 5173 }
+
+async function main() {
+  const ports = {
+    aws: port('aws-port', args['aws-port']),
+    dynamodb: port('dynamodb-port', args['dynamodb-port']),
+    redis: port('redis-port', args['redis-port']),
+  }
+  const busy: string[] = []
+  for (const [name, p] of Object.entries(ports)) {
+    if (name === 'redis' && args['redis-url']) continue
+    if (p !== 0 && (await portInUse(p))) busy.push(`${name} port ${p}`)
+  }
+  if (args.dev) {
+    for (const [name, p] of Object.entries(servicePorts)) if (await portInUse(p)) busy.push(`${name} port ${p}`)
+  }
+  if (busy.length > 0) {
+    console.error(`already in use: ${busy.join(', ')}. Is another \`make dev\` running? Stop it, or pick other ports (--help).`)
+    process.exit(1)
+  }
+  if (args.fresh) {
+    say('--fresh: wiping local state')
+    rmSync(stateDir, { recursive: true, force: true })
+  }
+
+  const t0 = Date.now()
+  const children: ManagedProcess[] = []
+  let stopping = false
+  const stack = await startStack({
+    ports,
+    stateDir,
+    cacheDir,
+    redisUrl: args['redis-url'],
+    log: say,
+  })
+  const shutdown = async (signal: string) => {
+    if (stopping) return
+    stopping = true
+    say(`${signal}: stopping`)
+    for (const child of [...children].reverse()) await child.stop()
+    await stack.stop()
+    say('stopped; no process left behind')
+    process.exit(0)
+  }
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGHUP', () => void shutdown('SIGHUP'))
+
+  const provisioned = await stack.provision(args.stack ?? 'lfusys-dev')
+  const env: Record<string, string> = {
+    LFUSYS_ENV: 'development',
+    ...provisioned.env,
+    ...devSecrets(),
+    WEB_ORIGIN: `http://localhost:${servicePorts.web}`,
+    GATEWAY_PORT: String(servicePorts.gateway),
+    UPLOADS_PORT: String(servicePorts.uploads),
+    SESSIONS_GRPC_PORT: String(servicePorts.sessions),
+    SESSIONS_GRPC_URL: `127.0.0.1:${servicePorts.sessions}`,
+    UPLOADS_PUBLIC_URL: `http://127.0.0.1:${servicePorts.uploads}`,
+    GATEWAY_URL: `http://127.0.0.1:${servicePorts.gateway}`,
+  }
+  writeFileSync(
+    join(devDir, 'env'),
+    `# written by the devstack at ${new Date().toISOString()}; source it to talk to the local stack\n${Object.entries(env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n')}\n`,
+    { mode: 0o600 },
+  )
+  say(`stack up in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+  say(`  S3 + SQS (fauxqs)  ${stack.endpoints.aws}`)
+  say(`  DynamoDB Local     ${stack.endpoints.dynamodb}`)
+  say(`  Redis              ${stack.endpoints.redisUrl}`)
+  say(`  bucket ${provisioned.resources.bucket}, queue ${provisioned.resources.chunkEventsQueue}, tables ${Object.values(provisioned.resources.tables).map((t) => t.name).join(', ')}`)
+  say(`  env written to .devstack/env; state in .devstack/state (--fresh wipes it)`)
+
+  if (args.dev) {
+    const services: DevService[] = (['sessions', 'uploads', 'gateway'] as const)
+      .map((name) => ({ name, entry: join(repoRoot, 'services', name, 'src', 'server.ts'), port: servicePorts[name] }))
+      .filter((s) => existsSync(s.entry))
+    for (const service of services) {
+      const child = spawnManaged(service.name, process.execPath, [service.entry], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        onLine: (line) => console.log(`${color(35, `[${service.name}]`)} ${line}`),
+      })
+      children.push(child)
+      await waitUntilReady(service.name, () => portInUse(service.port), { timeoutMs: 30_000, process: child })
+      say(`${service.name} listening on 127.0.0.1:${service.port}`)
+    }
+    const vite = join(repoRoot, 'apps', 'web', 'node_modules', 'vite', 'bin', 'vite.js')
+    if (existsSync(vite)) {
+      const web = spawnManaged('web', process.execPath, [vite, '--host', '127.0.0.1', '--port', String(servicePorts.web), '--strictPort'], {
+        cwd: join(repoRoot, 'apps', 'web'),
+        env: { ...process.env, ...env },
+        onLine: (line) => console.log(`${color(33, '[web]')} ${line}`),
+      })
+      children.push(web)
+      await waitUntilReady('web', () => portInUse(servicePorts.web), { timeoutMs: 30_000, process: web })
+      say(`open http://localhost:${servicePorts.web}  (API docs: http://127.0.0.1:${servicePorts.gateway}/docs)`)
+    } else {
+      say(`web app not present; API at http://127.0.0.1:${servicePorts.gateway}`)
+    }
+    say(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s; Ctrl-C stops it all`)
+    for (const child of children) {
+      child.exited.then((code) => {
+        if (!stopping) {
+          say(`${child.name} exited with code ${code}; stopping everything`)
+          void shutdown('child exit')
+        }
+      })
+    }
+  } else {
+    say('Ctrl-C stops it')
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`[devstack] failed to start: ${err instanceof Error ? err.message : String(err)}`)
+  process.exit(1)
+})
