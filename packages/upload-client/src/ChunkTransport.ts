@@ -1,0 +1,67 @@
+import { isAbortError } from './errors.ts'
+import type { FetchLike } from './GatewayClient.ts'
+
+export interface ChunkPutRequest {
+  url: string
+  token: string
+  contentDigest: string
+  body: Uint8Array<ArrayBuffer>
+  signal: AbortSignal
+  /** Bytes of this chunk sent so far, when the transport can tell (XHR can, fetch cannot). */
+  onProgress?: (sentBytes: number) => void
+}
+
+export interface ChunkPutResponse {
+  status: number
+  retryAfter: string | null
+  body: unknown
+}
+
+/** Thrown by a transport when no HTTP response arrived (connection refused, reset, DNS...). */
+export class TransportError extends Error {
+  override readonly name = 'TransportError'
+}
+
+/** Sends one chunk. Rejects with TransportError on network failure, or the signal's reason. */
+export type ChunkTransport = (request: ChunkPutRequest) => Promise<ChunkPutResponse>
+
+async function readJson(res: Response): Promise<unknown> {
+  const text = await res.text()
+  if (text === '') return undefined
+  try {
+    return JSON.parse(text)
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Chunk PUTs go straight to the uploads service with the upload token, never with cookies, so a
+ * page on another origin cannot ride on the user's session.
+ */
+export function fetchChunkTransport(
+  fetchImpl: FetchLike = (i, init) => globalThis.fetch(i, init),
+): ChunkTransport {
+  return async (req) => {
+    let res: Response
+    try {
+      res = await fetchImpl(req.url, {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${req.token}`,
+          'content-digest': req.contentDigest,
+          'content-type': 'application/octet-stream',
+        },
+        body: req.body,
+        credentials: 'omit',
+        signal: req.signal,
+      })
+    } catch (err) {
+      if (isAbortError(err) || req.signal.aborted) throw req.signal.reason ?? err
+      throw new TransportError('chunk upload request failed', { cause: err })
+    }
+    const body = await readJson(res)
+    if (res.ok) req.onProgress?.(req.body.length)
+    return { status: res.status, retryAfter: res.headers.get('retry-after'), body }
+  }
+}

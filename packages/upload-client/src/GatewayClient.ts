@@ -1,0 +1,235 @@
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from './backoff.ts'
+import { errorFromResponse, isAbortError, isRetryable, UploadError } from './errors.ts'
+import { readSse } from './sse.ts'
+import {
+  type CreateUploadResult,
+  type FileRecord,
+  field,
+  parseCreateResult,
+  parseFileRecord,
+  parseServerUpload,
+  parseUploadToken,
+  parseUser,
+  type ServerUpload,
+  type UploadToken,
+  type User,
+} from './types.ts'
+
+export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
+
+export interface GatewayClientOptions {
+  /** Base of the API, e.g. `/api/v1` in the browser or `http://127.0.0.1:3100/api/v1`. */
+  baseUrl: string
+  /** The transport: cookies, CSRF and session refresh are its business (see createSessionFetch). */
+  fetch?: FetchLike
+  retry?: Partial<RetryPolicy>
+  random?: () => number
+}
+
+export interface CreateUploadInput {
+  fileName: string
+  fileSize: number
+  contentType?: string
+  contentHash?: string
+}
+
+interface RequestOptions {
+  method?: string
+  body?: unknown
+  signal?: AbortSignal
+  /** Safe to repeat on network errors, 5xx and 429 (every call here is, the server is idempotent). */
+  retry?: boolean
+}
+
+/** Typed calls to the gateway's JSON API (see the HTTP contract in docs/web.md). */
+export class GatewayClient {
+  readonly baseUrl: string
+  readonly #fetch: FetchLike
+  readonly #policy: RetryPolicy
+  readonly #random: () => number
+
+  constructor(options: GatewayClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '')
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+    this.#random = options.random ?? Math.random
+  }
+
+  async request(path: string, options: RequestOptions = {}): Promise<{ status: number; body: unknown }> {
+    const policy = this.#policy
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#once(path, options)
+      } catch (err) {
+        if (!options.retry || !isRetryable(err) || attempt + 1 >= policy.maxAttempts) throw err
+        const retryAfter = err instanceof UploadError ? err.retryAfterMs : undefined
+        await sleep(retryDelay(attempt, retryAfter, policy, this.#random), options.signal)
+      }
+    }
+  }
+
+  async #once(path: string, options: RequestOptions): Promise<{ status: number; body: unknown }> {
+    const headers: Record<string, string> = { accept: 'application/json' }
+    const init: RequestInit = { method: options.method ?? 'GET', headers }
+    if (options.signal) init.signal = options.signal
+    if (options.body !== undefined) {
+      headers['content-type'] = 'application/json'
+      init.body = JSON.stringify(options.body)
+    }
+    let res: Response
+    try {
+      res = await this.#fetch(`${this.baseUrl}${path}`, init)
+    } catch (err) {
+      if (isAbortError(err) || options.signal?.aborted) throw err
+      throw new UploadError('NETWORK_ERROR', 'the server could not be reached', { cause: err })
+    }
+    const text = await res.text()
+    let body: unknown
+    if (text !== '') {
+      try {
+        body = JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+    }
+    if (!res.ok) {
+      throw errorFromResponse(
+        res.status,
+        body,
+        parseRetryAfter(res.headers.get('retry-after'), Date.now()),
+        `${init.method} ${path} failed`,
+      )
+    }
+    return { status: res.status, body }
+  }
+
+  // --- auth ---
+  async me(signal?: AbortSignal): Promise<User | null> {
+    try {
+      const { body } = await this.request('/auth/me', { signal, retry: true })
+      return parseUser(field(body, 'user'))
+    } catch (err) {
+      if (err instanceof UploadError && err.status === 401) return null
+      throw err
+    }
+  }
+
+  async login(email: string, password: string): Promise<User> {
+    const { body } = await this.request('/auth/login', { method: 'POST', body: { email, password } })
+    return parseUser(field(body, 'user'))
+  }
+
+  async register(email: string, password: string, name?: string): Promise<User> {
+    const payload = name ? { email, password, name } : { email, password }
+    const { body } = await this.request('/auth/register', { method: 'POST', body: payload })
+    return parseUser(field(body, 'user'))
+  }
+
+  async logout(): Promise<void> {
+    await this.request('/auth/logout', { method: 'POST' })
+  }
+
+  // --- uploads ---
+  async createUpload(input: CreateUploadInput, signal?: AbortSignal): Promise<CreateUploadResult> {
+    const { body } = await this.request('/uploads', { method: 'POST', body: input, signal, retry: true })
+    return parseCreateResult(body)
+  }
+
+  async getUpload(id: string, signal?: AbortSignal): Promise<ServerUpload> {
+    const { body } = await this.request(`/uploads/${encodeURIComponent(id)}`, { signal, retry: true })
+    return parseServerUpload(body)
+  }
+
+  async listUploads(signal?: AbortSignal): Promise<ServerUpload[]> {
+    const { body } = await this.request('/uploads', { signal, retry: true })
+    const list = field(body, 'uploads')
+    if (!Array.isArray(list))
+      throw new UploadError('PROTOCOL_ERROR', 'unexpected upload list from the server')
+    return list.map(parseServerUpload)
+  }
+
+  async renewToken(id: string, signal?: AbortSignal): Promise<UploadToken> {
+    const { body } = await this.request(`/uploads/${encodeURIComponent(id)}/token`, {
+      method: 'POST',
+      signal,
+      retry: true,
+    })
+    return parseUploadToken(body)
+  }
+
+  async cancelUpload(id: string, signal?: AbortSignal): Promise<ServerUpload> {
+    const { body } = await this.request(`/uploads/${encodeURIComponent(id)}`, {
+      method: 'DELETE',
+      signal,
+      retry: true,
+    })
+    return parseServerUpload(body)
+  }
+
+  /**
+   * Yields the upload on every change until the stream ends (the gateway ends it after a final
+   * state) or `signal` aborts.
+   */
+  async *watchUpload(id: string, signal?: AbortSignal): AsyncGenerator<ServerUpload> {
+    const init: RequestInit = { headers: { accept: 'text/event-stream' } }
+    if (signal) init.signal = signal
+    let res: Response
+    try {
+      res = await this.#fetch(`${this.baseUrl}/uploads/${encodeURIComponent(id)}/events`, init)
+    } catch (err) {
+      if (isAbortError(err) || signal?.aborted) throw err
+      throw new UploadError('NETWORK_ERROR', 'the live status stream could not be opened', { cause: err })
+    }
+    if (!res.ok || !res.body) {
+      const text = await res.text().catch(() => '')
+      let body: unknown
+      try {
+        body = JSON.parse(text)
+      } catch {
+        body = undefined
+      }
+      throw errorFromResponse(res.status, body, undefined, 'live status stream failed')
+    }
+    for await (const ev of readSse(res.body)) {
+      if (ev.event !== 'upload') continue
+      let data: unknown
+      try {
+        data = JSON.parse(ev.data)
+      } catch {
+        throw new UploadError('PROTOCOL_ERROR', 'the live status stream sent invalid JSON')
+      }
+      yield parseServerUpload(data)
+    }
+  }
+
+  // --- files ---
+  async listFiles(
+    options: { limit?: number; cursor?: string | null; all?: boolean } = {},
+    signal?: AbortSignal,
+  ): Promise<{ files: FileRecord[]; nextCursor: string | null }> {
+    const params = new URLSearchParams()
+    params.set('limit', String(options.limit ?? 50))
+    if (options.cursor) params.set('cursor', options.cursor)
+    if (options.all) params.set('all', 'true')
+    const { body } = await this.request(`/files?${params}`, { signal, retry: true })
+    const files = field(body, 'files')
+    const next = field(body, 'nextCursor')
+    if (!Array.isArray(files)) throw new UploadError('PROTOCOL_ERROR', 'unexpected file list from the server')
+    return { files: files.map(parseFileRecord), nextCursor: typeof next === 'string' && next ? next : null }
+  }
+
+  async getFile(id: string, signal?: AbortSignal): Promise<FileRecord> {
+    const { body } = await this.request(`/files/${encodeURIComponent(id)}`, { signal, retry: true })
+    return parseFileRecord(body)
+  }
+
+  async deleteFile(id: string): Promise<void> {
+    // Not retried: a lost 204 followed by a retry would report the deleted file as missing.
+    await this.request(`/files/${encodeURIComponent(id)}`, { method: 'DELETE' })
+  }
+
+  /** The URL that redirects to a short-lived presigned download. */
+  downloadUrl(id: string): string {
+    return `${this.baseUrl}/files/${encodeURIComponent(id)}/download`
+  }
+}

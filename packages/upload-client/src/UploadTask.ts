@@ -1,0 +1,543 @@
+import {
+  type ChunkPlan,
+  type ChunkPlanOptions,
+  chunkLength,
+  chunkRange,
+  contentHashFromDigests,
+  formatContentDigest,
+  fromHex,
+  planChunks,
+  toHex,
+} from '@lfusys/contracts'
+import { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from './backoff.ts'
+import type { ChunkSource } from './ChunkSource.ts'
+import { type ChunkTransport, fetchChunkTransport, TransportError } from './ChunkTransport.ts'
+import { errorFromResponse, isAbortError, isRetryable, UploadError } from './errors.ts'
+import type { GatewayClient } from './GatewayClient.ts'
+import { type ChunkHasher, hashChunksInline, sha256 } from './hashing.ts'
+import { ThroughputMeter } from './ThroughputMeter.ts'
+import { FINAL_STATUSES, type FileRecord, type ServerUpload, type UploadToken } from './types.ts'
+
+export type UploadPhase =
+  | 'idle'
+  | 'hashing'
+  | 'creating'
+  | 'uploading'
+  | 'paused'
+  | 'finalizing'
+  | 'complete'
+  | 'duplicate'
+  | 'failed'
+  | 'cancelled'
+
+export interface UploadSnapshot {
+  phase: UploadPhase
+  fileName: string
+  totalBytes: number
+  hashedBytes: number
+  /** Bytes the server has confirmed plus bytes of chunks in flight. */
+  uploadedBytes: number
+  chunkCount: number
+  chunksDone: number
+  /** Smoothed bytes per second while uploading, else undefined. */
+  bytesPerSecond: number | undefined
+  etaSeconds: number | undefined
+  uploadId: string | undefined
+  contentHash: string | undefined
+  /** The stored file once complete, or the existing one for a duplicate. */
+  file: FileRecord | undefined
+  fileId: string | undefined
+  error: UploadError | undefined
+  /** True while a paused upload can be resumed. */
+  paused: boolean
+}
+
+/** What an interrupted upload needs to continue later (IndexedDB in the browser, a file for the CLI). */
+export interface ResumeRecord {
+  uploadId: string
+  fileName: string
+  fileSize: number
+  lastModified: number | undefined
+  contentType: string
+  contentHash: string
+  chunkSize: number
+  chunkCount: number
+  /** Hex SHA-256 of every chunk, in index order. */
+  digests: string[]
+  createdAt: string
+}
+
+export type UploadOutcome =
+  | { kind: 'complete'; fileId: string; upload: ServerUpload }
+  | { kind: 'duplicate'; file: FileRecord }
+  | { kind: 'failed'; error: UploadError }
+  | { kind: 'cancelled' }
+
+export interface UploadTaskOptions {
+  source: ChunkSource
+  gateway: GatewayClient
+  transport?: ChunkTransport
+  /** Chunk PUTs in flight at once (default 4). */
+  concurrency?: number
+  retry?: Partial<RetryPolicy>
+  /** Must equal the server's rule; the engine checks the server's answer against it. */
+  planOptions?: ChunkPlanOptions
+  hasher?: ChunkHasher
+  /** Continue this upload: its id and the digests recorded when it started. */
+  resume?: Pick<ResumeRecord, 'uploadId' | 'digests'>
+  /** Called once the server session exists, with what is needed to resume it later. */
+  onSessionReady?: (record: ResumeRecord) => void | Promise<void>
+  /** Interval of the status polling used when the live stream is unavailable (default 1 s). */
+  pollIntervalMs?: number
+  now?: () => number
+  random?: () => number
+}
+
+class PausedSignal extends Error {
+  override readonly name = 'PausedSignal'
+}
+class CancelledSignal extends Error {
+  override readonly name = 'CancelledSignal'
+}
+
+/**
+ * One file's upload: hash, create (or resume) the session, PUT the missing chunks with bounded
+ * parallelism and retries, then wait for the server's verdict. "Every PUT returned 201" only means
+ * the chunks are stored; the file exists when the sessions service has assembled and verified it.
+ */
+export class UploadTask {
+  readonly #opts: UploadTaskOptions
+  readonly #source: ChunkSource
+  readonly #gateway: GatewayClient
+  readonly #transport: ChunkTransport
+  readonly #policy: RetryPolicy
+  readonly #concurrency: number
+  readonly #now: () => number
+  readonly #random: () => number
+  readonly #meter = new ThroughputMeter()
+  readonly #listeners = new Set<(s: UploadSnapshot) => void>()
+  readonly #cancel = new AbortController()
+
+  #snapshot: UploadSnapshot
+  #running: Promise<UploadOutcome> | undefined
+  #segment: AbortController | undefined
+  #paused = false
+  #resumeWaiters: Array<() => void> = []
+  #upload: ServerUpload | undefined
+  #token: UploadToken | undefined
+  #renewing: Promise<void> | undefined
+  #digests: Uint8Array[] = []
+  #confirmedBytes = 0
+  #inflight = new Map<number, number>()
+
+  constructor(options: UploadTaskOptions) {
+    this.#opts = options
+    this.#source = options.source
+    this.#gateway = options.gateway
+    this.#transport = options.transport ?? fetchChunkTransport()
+    this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
+    this.#now = options.now ?? (() => performance.now())
+    this.#random = options.random ?? Math.random
+    this.#snapshot = {
+      phase: 'idle',
+      fileName: options.source.name,
+      totalBytes: options.source.size,
+      hashedBytes: 0,
+      uploadedBytes: 0,
+      chunkCount: 0,
+      chunksDone: 0,
+      bytesPerSecond: undefined,
+      etaSeconds: undefined,
+      uploadId: options.resume?.uploadId,
+      contentHash: undefined,
+      file: undefined,
+      fileId: undefined,
+      error: undefined,
+      paused: false,
+    }
+  }
+
+  get snapshot(): UploadSnapshot {
+    return this.#snapshot
+  }
+
+  /** Listener gets every new snapshot; returns the unsubscribe function. */
+  subscribe(listener: (s: UploadSnapshot) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+
+  /** Starts the upload (once); the promise settles with the outcome and never rejects. */
+  start(): Promise<UploadOutcome> {
+    this.#running ??= this.#run()
+    return this.#running
+  }
+
+  /** Stops sending: chunks in flight are aborted and sent again on resume. */
+  pause(): void {
+    if (this.#paused || this.#isSettled()) return
+    this.#paused = true
+    this.#segment?.abort(new PausedSignal('paused'))
+    this.#meter.reset()
+    this.#emit({
+      paused: true,
+      phase: this.#snapshot.phase === 'uploading' ? 'paused' : this.#snapshot.phase,
+    })
+  }
+
+  resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    const waiters = this.#resumeWaiters
+    this.#resumeWaiters = []
+    for (const w of waiters) w()
+    this.#emit({
+      paused: false,
+      phase: this.#snapshot.phase === 'paused' ? 'uploading' : this.#snapshot.phase,
+    })
+  }
+
+  /** Aborts everything and cancels the server session, whose chunks the server then deletes. */
+  async cancel(): Promise<void> {
+    if (this.#isSettled()) return
+    this.#cancel.abort(new CancelledSignal('cancelled'))
+    this.resume()
+    await this.#running
+  }
+
+  #isSettled(): boolean {
+    const p = this.#snapshot.phase
+    return p === 'complete' || p === 'duplicate' || p === 'failed' || p === 'cancelled'
+  }
+
+  #emit(patch: Partial<UploadSnapshot>): void {
+    this.#snapshot = { ...this.#snapshot, ...patch }
+    for (const l of this.#listeners) l(this.#snapshot)
+  }
+
+  async #waitWhilePaused(): Promise<void> {
+    while (this.#paused) {
+      await new Promise<void>((resolve) => this.#resumeWaiters.push(resolve))
+    }
+    this.#cancel.signal.throwIfAborted()
+  }
+
+  async #run(): Promise<UploadOutcome> {
+    try {
+      return await this.#execute()
+    } catch (err) {
+      if (this.#cancel.signal.aborted) return this.#finishCancelled()
+      const error =
+        err instanceof UploadError
+          ? err
+          : new UploadError('UPLOAD_FAILED', err instanceof Error ? err.message : String(err), { cause: err })
+      this.#emit({ phase: 'failed', error, bytesPerSecond: undefined, etaSeconds: undefined, paused: false })
+      return { kind: 'failed', error }
+    }
+  }
+
+  async #finishCancelled(): Promise<UploadOutcome> {
+    const id = this.#upload?.id
+    if (id) {
+      try {
+        await this.#gateway.cancelUpload(id)
+      } catch {
+        // The session expires on its own; a failed cancel must not turn into a failed upload.
+      }
+    }
+    this.#emit({ phase: 'cancelled', bytesPerSecond: undefined, etaSeconds: undefined, paused: false })
+    return { kind: 'cancelled' }
+  }
+
+  async #execute(): Promise<UploadOutcome> {
+    const signal = this.#cancel.signal
+    const source = this.#source
+    const plan = planChunks(source.size, this.#opts.planOptions)
+    this.#emit({ chunkCount: plan.chunkCount })
+
+    // Hash first, with the server's chunk rule, so the content hash can be sent at creation:
+    // that is what makes a re-upload of the same file instant.
+    const resume = this.#opts.resume
+    if (resume && resume.digests.length === plan.chunkCount) {
+      this.#digests = resume.digests.map((d) => fromHex(d))
+      this.#emit({ hashedBytes: source.size })
+    } else {
+      this.#emit({ phase: 'hashing' })
+      const hasher = this.#opts.hasher ?? hashChunksInline
+      this.#digests = await hasher(source, plan, {
+        signal,
+        onProgress: (hashedBytes) => this.#emit({ hashedBytes }),
+      })
+      if (this.#digests.length !== plan.chunkCount)
+        throw new UploadError('PROTOCOL_ERROR', 'the hasher returned the wrong number of digests')
+    }
+    const contentHash = await contentHashFromDigests(this.#digests)
+    this.#emit({ contentHash })
+    await this.#waitWhilePaused()
+
+    this.#emit({ phase: 'creating' })
+    let session = resume ? await this.#reopen(resume.uploadId, plan) : undefined
+    if (session?.status === 'complete' && session.fileId) return this.#finishComplete(session)
+    if (!session) {
+      const created = await this.#gateway.createUpload(
+        { fileName: source.name, fileSize: source.size, contentType: source.type, contentHash },
+        signal,
+      )
+      if (created.result === 'duplicate') {
+        this.#emit({ phase: 'duplicate', file: created.file, fileId: created.file.id })
+        return { kind: 'duplicate', file: created.file }
+      }
+      session = created.upload
+      this.#token = created.uploadToken
+    }
+    this.#upload = session
+    this.#emit({ uploadId: session.id })
+
+    if (session.chunkSize !== plan.chunkSize || session.chunkCount !== plan.chunkCount) {
+      // The digests (and so the declared content hash) were computed for another chunking: sending
+      // them would make every PUT fail with a digest mismatch.
+      await this.#gateway.cancelUpload(session.id).catch(() => undefined)
+      this.#upload = undefined
+      throw new UploadError(
+        'PLAN_MISMATCH',
+        `the server chunks this file as ${session.chunkCount} x ${session.chunkSize} bytes, the client as ${plan.chunkCount} x ${plan.chunkSize}`,
+      )
+    }
+
+    await this.#opts.onSessionReady?.({
+      uploadId: session.id,
+      fileName: source.name,
+      fileSize: source.size,
+      lastModified: source.lastModified,
+      contentType: source.type,
+      contentHash,
+      chunkSize: plan.chunkSize,
+      chunkCount: plan.chunkCount,
+      digests: this.#digests.map((d) => toHex(d)),
+      createdAt: session.createdAt,
+    })
+
+    if (session.status === 'created' || session.status === 'uploading') {
+      const received = new Set(session.receivedChunks)
+      const pending: number[] = []
+      for (let i = 0; i < plan.chunkCount; i++) {
+        if (received.has(i)) this.#confirmedBytes += chunkLength(plan, i)
+        else pending.push(i)
+      }
+      this.#emit({ phase: 'uploading', chunksDone: received.size, uploadedBytes: this.#confirmedBytes })
+      await this.#sendAll(plan, pending)
+    }
+
+    this.#emit({ phase: 'finalizing', bytesPerSecond: undefined, etaSeconds: undefined })
+    const final = await this.#waitForFinal(session.id)
+    if (final.status === 'complete' && final.fileId) return this.#finishComplete(final)
+    const reason = final.failureReason ?? `the upload ended as ${final.status}`
+    throw new UploadError('UPLOAD_FAILED', reason, { details: { status: final.status } })
+  }
+
+  async #finishComplete(upload: ServerUpload): Promise<UploadOutcome> {
+    const fileId = upload.fileId ?? ''
+    let file: FileRecord | undefined
+    try {
+      file = await this.#gateway.getFile(fileId)
+    } catch {
+      file = undefined
+    }
+    this.#emit({
+      phase: 'complete',
+      fileId,
+      file,
+      chunksDone: upload.chunkCount,
+      uploadedBytes: upload.fileSize,
+      bytesPerSecond: undefined,
+      etaSeconds: undefined,
+      paused: false,
+    })
+    return { kind: 'complete', fileId, upload }
+  }
+
+  /** The stored session if it can still take chunks (or is done); undefined to start afresh. */
+  async #reopen(uploadId: string, plan: ChunkPlan): Promise<ServerUpload | undefined> {
+    let upload: ServerUpload
+    try {
+      upload = await this.#gateway.getUpload(uploadId, this.#cancel.signal)
+    } catch (err) {
+      if (err instanceof UploadError && (err.status === 404 || err.status === 403)) return undefined
+      throw err
+    }
+    if (upload.chunkSize !== plan.chunkSize || upload.chunkCount !== plan.chunkCount) return undefined
+    if (upload.status === 'created' || upload.status === 'uploading') {
+      this.#token = await this.#gateway.renewToken(uploadId, this.#cancel.signal)
+      return upload
+    }
+    if (upload.status === 'finalizing' || upload.status === 'complete') return upload
+    return undefined
+  }
+
+  #progress(): void {
+    let inflight = 0
+    for (const b of this.#inflight.values()) inflight += b
+    const uploadedBytes = Math.min(this.#source.size, this.#confirmedBytes + inflight)
+    this.#meter.sample(uploadedBytes, this.#now())
+    const speed = this.#paused ? undefined : this.#meter.bytesPerSecond
+    const eta = this.#paused ? undefined : this.#meter.etaSeconds(this.#source.size - uploadedBytes)
+    this.#emit({ uploadedBytes, bytesPerSecond: speed, etaSeconds: eta })
+  }
+
+  /** Runs the pool until every pending chunk is stored, pausing and resuming as asked. */
+  async #sendAll(plan: ChunkPlan, pending: number[]): Promise<void> {
+    const queue = [...pending]
+    while (queue.length > 0) {
+      await this.#waitWhilePaused()
+      const segment = new AbortController()
+      this.#segment = segment
+      const onCancel = () => segment.abort(this.#cancel.signal.reason)
+      this.#cancel.signal.addEventListener('abort', onCancel, { once: true })
+      let failure: unknown
+      const worker = async () => {
+        while (queue.length > 0 && !segment.signal.aborted) {
+          const index = queue.shift()
+          if (index === undefined) return
+          try {
+            await this.#sendChunk(plan, index, segment.signal)
+          } catch (err) {
+            // A paused or cancelled chunk goes back to the queue; the first real failure stops
+            // the others so that no more bytes are sent for an upload that is going to fail.
+            queue.unshift(index)
+            if (!segment.signal.aborted) {
+              failure = err
+              segment.abort(err)
+            }
+            return
+          }
+        }
+      }
+      try {
+        await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, worker))
+      } finally {
+        this.#cancel.signal.removeEventListener('abort', onCancel)
+        this.#segment = undefined
+        this.#inflight.clear()
+      }
+      if (failure !== undefined) throw failure
+      this.#cancel.signal.throwIfAborted()
+      if (queue.length > 0) queue.sort((a, b) => a - b)
+    }
+  }
+
+  async #sendChunk(plan: ChunkPlan, index: number, signal: AbortSignal): Promise<void> {
+    const upload = this.#upload
+    if (!upload) throw new UploadError('PROTOCOL_ERROR', 'no upload session')
+    const digest = this.#digests[index]
+    if (!digest) throw new UploadError('PROTOCOL_ERROR', `no digest for chunk ${index}`)
+    const { start, end } = chunkRange(plan, index)
+    let renewals = 0
+    for (let attempt = 0; ; ) {
+      signal.throwIfAborted()
+      const token = this.#token
+      if (!token) throw new UploadError('PROTOCOL_ERROR', 'no upload token')
+      const body = await this.#source.read(start, end)
+      let error: UploadError
+      try {
+        const res = await this.#transport({
+          url: `${upload.chunkUploadUrl}/${index}`,
+          token: token.token,
+          contentDigest: formatContentDigest(digest),
+          body,
+          signal,
+          onProgress: (sent) => {
+            this.#inflight.set(index, Math.min(sent, body.length))
+            this.#progress()
+          },
+        })
+        if (res.status === 200 || res.status === 201) {
+          this.#inflight.delete(index)
+          this.#confirmedBytes += body.length
+          this.#emit({ chunksDone: this.#snapshot.chunksDone + 1 })
+          this.#progress()
+          return
+        }
+        error = errorFromResponse(
+          res.status,
+          res.body,
+          parseRetryAfter(res.retryAfter, Date.now()),
+          `chunk ${index} upload failed`,
+        )
+      } catch (err) {
+        this.#inflight.delete(index)
+        if (signal.aborted || isAbortError(err)) throw signal.reason ?? err
+        if (!(err instanceof TransportError)) throw err
+        error = new UploadError('NETWORK_ERROR', 'the upload server could not be reached', { cause: err })
+      }
+      this.#inflight.delete(index)
+      this.#progress()
+
+      if (error.status === 401 && error.details?.reason === 'expired' && renewals < 3) {
+        // An expired token is normal on a long upload: renew once for everyone, then resend.
+        renewals++
+        await this.#renewToken(token)
+        continue
+      }
+      if (error.status === 422) {
+        // The bytes no longer match the digest recorded when the file was hashed: either they
+        // were corrupted on the way (try again) or the file changed on disk (stop for good).
+        const now = await sha256(await this.#source.read(start, end))
+        if (toHex(now) !== toHex(digest)) {
+          throw new UploadError(
+            'FILE_CHANGED',
+            `the file changed while it was being uploaded (chunk ${index} differs from when it was hashed)`,
+          )
+        }
+      } else if (!isRetryable(error)) {
+        throw error
+      }
+      attempt++
+      if (attempt >= this.#policy.maxAttempts) {
+        throw new UploadError(
+          'RETRIES_EXHAUSTED',
+          `chunk ${index} failed ${attempt} times; last error: ${error.message}`,
+          { status: error.status, cause: error },
+        )
+      }
+      await sleep(retryDelay(attempt - 1, error.retryAfterMs, this.#policy, this.#random), signal)
+    }
+  }
+
+  async #renewToken(expired: UploadToken): Promise<void> {
+    const upload = this.#upload
+    if (!upload) return
+    if (this.#token !== expired) return
+    this.#renewing ??= (async () => {
+      try {
+        this.#token = await this.#gateway.renewToken(upload.id, this.#cancel.signal)
+      } finally {
+        this.#renewing = undefined
+      }
+    })()
+    await this.#renewing
+  }
+
+  /**
+   * Waits for complete/failed/cancelled/expired: the live stream first, polling when the stream
+   * cannot be opened or ends without a final state.
+   */
+  async #waitForFinal(uploadId: string): Promise<ServerUpload> {
+    const signal = this.#cancel.signal
+    const interval = this.#opts.pollIntervalMs ?? 1000
+    const first = await this.#gateway.getUpload(uploadId, signal)
+    if (FINAL_STATUSES.has(first.status)) return first
+    try {
+      for await (const upload of this.#gateway.watchUpload(uploadId, signal)) {
+        if (FINAL_STATUSES.has(upload.status)) return upload
+      }
+    } catch (err) {
+      if (signal.aborted) throw err
+    }
+    for (let attempt = 0; ; attempt++) {
+      const upload = await this.#gateway.getUpload(uploadId, signal)
+      if (FINAL_STATUSES.has(upload.status)) return upload
+      await sleep(Math.min(interval * 2 ** Math.min(attempt, 3), 10_000), signal)
+    }
+  }
+}
