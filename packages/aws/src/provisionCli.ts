@@ -24,7 +24,9 @@ try {
   const resources = stackResources(values.stack ?? 'lfusys-dev')
   const result = await provisionStack(clients, resources)
   if (result.bucketNotifications !== 'configured') {
-    console.error('warning: the store did not accept the bucket notification; chunk events will not reach the queue')
+    console.error(
+      'warning: the store did not accept the bucket notification; chunk events will not reach the queue',
+    )
   }
   for (const [k, v] of Object.entries(resourceEnv(resources, result.queueUrl))) console.log(`${k}=${v}`)
 } catch (err) {

@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { repoRoot } from './paths.ts'
 import { type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from './processes.ts'
 import { defaultPorts, startStack } from './startStack.ts'
-import { repoRoot } from './paths.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -54,7 +54,9 @@ function devSecrets(): Record<string, string> {
   if (!existsSync(file)) {
     mkdirSync(devDir, { recursive: true })
     const secret = () => randomBytes(32).toString('base64url')
-    writeFileSync(file, `UPLOAD_TOKEN_KEYS=dev1:${secret()}\nAUTH_TOKEN_KEYS=dev1:${secret()}\n`, { mode: 0o600 })
+    writeFileSync(file, `UPLOAD_TOKEN_KEYS=dev1:${secret()}\nAUTH_TOKEN_KEYS=dev1:${secret()}\n`, {
+      mode: 0o600,
+    })
   }
   return parseEnv(readFileSync(file, 'utf8'))
 }
@@ -88,10 +90,13 @@ async function main() {
     if (p !== 0 && (await portInUse(p))) busy.push(`${name} port ${p}`)
   }
   if (args.dev) {
-    for (const [name, p] of Object.entries(servicePorts)) if (await portInUse(p)) busy.push(`${name} port ${p}`)
+    for (const [name, p] of Object.entries(servicePorts))
+      if (await portInUse(p)) busy.push(`${name} port ${p}`)
   }
   if (busy.length > 0) {
-    console.error(`already in use: ${busy.join(', ')}. Is another \`make dev\` running? Stop it, or pick other ports (--help).`)
+    console.error(
+      `already in use: ${busy.join(', ')}. Is another \`make dev\` running? Stop it, or pick other ports (--help).`,
+    )
     process.exit(1)
   }
   if (args.fresh) {
@@ -137,7 +142,9 @@ async function main() {
   }
   writeFileSync(
     join(devDir, 'env'),
-    `# written by the devstack at ${new Date().toISOString()}; source it to talk to the local stack\n${Object.entries(env)
+    `# written by the devstack at ${new Date().toISOString()}; source it to talk to the local stack\n${Object.entries(
+      env,
+    )
       .map(([k, v]) => `${k}=${v}`)
       .join('\n')}\n`,
     { mode: 0o600 },
@@ -146,12 +153,22 @@ async function main() {
   say(`  S3 + SQS (fauxqs)  ${stack.endpoints.aws}`)
   say(`  DynamoDB Local     ${stack.endpoints.dynamodb}`)
   say(`  Redis              ${stack.endpoints.redisUrl}`)
-  say(`  bucket ${provisioned.resources.bucket}, queue ${provisioned.resources.chunkEventsQueue}, tables ${Object.values(provisioned.resources.tables).map((t) => t.name).join(', ')}`)
+  say(
+    `  bucket ${provisioned.resources.bucket}, queue ${provisioned.resources.chunkEventsQueue}, tables ${Object.values(
+      provisioned.resources.tables,
+    )
+      .map((t) => t.name)
+      .join(', ')}`,
+  )
   say(`  env written to .devstack/env; state in .devstack/state (--fresh wipes it)`)
 
   if (args.dev) {
     const services: DevService[] = (['sessions', 'uploads', 'gateway'] as const)
-      .map((name) => ({ name, entry: join(repoRoot, 'services', name, 'src', 'server.ts'), port: servicePorts[name] }))
+      .map((name) => ({
+        name,
+        entry: join(repoRoot, 'services', name, 'src', 'server.ts'),
+        port: servicePorts[name],
+      }))
       .filter((s) => existsSync(s.entry))
     for (const service of services) {
       const child = spawnManaged(service.name, process.execPath, [service.entry], {
@@ -165,14 +182,21 @@ async function main() {
     }
     const vite = join(repoRoot, 'apps', 'web', 'node_modules', 'vite', 'bin', 'vite.js')
     if (existsSync(vite)) {
-      const web = spawnManaged('web', process.execPath, [vite, '--host', '127.0.0.1', '--port', String(servicePorts.web), '--strictPort'], {
-        cwd: join(repoRoot, 'apps', 'web'),
-        env: { ...process.env, ...env },
-        onLine: (line) => console.log(`${color(33, '[web]')} ${line}`),
-      })
+      const web = spawnManaged(
+        'web',
+        process.execPath,
+        [vite, '--host', '127.0.0.1', '--port', String(servicePorts.web), '--strictPort'],
+        {
+          cwd: join(repoRoot, 'apps', 'web'),
+          env: { ...process.env, ...env },
+          onLine: (line) => console.log(`${color(33, '[web]')} ${line}`),
+        },
+      )
       children.push(web)
       await waitUntilReady('web', () => portInUse(servicePorts.web), { timeoutMs: 30_000, process: web })
-      say(`open http://localhost:${servicePorts.web}  (API docs: http://127.0.0.1:${servicePorts.gateway}/docs)`)
+      say(
+        `open http://localhost:${servicePorts.web}  (API docs: http://127.0.0.1:${servicePorts.gateway}/docs)`,
+      )
     } else {
       say(`web app not present; API at http://127.0.0.1:${servicePorts.gateway}`)
     }

@@ -27,6 +27,8 @@ export function ensureDynamoDbLocal(cacheDir: string, log: (msg: string) => void
         cwd: work,
         encoding: 'utf8',
         stdio: ['ignore', 'pipe', 'pipe'],
+        // A registry that never answers must fail the start, not hang it.
+        timeout: 180_000,
       },
     )
       .trim()
