@@ -1,0 +1,273 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
+import { isConditionalCheckFailed, isTransactionCanceled, isTransientAwsError } from '@lfusys/aws'
+import { AppError } from '@lfusys/errors'
+
+/**
+ * Users table layout (generic keys):
+ *   USER#<id>                  / USER      the account (email, name, optional argon2id hash)
+ *   EMAIL#<normalised email>   / EMAIL     uniqueness guard, written in the same transaction as the user
+ *   IDENTITY#<provider>#<sub>  / IDENTITY  an OAuth identity linked to a user (gsi1: USER#<id>)
+ *   FAMILY#<id>                / FAMILY    a refresh token family: the one current token id, revoked flag, ttl
+ */
+export interface UserRecord {
+  id: string
+  email: string
+  name: string
+  passwordHash: string | null
+  createdAt: string
+}
+
+export interface NewIdentity {
+  provider: string
+  subject: string
+}
+
+export type RotateResult = 'rotated' | 'reused' | 'invalid'
+
+const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' })
+const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' })
+const identityKey = (provider: string, subject: string) => ({
+  pk: `IDENTITY#${provider}#${subject}`,
+  sk: 'IDENTITY',
+})
+const familyKey = (id: string) => ({ pk: `FAMILY#${id}`, sk: 'FAMILY' })
+
+export class UserRepository {
+  private readonly db: DynamoDBDocumentClient
+  private readonly table: string
+
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.db = db
+    this.table = table
+  }
+
+  /**
+   * Creates the account, its email guard and optionally a linked identity in one transaction:
+   * a duplicate email fails the condition on the guard, so two racing registrations never both win.
+   */
+  async createUser(user: UserRecord, identity?: NewIdentity): Promise<void> {
+    const items = [
+      {
+        Put: {
+          TableName: this.table,
+          Item: {
+            ...userKey(user.id),
+            type: 'user',
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            ...(user.passwordHash ? { passwordHash: user.passwordHash } : {}),
+            createdAt: user.createdAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      {
+        Put: {
+          TableName: this.table,
+          Item: { ...emailKey(user.email), type: 'email', userId: user.id },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      ...(identity ? [this.identityPut(identity, user.id)] : []),
+    ]
+    try {
+      await this.db.send(new TransactWriteCommand({ TransactItems: items }))
+    } catch (err) {
+      if (isTransactionCanceled(err)) {
+        const reasons = cancellationCodes(err)
+        if (reasons[1] === 'ConditionalCheckFailed') {
+          throw new AppError('ALREADY_EXISTS', 'an account with this email already exists')
+        }
+        if (reasons[2] === 'ConditionalCheckFailed') {
+          throw new AppError('CONFLICT', 'this identity is already linked to an account')
+        }
+      }
+      throw storeError(err)
+    }
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const out = await this.call(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: userKey(id) })),
+    )
+    return out.Item ? toUser(out.Item) : undefined
+  }
+
+  async findUserByEmail(email: string): Promise<UserRecord | undefined> {
+    const guard = await this.call(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: emailKey(email), ConsistentRead: true })),
+    )
+    const userId = guard.Item?.userId
+    return typeof userId === 'string' ? this.getUser(userId) : undefined
+  }
+
+  async findIdentity(provider: string, subject: string): Promise<string | undefined> {
+    const out = await this.call(() =>
+      this.db.send(
+        new GetCommand({ TableName: this.table, Key: identityKey(provider, subject), ConsistentRead: true }),
+      ),
+    )
+    const userId = out.Item?.userId
+    return typeof userId === 'string' ? userId : undefined
+  }
+
+  /** Links an identity; false when it is already linked (to anyone), so a race never relinks it. */
+  async linkIdentity(identity: NewIdentity, userId: string): Promise<boolean> {
+    const put = this.identityPut(identity, userId).Put
+    try {
+      await this.db.send(new PutCommand(put))
+      return true
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false
+      throw storeError(err)
+    }
+  }
+
+  async createFamily(familyId: string, userId: string, tokenId: string, expiresAt: Date): Promise<void> {
+    await this.call(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: {
+            ...familyKey(familyId),
+            type: 'refresh-family',
+            userId,
+            tokenId,
+            revoked: false,
+            ttl: Math.floor(expiresAt.getTime() / 1000),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    )
+  }
+
+  /**
+   * Moves the family to a new token id, only if the presented one is still current. A presented id
+   * that was already rotated away means a copy of an old token is in use: the caller revokes the family.
+   */
+  async rotateFamily(
+    familyId: string,
+    userId: string,
+    presentedTokenId: string,
+    nextTokenId: string,
+    expiresAt: Date,
+    now: Date,
+  ): Promise<RotateResult> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: familyKey(familyId),
+          UpdateExpression: 'SET tokenId = :next, #ttl = :ttl',
+          ConditionExpression: 'tokenId = :presented AND userId = :user AND revoked = :false AND #ttl > :now',
+          ExpressionAttributeNames: { '#ttl': 'ttl' },
+          ExpressionAttributeValues: {
+            ':next': nextTokenId,
+            ':presented': presentedTokenId,
+            ':user': userId,
+            ':false': false,
+            ':ttl': Math.floor(expiresAt.getTime() / 1000),
+            ':now': Math.floor(now.getTime() / 1000),
+          },
+        }),
+      )
+      return 'rotated'
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw storeError(err)
+    }
+    const out = await this.call(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: familyKey(familyId), ConsistentRead: true })),
+    )
+    const item = out.Item
+    if (!item || item.userId !== userId || item.revoked === true) return 'invalid'
+    if (item.tokenId !== presentedTokenId) return 'reused'
+    return 'invalid'
+  }
+
+  async revokeFamily(familyId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: familyKey(familyId),
+          UpdateExpression: 'SET revoked = :true',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':true': true },
+        }),
+      )
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return
+      throw storeError(err)
+    }
+  }
+
+  async isFamilyActive(familyId: string, now: Date): Promise<boolean> {
+    const out = await this.call(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: familyKey(familyId), ConsistentRead: true })),
+    )
+    const item = out.Item
+    return item !== undefined && item.revoked !== true && Number(item.ttl) > Math.floor(now.getTime() / 1000)
+  }
+
+  /** Cheap call for readiness: a consistent read of a key that never exists. */
+  async ping(): Promise<void> {
+    await this.call(() =>
+      this.db.send(new GetCommand({ TableName: this.table, Key: { pk: 'HEALTH#probe', sk: 'HEALTH' } })),
+    )
+  }
+
+  private identityPut(identity: NewIdentity, userId: string) {
+    return {
+      Put: {
+        TableName: this.table,
+        Item: {
+          ...identityKey(identity.provider, identity.subject),
+          type: 'identity',
+          provider: identity.provider,
+          subject: identity.subject,
+          userId,
+          gsi1pk: `USER#${userId}`,
+          gsi1sk: `IDENTITY#${identity.provider}`,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    }
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      throw storeError(err)
+    }
+  }
+}
+
+function toUser(item: Record<string, unknown>): UserRecord {
+  return {
+    id: String(item.id),
+    email: String(item.email),
+    name: typeof item.name === 'string' ? item.name : '',
+    passwordHash: typeof item.passwordHash === 'string' ? item.passwordHash : null,
+    createdAt: String(item.createdAt),
+  }
+}
+
+function cancellationCodes(err: unknown): (string | undefined)[] {
+  const reasons = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons
+  return Array.isArray(reasons) ? reasons.map((r) => r?.Code) : []
+}
+
+function storeError(err: unknown): AppError {
+  if (err instanceof AppError) return err
+  if (isTransientAwsError(err)) {
+    return new AppError('UNAVAILABLE', 'the account store is unavailable', {
+      cause: err,
+      retryAfterSeconds: 2,
+    })
+  }
+  return new AppError('INTERNAL', 'account store failure', { cause: err })
+}

@@ -1,0 +1,137 @@
+import {
+  awsEnv,
+  type Env,
+  envInt,
+  envList,
+  envPort,
+  loadConfig,
+  redisEnv,
+  runtimeEnv,
+  telemetryEnv,
+} from '@lfusys/config'
+import { z } from 'zod'
+
+const optionalText = z.string().min(1).optional()
+
+export const gatewayConfigSchema = z
+  .object({
+    ...runtimeEnv,
+    ...telemetryEnv,
+    ...awsEnv,
+    ...redisEnv,
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, : _ - only')
+      .default('gw:')
+      .describe('Prefix of every Redis key the gateway writes (rate limits, OAuth state, files cache).'),
+    GATEWAY_HOST: z.string().min(1).default('127.0.0.1').describe('Interface the gateway listens on.'),
+    GATEWAY_PORT: envPort(3100).describe('Port of the public HTTP API.'),
+    GATEWAY_PUBLIC_URL: z
+      .url()
+      .default('http://127.0.0.1:3100')
+      .describe('Base URL browsers reach the gateway at; OAuth redirect URIs are built from it.'),
+    WEB_ORIGIN: z
+      .url()
+      .default('http://localhost:5173')
+      .describe('Origin of the web app; OAuth callbacks redirect there.'),
+    SESSIONS_GRPC_URL: z
+      .string()
+      .regex(/^[^\s/]+:\d+$/, 'must be host:port')
+      .default('127.0.0.1:3102')
+      .describe('host:port of the sessions gRPC service.'),
+    SESSIONS_GRPC_DEADLINE_MS: envInt(5000, 100, 120_000).describe(
+      'Deadline of each unary call to the sessions service.',
+    ),
+    DYNAMODB_USERS_TABLE: z
+      .string()
+      .min(3)
+      .describe('DynamoDB table holding users, identities, refresh families.'),
+    AUTH_TOKEN_KEYS: z
+      .string()
+      .min(1)
+      .describe(
+        'Access/refresh token keys as kid:secret[,kid:secret] (secret >= 32 chars); the first signs.',
+      ),
+    ACCESS_TOKEN_TTL_SECONDS: envInt(600, 30, 3600).describe('Lifetime of the access token cookie.'),
+    REFRESH_TOKEN_TTL_SECONDS: envInt(1_209_600, 300, 7_776_000).describe(
+      'Lifetime of a refresh token family since its last rotation.',
+    ),
+    ADMIN_EMAILS: envList().describe('Comma-separated emails that get the admin role.'),
+    TRUSTED_PROXIES: envList().describe(
+      'Proxy addresses/CIDRs whose X-Forwarded-For is believed (empty: use the socket address).',
+    ),
+    RATE_LIMIT_AUTH_IP_MAX: envInt(30, 1, 100_000).describe(
+      'Register/login attempts per client IP per window.',
+    ),
+    RATE_LIMIT_AUTH_ACCOUNT_MAX: envInt(10, 1, 100_000).describe(
+      'Login/register attempts per email per window.',
+    ),
+    RATE_LIMIT_AUTH_WINDOW_SECONDS: envInt(900, 1, 86_400).describe('Window of the auth rate limits.'),
+    RATE_LIMIT_UPLOAD_CREATE_MAX: envInt(120, 1, 100_000).describe('Upload creations per user per window.'),
+    RATE_LIMIT_UPLOAD_CREATE_WINDOW_SECONDS: envInt(60, 1, 86_400).describe(
+      'Window of the upload creation limit.',
+    ),
+    FILES_CACHE_TTL_SECONDS: envInt(30, 1, 3600).describe(
+      'Base TTL of the per-user files list cache (jittered by up to +20%).',
+    ),
+    SSE_HEARTBEAT_SECONDS: envInt(15, 1, 300).describe('Interval of SSE heartbeat comments.'),
+    GITHUB_CLIENT_ID: optionalText.describe(
+      'GitHub OAuth app client id; unset disables GitHub login (dev only).',
+    ),
+    GITHUB_CLIENT_SECRET: optionalText.describe('GitHub OAuth app client secret.'),
+    GITHUB_AUTHORIZE_URL: z
+      .url()
+      .default('https://github.com/login/oauth/authorize')
+      .describe('GitHub authorization endpoint.'),
+    GITHUB_TOKEN_URL: z
+      .url()
+      .default('https://github.com/login/oauth/access_token')
+      .describe('GitHub token endpoint.'),
+    GITHUB_USER_URL: z.url().default('https://api.github.com/user').describe('GitHub user endpoint.'),
+    GITHUB_EMAILS_URL: z
+      .url()
+      .default('https://api.github.com/user/emails')
+      .describe('GitHub endpoint listing the user emails with their verified flag.'),
+    GOOGLE_CLIENT_ID: optionalText.describe(
+      'Google OAuth client id; unset disables Google login (dev only).',
+    ),
+    GOOGLE_CLIENT_SECRET: optionalText.describe('Google OAuth client secret.'),
+    GOOGLE_AUTHORIZE_URL: z
+      .url()
+      .default('https://accounts.google.com/o/oauth2/v2/auth')
+      .describe('Google authorization endpoint.'),
+    GOOGLE_TOKEN_URL: z
+      .url()
+      .default('https://oauth2.googleapis.com/token')
+      .describe('Google token endpoint.'),
+    GOOGLE_USERINFO_URL: z
+      .url()
+      .default('https://openidconnect.googleapis.com/v1/userinfo')
+      .describe('Google OpenID Connect userinfo endpoint.'),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const p of ['GITHUB', 'GOOGLE'] as const) {
+      const id = cfg[`${p}_CLIENT_ID`]
+      const secret = cfg[`${p}_CLIENT_SECRET`]
+      if ((id === undefined) !== (secret === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [`${p}_CLIENT_SECRET`],
+          message: `set both ${p}_CLIENT_ID and ${p}_CLIENT_SECRET or neither`,
+        })
+      } else if (id === undefined && cfg.LFUSYS_ENV === 'production') {
+        // Outside development a missing provider is a deployment mistake, not a feature switch.
+        ctx.addIssue({
+          code: 'custom',
+          path: [`${p}_CLIENT_ID`],
+          message: `${p} OAuth client settings are required in production`,
+        })
+      }
+    }
+  })
+
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>
+
+export function loadGatewayConfig(env: Env): GatewayConfig {
+  return loadConfig(gatewayConfigSchema, env)
+}

@@ -1,0 +1,61 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
+import { createDynamoClient } from '@lfusys/aws'
+import type { Logger } from '@lfusys/logger'
+import { Redis } from 'ioredis'
+import { UserRepository } from './accounts/UserRepository.ts'
+import type { GatewayConfig } from './config.ts'
+import { SessionsGrpcClient } from './grpc/SessionsGrpcClient.ts'
+import type { SessionsApi } from './uploads/types.ts'
+
+export interface GatewayDeps {
+  logger: Logger
+  users: UserRepository
+  redis: Redis
+  sessions: SessionsApi
+  close(): Promise<void>
+}
+
+/**
+ * Redis is optional at run time (caches, rate limit counters, OAuth state): commands fail fast while
+ * it is down instead of queueing, so callers can bypass it, and the client keeps reconnecting.
+ */
+export function createRedis(url: string, keyPrefix: string, logger: Logger): Redis {
+  const redis = new Redis(url, {
+    keyPrefix,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    connectTimeout: 2000,
+    commandTimeout: 1000,
+    retryStrategy: (times) => Math.min(200 * times, 2000),
+  })
+  let lastReport = 0
+  redis.on('error', (err: Error) => {
+    // One line per 10 s at most: a Redis outage would otherwise flood the log with reconnect errors.
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now()
+      logger.warn({ err: err.message }, 'redis unavailable')
+    }
+  })
+  return redis
+}
+
+export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
+  const dynamodb = createDynamoClient(config, { requestTimeoutMs: 5000 })
+  const documents = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+  })
+  const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger)
+  const sessions = new SessionsGrpcClient(config.SESSIONS_GRPC_URL, config.SESSIONS_GRPC_DEADLINE_MS)
+  return {
+    logger,
+    users: new UserRepository(documents, config.DYNAMODB_USERS_TABLE),
+    redis,
+    sessions,
+    async close() {
+      sessions.close()
+      redis.disconnect()
+      documents.destroy()
+      dynamodb.destroy()
+    },
+  }
+}

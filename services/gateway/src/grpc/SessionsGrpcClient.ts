@@ -1,0 +1,254 @@
+import { type CallOptions, type ClientUnaryCall, type ServiceError, status } from '@grpc/grpc-js'
+import { AppError } from '@lfusys/errors'
+import {
+  type CreateUploadResponse__Output,
+  createSessionsClient,
+  type DownloadUrl__Output,
+  domainStatusOf,
+  type FileInfo__Output,
+  fromGrpcError,
+  type ListFilesResponse__Output,
+  type ListUploadsResponse__Output,
+  type Caller as ProtoCaller,
+  type SessionsClient,
+  type UploadSession__Output,
+  type UploadToken__Output,
+} from '@lfusys/proto'
+import type {
+  Caller,
+  CreateUploadOutcome,
+  FilePage,
+  FileRecord,
+  SessionsApi,
+  Upload,
+  UploadWatch,
+} from '../uploads/types.ts'
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+export function toUpload(s: UploadSession__Output): Upload {
+  return {
+    id: s.uploadId,
+    fileName: s.fileName,
+    fileSize: s.fileSize,
+    contentType: s.contentType,
+    contentHash: s.contentHash || null,
+    chunkSize: s.chunkSize,
+    chunkCount: s.chunkCount,
+    receivedChunks: [...s.receivedChunks],
+    status: domainStatusOf(s.status),
+    chunkUploadUrl: s.chunkUploadUrl,
+    fileId: s.fileId || null,
+    failureReason: s.failureReason || null,
+    createdAt: iso(s.createdAtMs),
+    expiresAt: iso(s.expiresAtMs),
+  }
+}
+
+export function toFile(f: FileInfo__Output): FileRecord {
+  return {
+    id: f.fileId,
+    name: f.name,
+    size: f.size,
+    contentType: f.contentType,
+    contentHash: f.contentHash,
+    createdAt: iso(f.createdAtMs),
+    ownerId: f.ownerId,
+  }
+}
+
+const protoCaller = (c: Caller): ProtoCaller => ({ userId: c.userId, isAdmin: c.isAdmin })
+
+/**
+ * Sessions behind gRPC. Every unary call has a deadline; every failure comes back as the AppError the
+ * server raised (shared status table in @lfusys/proto), and transport failures as UNAVAILABLE.
+ */
+export class SessionsGrpcClient implements SessionsApi {
+  private readonly client: SessionsClient
+  private readonly deadlineMs: number
+
+  constructor(address: string, deadlineMs: number) {
+    this.client = createSessionsClient(address, undefined, {
+      // Reconnect quickly after the sessions service restarts instead of backing off for minutes.
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    })
+    this.deadlineMs = deadlineMs
+  }
+
+  async createUpload(
+    caller: Caller,
+    input: { fileName: string; fileSize: number; contentType: string; contentHash: string | undefined },
+  ): Promise<CreateUploadOutcome> {
+    const res = await this.unary<CreateUploadResponse__Output>((o, cb) =>
+      this.client.createUpload(
+        {
+          caller: protoCaller(caller),
+          fileName: input.fileName,
+          fileSize: input.fileSize,
+          contentType: input.contentType,
+          ...(input.contentHash ? { contentHash: input.contentHash } : {}),
+        },
+        o,
+        cb,
+      ),
+    )
+    if (res.result === 'duplicate' && res.duplicate)
+      return { result: 'duplicate', file: toFile(res.duplicate) }
+    const started = res.upload
+    if (!started?.session || !started.uploadToken) {
+      throw new AppError('INTERNAL', 'the sessions service sent an incomplete answer')
+    }
+    return {
+      result: started.resumed ? 'resumed' : 'created',
+      upload: toUpload(started.session),
+      uploadToken: { token: started.uploadToken.token, expiresAt: iso(started.uploadToken.expiresAtMs) },
+    }
+  }
+
+  async getUpload(caller: Caller, uploadId: string): Promise<Upload> {
+    return toUpload(
+      await this.unary<UploadSession__Output>((o, cb) =>
+        this.client.getUpload({ caller: protoCaller(caller), uploadId }, o, cb),
+      ),
+    )
+  }
+
+  async listUploads(caller: Caller): Promise<Upload[]> {
+    const res = await this.unary<ListUploadsResponse__Output>((o, cb) =>
+      this.client.listUploads({ caller: protoCaller(caller) }, o, cb),
+    )
+    return res.uploads.map(toUpload)
+  }
+
+  async cancelUpload(caller: Caller, uploadId: string): Promise<Upload> {
+    return toUpload(
+      await this.unary<UploadSession__Output>((o, cb) =>
+        this.client.cancelUpload({ caller: protoCaller(caller), uploadId }, o, cb),
+      ),
+    )
+  }
+
+  watchUpload(caller: Caller, uploadId: string): UploadWatch {
+    const call = this.client.watchUpload({ caller: protoCaller(caller), uploadId })
+    let closed = false
+    return {
+      close() {
+        closed = true
+        call.cancel()
+      },
+      async *[Symbol.asyncIterator]() {
+        try {
+          for await (const message of call) yield toUpload(message as UploadSession__Output)
+        } catch (err) {
+          // Our own cancel ends the stream with CANCELLED: that is a normal end, not a failure.
+          if (closed && isStatus(err, status.CANCELLED)) return
+          throw grpcError(err)
+        }
+      },
+    }
+  }
+
+  async renewUploadToken(caller: Caller, uploadId: string) {
+    const res = await this.unary<UploadToken__Output>((o, cb) =>
+      this.client.renewUploadToken({ caller: protoCaller(caller), uploadId }, o, cb),
+    )
+    return { token: res.token, expiresAt: iso(res.expiresAtMs) }
+  }
+
+  async listFiles(
+    caller: Caller,
+    query: { limit: number; cursor: string | undefined; all: boolean },
+  ): Promise<FilePage> {
+    const res = await this.unary<ListFilesResponse__Output>((o, cb) =>
+      this.client.listFiles(
+        { caller: protoCaller(caller), limit: query.limit, cursor: query.cursor ?? '', all: query.all },
+        o,
+        cb,
+      ),
+    )
+    return { files: res.files.map(toFile), nextCursor: res.nextCursor || null }
+  }
+
+  async getFile(caller: Caller, fileId: string): Promise<FileRecord> {
+    return toFile(
+      await this.unary<FileInfo__Output>((o, cb) =>
+        this.client.getFile({ caller: protoCaller(caller), fileId }, o, cb),
+      ),
+    )
+  }
+
+  async deleteFile(caller: Caller, fileId: string): Promise<void> {
+    await this.unary<object>((o, cb) =>
+      this.client.deleteFile({ caller: protoCaller(caller), fileId }, o, cb),
+    )
+  }
+
+  async downloadUrl(caller: Caller, fileId: string) {
+    const res = await this.unary<DownloadUrl__Output>((o, cb) =>
+      this.client.getDownloadUrl({ caller: protoCaller(caller), fileId }, o, cb),
+    )
+    return { url: res.url, expiresAt: iso(res.expiresAtMs) }
+  }
+
+  /**
+   * Asks the standard grpc.health.v1 service; a server without it still proves it is up by answering
+   * UNIMPLEMENTED. Only a transport failure or a NOT_SERVING answer counts as down.
+   */
+  ping(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.client.makeUnaryRequest(
+        '/grpc.health.v1.Health/Check',
+        () => Buffer.alloc(0),
+        (buf: Buffer) => buf,
+        {},
+        { deadline: Date.now() + timeoutMs },
+        (err: ServiceError | null, value?: Buffer) => {
+          if (err) {
+            if (err.code === status.UNIMPLEMENTED) resolve()
+            else reject(grpcError(err))
+            return
+          }
+          // HealthCheckResponse { status = 1 (SERVING) } encodes as 08 01.
+          if (value && value.length >= 2 && value[0] === 0x08 && value[1] === 0x01) resolve()
+          else reject(new AppError('UNAVAILABLE', 'the sessions service is not serving'))
+        },
+      )
+    })
+  }
+
+  close(): void {
+    this.client.close()
+  }
+
+  private unary<T>(
+    start: (options: CallOptions, callback: (err: ServiceError | null, value?: T) => void) => ClientUnaryCall,
+  ): Promise<T> {
+    return new Promise((resolve, reject) => {
+      start({ deadline: Date.now() + this.deadlineMs }, (err, value) => {
+        if (err) reject(grpcError(err))
+        else if (value === undefined) reject(new AppError('INTERNAL', 'the sessions service sent no answer'))
+        else resolve(value)
+      })
+    })
+  }
+}
+
+function isStatus(err: unknown, code: status): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code
+}
+
+/**
+ * The server's own AppErrors pass through; transport failures (no connection, deadline) keep their
+ * code but get a message that names nothing internal, and a retry hint.
+ */
+function grpcError(err: unknown): AppError {
+  const mapped = fromGrpcError(err)
+  if (mapped.code === 'UNAVAILABLE' && mapped.message.startsWith('sessions service:')) {
+    return new AppError('UNAVAILABLE', 'the upload service is temporarily unavailable', {
+      cause: err,
+      retryAfterSeconds: mapped.retryAfterSeconds ?? 2,
+    })
+  }
+  return mapped
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod'
+
+export const errorBodySchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .describe('Every error, whatever the status.')
+
+export const errorResponses = { '4xx': errorBodySchema, '5xx': errorBodySchema }
+
+export const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  role: z.enum(['user', 'admin']),
+})
+
+export const userResponseSchema = z.object({ user: userSchema })
+
+const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be a valid email address' }))
+
+export const registerBodySchema = z.object({
+  email,
+  // Length policy is checked (10-256) by the account service, before any hashing; the schema only
+  // caps what is parsed at all.
+  password: z.string().max(1024, 'password is too long'),
+  name: z.string().trim().max(100).optional(),
+})
+
+export const loginBodySchema = z.object({
+  email: z.string().max(254),
+  password: z.string().max(1024),
+})
+
+export const idSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
+  message: 'must be a lowercase UUID',
+})
+
+export const idParamsSchema = z.object({ id: idSchema })
+
+export const providerParamsSchema = z.object({ provider: z.enum(['github', 'google']) })
+
+export const uploadStatusSchema = z.enum([
+  'created',
+  'uploading',
+  'finalizing',
+  'complete',
+  'failed',
+  'cancelled',
+  'expired',
+])
+
+export const uploadSchema = z.object({
+  id: z.string(),
+  fileName: z.string(),
+  fileSize: z.number().int(),
+  contentType: z.string(),
+  contentHash: z.string().nullable(),
+  chunkSize: z.number().int(),
+  chunkCount: z.number().int(),
+  receivedChunks: z.array(z.number().int()),
+  status: uploadStatusSchema,
+  chunkUploadUrl: z.string(),
+  fileId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+})
+
+export const fileSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: z.number().int(),
+  contentType: z.string(),
+  contentHash: z.string(),
+  createdAt: z.string(),
+  ownerId: z.string(),
+})
+
+export const uploadTokenSchema = z.object({ token: z.string(), expiresAt: z.string() })
+
+export const createUploadBodySchema = z.object({
+  fileName: z
+    .string()
+    .min(1, 'fileName must not be empty')
+    .max(255, 'fileName must be at most 255 characters')
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'fileName must not contain control characters'),
+  fileSize: z.number().int('fileSize must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
+  contentType: z
+    .string()
+    .max(255)
+    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'contentType must be a media type like text/plain')
+    .optional(),
+  contentHash: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'contentHash must be 64 lowercase hex characters')
+    .optional(),
+})
+
+export const createUploadResponses = {
+  200: z.object({ result: z.literal('duplicate'), file: fileSchema }),
+  201: z.object({
+    result: z.enum(['created', 'resumed']),
+    upload: uploadSchema,
+    uploadToken: uploadTokenSchema,
+  }),
+  ...errorResponses,
+}
+
+export const listFilesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+  all: z.enum(['true', 'false']).default('false'),
+})
+
+export const oauthCallbackQuerySchema = z.object({
+  code: z.string().max(2048).optional(),
+  state: z.string().max(512).optional(),
+  error: z.string().max(256).optional(),
+  error_description: z.string().max(2048).optional(),
+})
+
+const dependencyCheck = z.object({
+  status: z.enum(['up', 'down']),
+  latencyMs: z.number(),
+  required: z.boolean(),
+  error: z.string().optional(),
+})
+
+export const readinessSchema = z.object({
+  status: z.enum(['ok', 'degraded', 'down']),
+  checks: z.object({ dynamodb: dependencyCheck, redis: dependencyCheck, sessions: dependencyCheck }),
+})

@@ -1,0 +1,176 @@
+import { AppError } from '@lfusys/errors'
+import { z } from 'zod'
+import { isFinal, type Upload } from '../uploads/types.ts'
+import { callerOf } from './authenticate.ts'
+import type { App, RouteContext } from './context.ts'
+import { errorBody, HTTP_STATUS_BY_CODE, toAppError } from './errorHandler.ts'
+import {
+  createUploadBodySchema,
+  createUploadResponses,
+  errorResponses,
+  idParamsSchema,
+  uploadSchema,
+  uploadTokenSchema,
+} from './schemas.ts'
+
+const tags = ['uploads']
+
+export function uploadRoutes(app: App, ctx: RouteContext) {
+  app.post(
+    '/api/v1/uploads',
+    {
+      schema: {
+        tags,
+        summary: 'Start or resume an upload, or learn that this file is already stored (duplicate)',
+        body: createUploadBodySchema,
+        response: createUploadResponses,
+      },
+      preHandler: [ctx.requireAuth, ctx.limits.uploads],
+    },
+    async (request, reply) => {
+      const body = request.body
+      const outcome = await ctx.sessions.createUpload(callerOf(request), {
+        fileName: body.fileName,
+        fileSize: body.fileSize,
+        contentType: body.contentType ?? 'application/octet-stream',
+        contentHash: body.contentHash,
+      })
+      if (outcome.result === 'duplicate') return reply.code(200).send(outcome)
+      return reply.code(201).send(outcome)
+    },
+  )
+
+  app.get(
+    '/api/v1/uploads',
+    {
+      schema: {
+        tags,
+        summary: "The caller's unfinished uploads",
+        response: { 200: z.object({ uploads: z.array(uploadSchema) }), ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request) => ({ uploads: await ctx.sessions.listUploads(callerOf(request)) }),
+  )
+
+  app.get(
+    '/api/v1/uploads/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One upload of the caller',
+        params: idParamsSchema,
+        response: { 200: uploadSchema, ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request) => {
+      const caller = callerOf(request)
+      const upload = await ctx.sessions.getUpload(caller, request.params.id)
+      if (upload.status === 'complete') await ctx.filesCache.invalidate(caller.userId)
+      return upload
+    },
+  )
+
+  app.get(
+    '/api/v1/uploads/:id/events',
+    {
+      schema: {
+        tags,
+        summary: 'Server-sent events: `event: upload` with the Upload JSON on every change',
+        description:
+          'The current state first, then every change; `: heartbeat` comments keep the connection ' +
+          'alive; the stream ends after a final state (complete, failed, cancelled, expired).',
+        params: idParamsSchema,
+        response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request, reply) => {
+      const caller = callerOf(request)
+      const watch = ctx.sessions.watchUpload(caller, request.params.id)
+      const iterator = watch[Symbol.asyncIterator]()
+      let first: IteratorResult<Upload>
+      try {
+        // The first message decides the status: not found or not yours is a normal JSON error.
+        first = await iterator.next()
+      } catch (err) {
+        watch.close()
+        throw err
+      }
+      if (first.done) {
+        throw new AppError('UNAVAILABLE', 'the upload status stream ended early', { retryAfterSeconds: 1 })
+      }
+      ctx.watches.add(watch)
+      reply.hijack()
+      const res = reply.raw
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': String(request.id),
+      })
+      const send = (upload: Upload) => res.write(`event: upload\ndata: ${JSON.stringify(upload)}\n\n`)
+      const heartbeat = setInterval(
+        () => res.write(': heartbeat\n\n'),
+        ctx.config.SSE_HEARTBEAT_SECONDS * 1000,
+      )
+      const finish = () => {
+        clearInterval(heartbeat)
+        ctx.watches.delete(watch)
+        watch.close()
+        if (!res.writableEnded) res.end()
+      }
+      // The browser went away: stop watching so the sessions stream does not outlive it.
+      res.on('close', finish)
+      try {
+        let current: IteratorResult<Upload> = first
+        while (!current.done) {
+          send(current.value)
+          if (isFinal(current.value.status)) {
+            if (current.value.status === 'complete') await ctx.filesCache.invalidate(caller.userId)
+            break
+          }
+          current = await iterator.next()
+        }
+      } catch (err) {
+        const appError = toAppError(err)
+        const status = HTTP_STATUS_BY_CODE[appError.code]
+        if (status >= 500) request.log.warn({ err }, 'upload event stream failed')
+        if (!res.writableEnded)
+          res.write(`event: error\ndata: ${JSON.stringify(errorBody(appError, status))}\n\n`)
+      } finally {
+        finish()
+      }
+    },
+  )
+
+  app.post(
+    '/api/v1/uploads/:id/token',
+    {
+      schema: {
+        tags,
+        summary: 'Issue a fresh upload token for an unfinished upload',
+        params: idParamsSchema,
+        response: { 200: uploadTokenSchema, ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request) => ctx.sessions.renewUploadToken(callerOf(request), request.params.id),
+  )
+
+  app.delete(
+    '/api/v1/uploads/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Cancel an unfinished upload',
+        params: idParamsSchema,
+        response: { 200: uploadSchema, ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request) => ctx.sessions.cancelUpload(callerOf(request), request.params.id),
+  )
+}

@@ -1,0 +1,43 @@
+import { createLogger } from '@lfusys/logger'
+import { startTelemetry } from '@lfusys/telemetry'
+import { loadGatewayConfig } from './config.ts'
+
+const config = loadGatewayConfig(process.env)
+const telemetry = startTelemetry({
+  serviceName: 'gateway',
+  enabled: config.OTEL_ENABLED,
+  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+})
+// Instrumented modules (fastify, ioredis, grpc, AWS SDK) load after telemetry has started.
+const { buildApp } = await import('./app.ts')
+const { createDeps } = await import('./deps.ts')
+
+const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL })
+const deps = createDeps(config, logger)
+const app = await buildApp(config, deps)
+await app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT })
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  logger.info({ signal }, 'shutting down')
+  // Fastify stops accepting connections and waits for in-flight requests before closing.
+  const hardStop = setTimeout(() => {
+    logger.error('shutdown took too long; exiting')
+    process.exit(1)
+  }, 15_000)
+  hardStop.unref()
+  try {
+    await app.close()
+    await deps.close()
+    await telemetry.shutdown()
+    logger.info('stopped')
+    process.exit(0)
+  } catch (err) {
+    logger.error({ err }, 'shutdown failed')
+    process.exit(1)
+  }
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

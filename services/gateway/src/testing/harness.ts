@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto'
+import { createLogger } from '@lfusys/logger'
+import { provisionTestStack, type TestStack } from '@lfusys/testing'
+import type { LightMyRequestResponse } from 'fastify'
+import { buildApp } from '../app.ts'
+import { type GatewayConfig, loadGatewayConfig } from '../config.ts'
+import { createDeps, type GatewayDeps } from '../deps.ts'
+import type { App } from '../http/context.ts'
+
+export const TEST_TOKEN_KEYS = `t1:${'s'.repeat(48)}`
+
+export interface GatewayHarness {
+  app: App
+  config: GatewayConfig
+  deps: GatewayDeps
+  close(): Promise<void>
+}
+
+/** Gateway variables every test needs on top of the stack's AWS/Redis ones. */
+export function gatewayTestEnv(
+  stack: TestStack,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    ...stack.env,
+    LOG_LEVEL: 'silent',
+    AUTH_TOKEN_KEYS: TEST_TOKEN_KEYS,
+    // Nothing listens on port 1: sessions calls fail fast as UNAVAILABLE unless a test overrides it.
+    SESSIONS_GRPC_URL: '127.0.0.1:1',
+    SESSIONS_GRPC_DEADLINE_MS: '2000',
+    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    WEB_ORIGIN: 'http://web.test',
+    ...overrides,
+  }
+}
+
+export async function startGateway(env: Record<string, string>): Promise<GatewayHarness> {
+  const config = loadGatewayConfig(env)
+  const deps = createDeps(config, createLogger({ service: 'gateway', level: config.LOG_LEVEL }))
+  const app = await buildApp(config, deps)
+  return {
+    app,
+    config,
+    deps,
+    async close() {
+      await app.close()
+      await deps.close()
+    },
+  }
+}
+
+export async function provisionGatewayStack(label: string): Promise<TestStack> {
+  return provisionTestStack(label)
+}
+
+interface StoredCookie {
+  value: string
+  path: string
+}
+
+export interface SendOptions {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  url: string
+  body?: unknown
+  headers?: Record<string, string>
+  /** Echo the lfusys_csrf cookie in x-csrf-token (what the web app does); default true. */
+  csrf?: boolean
+  remoteAddress?: string
+}
+
+/** A cookie jar over app.inject that honours cookie paths, like a browser would. */
+export class Browser {
+  readonly cookies = new Map<string, StoredCookie>()
+  private readonly app: App
+
+  constructor(app: App) {
+    this.app = app
+  }
+
+  cookieHeader(url: string): string {
+    const path = url.split('?')[0] ?? url
+    return [...this.cookies.entries()]
+      .filter(([, c]) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join('; ')
+  }
+
+  async send(options: SendOptions): Promise<LightMyRequestResponse> {
+    const headers: Record<string, string> = { ...options.headers }
+    const cookie = this.cookieHeader(options.url)
+    if (cookie) headers.cookie = cookie
+    const csrf = this.cookies.get('lfusys_csrf')?.value
+    if ((options.csrf ?? true) && csrf) headers['x-csrf-token'] = csrf
+    const res = await this.app.inject({
+      method: options.method ?? 'GET',
+      url: options.url,
+      headers,
+      ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+      ...(options.body === undefined ? {} : { headers: { ...headers, 'content-type': 'application/json' } }),
+      ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}),
+    })
+    for (const c of res.cookies) {
+      const expired = c.maxAge === 0 || (c.expires instanceof Date && c.expires.getTime() <= Date.now())
+      if (expired || c.value === '') this.cookies.delete(c.name)
+      else this.cookies.set(c.name, { value: c.value, path: c.path ?? '/' })
+    }
+    return res
+  }
+}
+
+export function uniqueEmail(tag = 'user'): string {
+  return `${tag}-${randomBytes(5).toString('hex')}@Example.COM`
+}
+
+export const GOOD_PASSWORD = 'correct horse battery'
