@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto'
+import cors from '@fastify/cors'
+import { AppError } from '@lfusys/errors'
+import Fastify from 'fastify'
+import type { UploadsConfig } from './config.ts'
+import type { UploadsDeps } from './deps.ts'
+import { chunkRoutes } from './http/chunkRoutes.ts'
+import { errorHandler } from './http/errorHandler.ts'
+import { healthRoutes } from './http/healthRoutes.ts'
+
+export async function buildApp(config: UploadsConfig, deps: UploadsDeps) {
+  const app = Fastify({
+    loggerInstance: deps.log,
+    // Request ids are minted here: this service faces browsers, whose headers are not trusted.
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    requestTimeout: config.UPLOADS_REQUEST_TIMEOUT_MS,
+  })
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+
+  await app.register(cors, {
+    origin: config.WEB_ORIGIN,
+    methods: ['PUT'],
+    allowedHeaders: ['Authorization', 'Content-Digest', 'Content-Type'],
+    exposedHeaders: ['Retry-After', 'X-Request-Id'],
+    credentials: false,
+    maxAge: 600,
+  })
+
+  app.setErrorHandler(errorHandler)
+  app.setNotFoundHandler((request, reply) => {
+    errorHandler(new AppError('NOT_FOUND', `no route for ${request.method} ${request.url}`), request, reply)
+  })
+
+  await app.register(healthRoutes, { store: deps.store })
+  await app.register(chunkRoutes, { chunks: deps.chunks })
+  await app.ready()
+  return app
+}
+
+export type UploadsApp = Awaited<ReturnType<typeof buildApp>>
