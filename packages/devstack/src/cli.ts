@@ -16,6 +16,7 @@ const { values: args } = parseArgs({
   options: {
     dev: { type: 'boolean', default: false },
     fresh: { type: 'boolean', default: false },
+    'state-dir': { type: 'string' },
     stack: { type: 'string', default: 'lfusys-dev' },
     'redis-url': { type: 'string' },
     'aws-port': { type: 'string', default: String(defaultPorts.aws) },
@@ -29,11 +30,12 @@ if (args.help) {
   console.log(`usage: node packages/devstack/src/cli.ts [--dev] [--fresh] [--stack NAME] [--redis-url URL]
        [--aws-port ${defaultPorts.aws}] [--dynamodb-port ${defaultPorts.dynamodb}] [--redis-port ${defaultPorts.redis}]
   --dev     also run every service and the web dev server
-  --fresh   wipe .devstack/state (all local data) first`)
+  --fresh   wipe .devstack/state (all local data) first
+  --state-dir DIR  keep env, secrets and state in DIR instead of .devstack`)
   process.exit(0)
 }
 
-const devDir = join(repoRoot, '.devstack')
+const devDir = args['state-dir'] ?? join(repoRoot, '.devstack')
 const stateDir = join(devDir, 'state')
 const cacheDir = join(repoRoot, '.cache')
 const color = (n: number, s: string) => (process.stdout.isTTY ? `\x1b[${n}m${s}\x1b[0m` : s)

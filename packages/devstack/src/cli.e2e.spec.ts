@@ -1,0 +1,105 @@
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { waitFor } from '@lfusys/testing'
+import { afterAll, describe, expect, it } from 'vitest'
+import { freePort } from './processes.ts'
+import { redisPing } from './redis.ts'
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url))
+const stateDir = mkdtempSync(join(tmpdir(), 'lfusys-cli-'))
+afterAll(() => rmSync(stateDir, { recursive: true, force: true }))
+
+function childrenOf(pid: number): number[] {
+  try {
+    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .map((s) => Number(s.trim()))
+      .filter((n) => n > 0)
+  } catch {
+    return []
+  }
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+describe('devstack CLI', () => {
+  it('starts the stack, writes the env file, and on SIGINT stops every child it started', async () => {
+    const [aws, dynamodb, redis] = [await freePort(), await freePort(), await freePort()]
+    const proc = spawn(
+      process.execPath,
+      [
+        cli,
+        '--state-dir',
+        stateDir,
+        '--stack',
+        'cli-probe',
+        '--aws-port',
+        String(aws),
+        '--dynamodb-port',
+        String(dynamodb),
+        '--redis-port',
+        String(redis),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    let output = ''
+    proc.stdout.on('data', (c) => {
+      output += c
+    })
+    proc.stderr.on('data', (c) => {
+      output += c
+    })
+    const exited = new Promise<number | null>((resolve) => proc.on('exit', resolve))
+    await waitFor(() => output.includes('Ctrl-C stops it'), {
+      timeoutMs: 60_000,
+      what: `the stack to start:\n${output}`,
+    })
+
+    const env = readFileSync(join(stateDir, 'env'), 'utf8')
+    expect(env).toContain(`AWS_ENDPOINT_URL_S3=http://127.0.0.1:${aws}`)
+    expect(env).toContain(`AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:${dynamodb}`)
+    expect(env).toContain(`REDIS_URL=redis://127.0.0.1:${redis}`)
+    expect(env).toContain('S3_BUCKET=cli-probe-data')
+    expect(env).toMatch(/UPLOAD_TOKEN_KEYS=dev1:\S{32,}/)
+    expect(await redisPing('127.0.0.1', redis)).toBe(true)
+    const health = await fetch(`http://127.0.0.1:${aws}/health`)
+    expect(health.ok).toBe(true)
+
+    const kids = childrenOf(proc.pid ?? 0)
+    expect(kids.length).toBeGreaterThanOrEqual(2) // DynamoDB Local (java) and redis-server
+    proc.kill('SIGINT')
+    expect(await exited).toBe(0)
+    expect(output).toContain('stopped; no process left behind')
+    expect(kids.filter(alive)).toEqual([])
+    expect(await redisPing('127.0.0.1', redis)).toBe(false)
+  })
+
+  it('refuses to start on a port that is taken, naming it', async () => {
+    const taken = await freePort()
+    const blocker = (await import('node:net')).createServer().listen(taken, '127.0.0.1')
+    try {
+      const proc = spawn(process.execPath, [cli, '--state-dir', stateDir, '--aws-port', String(taken)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let output = ''
+      proc.stderr.on('data', (c) => {
+        output += c
+      })
+      const code = await new Promise<number | null>((resolve) => proc.on('exit', resolve))
+      expect(code).toBe(1)
+      expect(output).toContain(`already in use: aws port ${taken}`)
+    } finally {
+      blocker.close()
+    }
+  })
+})
