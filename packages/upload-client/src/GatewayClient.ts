@@ -106,7 +106,7 @@ export class GatewayClient {
   // --- auth ---
   async me(signal?: AbortSignal): Promise<User | null> {
     try {
-      const { body } = await this.request('/auth/me', { signal, retry: true })
+      const { body } = await this.request('/auth/me', { signal })
       return parseUser(field(body, 'user'))
     } catch (err) {
       if (err instanceof UploadError && err.status === 401) return null

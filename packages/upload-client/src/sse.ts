@@ -9,7 +9,8 @@ export interface SseEvent {
  * code path serves the web app and the CLI (EventSource cannot be given headers, and Node lacks it).
  */
 export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator<SseEvent> {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader()
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
   let buffer = ''
   let event = ''
   let data: string[] = []
@@ -17,7 +18,7 @@ export async function* readSse(body: ReadableStream<Uint8Array>): AsyncGenerator
     for (;;) {
       const { value, done } = await reader.read()
       if (done) return
-      buffer += value
+      buffer += decoder.decode(value, { stream: true })
       for (;;) {
         const nl = buffer.search(/\r\n|\r|\n/)
         if (nl < 0) break

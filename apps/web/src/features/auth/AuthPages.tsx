@@ -1,0 +1,242 @@
+import { type FormEvent, useState } from 'react'
+import { Alert, PageTitle } from '../../components/ui.tsx'
+import { API_BASE, errorMessage } from '../../lib/api.ts'
+import { Link, navigate, useLocation } from '../../lib/router.tsx'
+import { useAuth } from './AuthContext.tsx'
+
+function nextPath(search: string): string {
+  const next = new URLSearchParams(search).get('next')
+  // Only same-site paths: an open redirect would let a crafted link send users elsewhere.
+  return next?.startsWith('/') && !next.startsWith('//') ? next : '/upload'
+}
+
+const inputClass =
+  'mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100'
+
+function OAuthButtons() {
+  return (
+    <div className="grid gap-2 sm:grid-cols-2">
+      <a
+        href={`${API_BASE}/auth/github/start`}
+        className="inline-flex items-center justify-center gap-2 rounded-lg border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800"
+      >
+        <svg aria-hidden="true" viewBox="0 0 16 16" className="h-4 w-4" fill="currentColor">
+          <path d="M8 0C3.58 0 0 3.58 0 8c0 3.54 2.29 6.53 5.47 7.59.4.07.55-.17.55-.38 0-.19-.01-.82-.01-1.49-2.01.37-2.53-.49-2.69-.94-.09-.23-.48-.94-.82-1.13-.28-.15-.68-.52-.01-.53.63-.01 1.08.58 1.23.82.72 1.21 1.87.87 2.33.66.07-.52.28-.87.51-1.07-1.78-.2-3.64-.89-3.64-3.95 0-.87.31-1.59.82-2.15-.08-.2-.36-1.02.08-2.12 0 0 .67-.21 2.2.82.64-.18 1.32-.27 2-.27.68 0 1.36.09 2 .27 1.53-1.04 2.2-.82 2.2-.82.44 1.1.16 1.92.08 2.12.51.56.82 1.27.82 2.15 0 3.07-1.87 3.75-3.65 3.95.29.25.54.73.54 1.48 0 1.07-.01 1.93-.01 2.2 0 .21.15.46.55.38A8.013 8.013 0 0016 8c0-4.42-3.58-8-8-8z" />
+        </svg>
+        Continue with GitHub
+      </a>
+      <a
+        href={`${API_BASE}/auth/google/start`}
+        className="inline-flex items-center justify-center gap-2 rounded-lg border border-slate-300 px-4 py-2 font-medium hover:bg-slate-50 dark:border-slate-700 dark:hover:bg-slate-800"
+      >
+        <svg aria-hidden="true" viewBox="0 0 48 48" className="h-4 w-4">
+          <path
+            fill="#EA4335"
+            d="M24 9.5c3.5 0 6.6 1.2 9.1 3.6l6.8-6.8C35.8 2.4 30.3 0 24 0 14.6 0 6.6 5.4 2.7 13.3l7.9 6.1C12.5 13.6 17.8 9.5 24 9.5z"
+          />
+          <path
+            fill="#4285F4"
+            d="M46.1 24.5c0-1.6-.1-3.1-.4-4.5H24v9h12.4c-.5 2.9-2.2 5.3-4.6 6.9l7.4 5.7c4.3-4 6.9-9.9 6.9-17.1z"
+          />
+          <path
+            fill="#FBBC05"
+            d="M10.6 28.6c-.5-1.4-.8-3-.8-4.6s.3-3.2.8-4.6l-7.9-6.1C1 16.6 0 20.2 0 24s1 7.4 2.7 10.7l7.9-6.1z"
+          />
+          <path
+            fill="#34A853"
+            d="M24 48c6.5 0 11.9-2.1 15.9-5.8l-7.4-5.7c-2.1 1.4-4.8 2.3-8.5 2.3-6.2 0-11.5-4.1-13.4-9.8l-7.9 6.1C6.6 42.6 14.6 48 24 48z"
+          />
+        </svg>
+        Continue with Google
+      </a>
+    </div>
+  )
+}
+
+function Divider() {
+  return (
+    <div className="my-6 flex items-center gap-3 text-sm text-slate-500">
+      <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
+      or with email
+      <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
+    </div>
+  )
+}
+
+export function LoginPage() {
+  const { login } = useAuth()
+  const { search } = useLocation()
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+  const oauthError = new URLSearchParams(search).get('error')
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    setBusy(true)
+    setError('')
+    try {
+      await login(email, password)
+      navigate(nextPath(search), { replace: true })
+    } catch (err) {
+      setError(errorMessage(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <div className="mx-auto max-w-md">
+      <PageTitle subtitle="Welcome back.">Log in</PageTitle>
+      {oauthError ? (
+        <div className="mb-4">
+          <Alert>Signing in with the provider failed: {oauthError}</Alert>
+        </div>
+      ) : null}
+      <OAuthButtons />
+      <Divider />
+      <form onSubmit={(e) => void submit(e)} className="space-y-4" noValidate={false}>
+        <div>
+          <label htmlFor="login-email" className="text-sm font-medium">
+            Email
+          </label>
+          <input
+            id="login-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            className={inputClass}
+          />
+        </div>
+        <div>
+          <label htmlFor="login-password" className="text-sm font-medium">
+            Password
+          </label>
+          <input
+            id="login-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            className={inputClass}
+          />
+        </div>
+        {error ? <Alert>{error}</Alert> : null}
+        <button
+          type="submit"
+          disabled={busy}
+          className="w-full rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+        >
+          {busy ? 'Logging in...' : 'Log in'}
+        </button>
+      </form>
+      <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">
+        No account yet?{' '}
+        <Link
+          href={`/register${search}`}
+          className="font-medium text-indigo-600 underline dark:text-indigo-400"
+        >
+          Create one
+        </Link>
+      </p>
+    </div>
+  )
+}
+
+export function RegisterPage() {
+  const { register } = useAuth()
+  const { search } = useLocation()
+  const [name, setName] = useState('')
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState('')
+  const [busy, setBusy] = useState(false)
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault()
+    setBusy(true)
+    setError('')
+    try {
+      await register(email, password, name.trim() || undefined)
+      navigate(nextPath(search), { replace: true })
+    } catch (err) {
+      setError(errorMessage(err))
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  return (
+    <div className="mx-auto max-w-md">
+      <PageTitle subtitle="Free, and your files stay yours.">Create an account</PageTitle>
+      <OAuthButtons />
+      <Divider />
+      <form onSubmit={(e) => void submit(e)} className="space-y-4">
+        <div>
+          <label htmlFor="reg-name" className="text-sm font-medium">
+            Name <span className="font-normal text-slate-500">(optional)</span>
+          </label>
+          <input
+            id="reg-name"
+            type="text"
+            autoComplete="name"
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            className={inputClass}
+          />
+        </div>
+        <div>
+          <label htmlFor="reg-email" className="text-sm font-medium">
+            Email
+          </label>
+          <input
+            id="reg-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            className={inputClass}
+          />
+        </div>
+        <div>
+          <label htmlFor="reg-password" className="text-sm font-medium">
+            Password
+          </label>
+          <input
+            id="reg-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            aria-describedby="reg-password-hint"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            className={inputClass}
+          />
+          <p id="reg-password-hint" className="mt-1 text-xs text-slate-500">
+            At least 8 characters.
+          </p>
+        </div>
+        {error ? <Alert>{error}</Alert> : null}
+        <button
+          type="submit"
+          disabled={busy}
+          className="w-full rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500 disabled:opacity-60"
+        >
+          {busy ? 'Creating account...' : 'Create account'}
+        </button>
+      </form>
+      <p className="mt-6 text-sm text-slate-600 dark:text-slate-400">
+        Already registered?{' '}
+        <Link href={`/login${search}`} className="font-medium text-indigo-600 underline dark:text-indigo-400">
+          Log in
+        </Link>
+      </p>
+    </div>
+  )
+}

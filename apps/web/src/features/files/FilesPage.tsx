@@ -1,0 +1,341 @@
+import { type FileRecord, parseServerUpload, type ServerUpload } from '@lfusys/upload-client'
+import { useCallback, useEffect, useRef, useState } from 'react'
+import { ProgressBar } from '../../components/ProgressBar.tsx'
+import { Alert, Button, PageTitle } from '../../components/ui.tsx'
+import { API_BASE, api, errorMessage } from '../../lib/api.ts'
+import { formatBytes, formatDate, shortHash } from '../../lib/format.ts'
+import { Link } from '../../lib/router.tsx'
+import { useAuth } from '../auth/AuthContext.tsx'
+
+const PAGE_SIZE = 20
+/** Browsers allow six HTTP/1.1 connections per origin; live streams must leave room for the rest. */
+const MAX_LIVE_STREAMS = 3
+
+export function FilesPage() {
+  const { user } = useAuth()
+  const isAdmin = user?.role === 'admin'
+  const [all, setAll] = useState(false)
+  const [cursors, setCursors] = useState<Array<string | null>>([null])
+  const [files, setFiles] = useState<FileRecord[]>([])
+  const [nextCursor, setNextCursor] = useState<string | null>(null)
+  const [loading, setLoading] = useState(true)
+  const [error, setError] = useState('')
+  const [notice, setNotice] = useState('')
+  const [toDelete, setToDelete] = useState<FileRecord | null>(null)
+  const [reload, setReload] = useState(0)
+  const page = cursors.length - 1
+  const cursor = cursors[page] ?? null
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reload re-runs the query on purpose
+  useEffect(() => {
+    const controller = new AbortController()
+    setLoading(true)
+    setError('')
+    api
+      .listFiles({ limit: PAGE_SIZE, cursor, all: isAdmin && all }, controller.signal)
+      .then((r) => {
+        setFiles(r.files)
+        setNextCursor(r.nextCursor)
+      })
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) setError(`Could not load your files: ${errorMessage(err)}`)
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoading(false)
+      })
+    return () => controller.abort()
+  }, [cursor, all, isAdmin, reload])
+
+  const refresh = useCallback(() => setReload((r) => r + 1), [])
+
+  const confirmDelete = async () => {
+    const f = toDelete
+    if (!f) return
+    setToDelete(null)
+    try {
+      await api.deleteFile(f.id)
+      setNotice(`Deleted ${f.name}.`)
+      refresh()
+    } catch (err) {
+      setError(`Could not delete ${f.name}: ${errorMessage(err)}`)
+    }
+  }
+
+  return (
+    <div>
+      <PageTitle subtitle="Everything you have uploaded, newest first.">Files</PageTitle>
+
+      <UnfinishedUploads onFinished={refresh} />
+
+      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+        <h2 className="text-lg font-semibold">{all ? "All users' files" : 'Your files'}</h2>
+        <div className="flex items-center gap-3">
+          {isAdmin ? (
+            <label className="inline-flex items-center gap-2 text-sm">
+              <input
+                type="checkbox"
+                checked={all}
+                onChange={(e) => {
+                  setAll(e.currentTarget.checked)
+                  setCursors([null])
+                }}
+                className="h-4 w-4 accent-indigo-600"
+              />
+              Show all users' files (admin)
+            </label>
+          ) : null}
+          <Button onClick={refresh}>Refresh</Button>
+        </div>
+      </div>
+
+      {notice ? (
+        <div className="mb-3">
+          <Alert kind="success">{notice}</Alert>
+        </div>
+      ) : null}
+      {error ? (
+        <div className="mb-3">
+          <Alert>{error}</Alert>
+        </div>
+      ) : null}
+
+      {loading && files.length === 0 ? <p aria-live="polite">Loading...</p> : null}
+      {!loading && files.length === 0 && !error ? (
+        <p className="text-slate-600 dark:text-slate-400">
+          No files yet.{' '}
+          <Link href="/upload" className="text-indigo-600 underline dark:text-indigo-400">
+            Upload one
+          </Link>
+          .
+        </p>
+      ) : null}
+
+      {files.length > 0 ? (
+        <div className="overflow-x-auto rounded-xl border border-slate-200 dark:border-slate-800">
+          <table className="w-full min-w-[40rem] text-left text-sm" aria-busy={loading}>
+            <caption className="sr-only">Files, page {page + 1}</caption>
+            <thead className="bg-slate-50 text-slate-600 dark:bg-slate-900 dark:text-slate-400">
+              <tr>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Name
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Size
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Uploaded
+                </th>
+                <th scope="col" className="px-4 py-2 font-medium">
+                  Content hash
+                </th>
+                {all ? (
+                  <th scope="col" className="px-4 py-2 font-medium">
+                    Owner
+                  </th>
+                ) : null}
+                <th scope="col" className="px-4 py-2 font-medium">
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
+              {files.map((f) => (
+                <tr key={f.id} data-testid="file-row" className="bg-white dark:bg-slate-950">
+                  <td className="max-w-[16rem] truncate px-4 py-2 font-medium" title={f.name}>
+                    {f.name}
+                  </td>
+                  <td className="whitespace-nowrap px-4 py-2">{formatBytes(f.size)}</td>
+                  <td className="whitespace-nowrap px-4 py-2">{formatDate(f.createdAt)}</td>
+                  <td className="px-4 py-2 font-mono text-xs" title={f.contentHash} data-testid="file-hash">
+                    {shortHash(f.contentHash)}
+                  </td>
+                  {all ? <td className="px-4 py-2 font-mono text-xs">{f.ownerId.slice(0, 8)}</td> : null}
+                  <td className="whitespace-nowrap px-4 py-2 text-right">
+                    <a
+                      href={api.downloadUrl(f.id)}
+                      className="mr-2 inline-flex rounded-lg px-3 py-1.5 text-sm font-medium text-indigo-700 hover:bg-indigo-50 dark:text-indigo-300 dark:hover:bg-slate-800"
+                      aria-label={`Download ${f.name}`}
+                    >
+                      Download
+                    </a>
+                    <Button variant="ghost" onClick={() => setToDelete(f)} aria-label={`Delete ${f.name}`}>
+                      Delete
+                    </Button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      <nav aria-label="Pagination" className="mt-4 flex items-center justify-between">
+        <Button disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+          Previous
+        </Button>
+        <span className="text-sm text-slate-600 dark:text-slate-400">Page {page + 1}</span>
+        <Button disabled={!nextCursor} onClick={() => setCursors((c) => [...c, nextCursor])}>
+          Next
+        </Button>
+      </nav>
+
+      <ConfirmDialog
+        open={toDelete !== null}
+        title="Delete file?"
+        body={
+          toDelete
+            ? `"${toDelete.name}" (${formatBytes(toDelete.size)}) will be deleted. This cannot be undone.`
+            : ''
+        }
+        confirmLabel="Delete"
+        onCancel={() => setToDelete(null)}
+        onConfirm={() => void confirmDelete()}
+      />
+    </div>
+  )
+}
+
+function ConfirmDialog(props: {
+  open: boolean
+  title: string
+  body: string
+  confirmLabel: string
+  onCancel: () => void
+  onConfirm: () => void
+}) {
+  const ref = useRef<HTMLDialogElement>(null)
+  useEffect(() => {
+    const d = ref.current
+    if (!d) return
+    // showModal traps focus and makes Escape cancel: the platform's accessible modal.
+    if (props.open && !d.open) d.showModal()
+    if (!props.open && d.open) d.close()
+  }, [props.open])
+  return (
+    <dialog
+      ref={ref}
+      onCancel={props.onCancel}
+      aria-labelledby="confirm-title"
+      className="m-auto w-[min(28rem,calc(100%-2rem))] rounded-xl border border-slate-200 bg-white p-6 text-slate-900 shadow-xl backdrop:bg-slate-950/50 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+    >
+      <h2 id="confirm-title" className="text-lg font-semibold">
+        {props.title}
+      </h2>
+      <p className="mt-2 text-sm text-slate-600 dark:text-slate-300">{props.body}</p>
+      <div className="mt-6 flex justify-end gap-2">
+        <Button onClick={props.onCancel} autoFocus>
+          Cancel
+        </Button>
+        <Button variant="danger" onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </Button>
+      </div>
+    </dialog>
+  )
+}
+
+/** Unfinished uploads of this user (from any tab or device), with live status over SSE. */
+function UnfinishedUploads({ onFinished }: { onFinished: () => void }) {
+  const [uploads, setUploads] = useState<ServerUpload[]>([])
+  const [error, setError] = useState('')
+
+  useEffect(() => {
+    const controller = new AbortController()
+    api
+      .listUploads(controller.signal)
+      .then(setUploads)
+      .catch((err: unknown) => {
+        if (!controller.signal.aborted) setError(`Could not load unfinished uploads: ${errorMessage(err)}`)
+      })
+    return () => controller.abort()
+  }, [])
+
+  const liveIds = uploads
+    .filter(
+      (u) =>
+        u.status !== 'complete' &&
+        u.status !== 'failed' &&
+        u.status !== 'cancelled' &&
+        u.status !== 'expired',
+    )
+    .slice(0, MAX_LIVE_STREAMS)
+    .map((u) => u.id)
+    .join(',')
+
+  useEffect(() => {
+    if (!liveIds) return
+    const sources = liveIds.split(',').map((id) => {
+      const es = new EventSource(`${API_BASE}/uploads/${encodeURIComponent(id)}/events`)
+      es.addEventListener('upload', (ev) => {
+        let next: ServerUpload
+        try {
+          next = parseServerUpload(JSON.parse(ev.data))
+        } catch {
+          return
+        }
+        setUploads((list) => list.map((u) => (u.id === next.id ? next : u)))
+        if (next.status === 'complete') onFinished()
+        if (
+          next.status === 'complete' ||
+          next.status === 'failed' ||
+          next.status === 'cancelled' ||
+          next.status === 'expired'
+        ) {
+          // The server ends the stream after a final state; stop EventSource from reconnecting.
+          es.close()
+        }
+      })
+      return es
+    })
+    return () => {
+      for (const es of sources) es.close()
+    }
+  }, [liveIds, onFinished])
+
+  if (error)
+    return (
+      <div className="mb-6">
+        <Alert>{error}</Alert>
+      </div>
+    )
+  if (uploads.length === 0) return null
+  return (
+    <section aria-labelledby="unfinished-heading" className="mb-8">
+      <h2 id="unfinished-heading" className="mb-3 text-lg font-semibold">
+        Uploads in progress
+      </h2>
+      <ul className="space-y-2">
+        {uploads.map((u) => (
+          <li
+            key={u.id}
+            className="rounded-lg border border-slate-200 p-3 dark:border-slate-800"
+            data-testid="unfinished-upload"
+            data-status={u.status}
+          >
+            <div className="flex flex-wrap items-center justify-between gap-2 text-sm">
+              <span className="truncate font-medium">{u.fileName}</span>
+              <span aria-live="polite">
+                {u.status} · {u.receivedChunks.length}/{u.chunkCount} chunks
+                {u.failureReason ? ` · ${u.failureReason}` : ''}
+              </span>
+            </div>
+            <div className="mt-2">
+              <ProgressBar
+                value={u.receivedChunks.length}
+                max={u.chunkCount}
+                label={`${u.fileName} chunks received`}
+              />
+            </div>
+          </li>
+        ))}
+      </ul>
+      <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">
+        To continue an interrupted upload, open{' '}
+        <Link href="/upload" className="underline">
+          Upload
+        </Link>{' '}
+        and choose the file again.
+      </p>
+    </section>
+  )
+}
