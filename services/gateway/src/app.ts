@@ -93,7 +93,6 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
       const incoming = req.headers['x-request-id']
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID()
     },
-    disableRequestLogging: false,
   }).withTypeProvider<ZodTypeProvider>()
 
   app.setValidatorCompiler(validatorCompiler)

@@ -39,6 +39,25 @@ export function createRedis(url: string, keyPrefix: string, logger: Logger): Red
   return redis
 }
 
+/**
+ * Waits (bounded) for the first Redis connection, so a freshly started gateway does not answer its
+ * first OAuth requests with 503 only because the socket was still connecting. Never fails: the gateway
+ * runs without Redis.
+ */
+export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer)
+      redis.off('ready', onReady)
+      resolve(ok)
+    }
+    const onReady = () => done(true)
+    const timer = setTimeout(() => done(false), timeoutMs)
+    redis.once('ready', onReady)
+  })
+}
+
 export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
   const dynamodb = createDynamoClient(config, { requestTimeoutMs: 5000 })
   const documents = DynamoDBDocumentClient.from(dynamodb, {

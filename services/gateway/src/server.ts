@@ -10,11 +10,13 @@ const telemetry = startTelemetry({
 })
 // Instrumented modules (fastify, ioredis, grpc, AWS SDK) load after telemetry has started.
 const { buildApp } = await import('./app.ts')
-const { createDeps } = await import('./deps.ts')
+const { createDeps, waitForRedis } = await import('./deps.ts')
 
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL })
 const deps = createDeps(config, logger)
 const app = await buildApp(config, deps)
+if (!(await waitForRedis(deps.redis, 3000)))
+  logger.warn('starting without Redis: caches bypassed, OAuth unavailable')
 await app.listen({ host: config.GATEWAY_HOST, port: config.GATEWAY_PORT })
 
 let stopping = false

@@ -4,7 +4,7 @@ import { provisionTestStack, type TestStack } from '@lfusys/testing'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../app.ts'
 import { type GatewayConfig, loadGatewayConfig } from '../config.ts'
-import { createDeps, type GatewayDeps } from '../deps.ts'
+import { createDeps, type GatewayDeps, waitForRedis } from '../deps.ts'
 import type { App } from '../http/context.ts'
 
 export const TEST_TOKEN_KEYS = `t1:${'s'.repeat(48)}`
@@ -38,6 +38,7 @@ export async function startGateway(env: Record<string, string>): Promise<Gateway
   const config = loadGatewayConfig(env)
   const deps = createDeps(config, createLogger({ service: 'gateway', level: config.LOG_LEVEL }))
   const app = await buildApp(config, deps)
+  await waitForRedis(deps.redis, 5000)
   return {
     app,
     config,
@@ -113,3 +114,68 @@ export function uniqueEmail(tag = 'user'): string {
 }
 
 export const GOOD_PASSWORD = 'correct horse battery'
+
+// biome-ignore lint/suspicious/noExplicitAny: tests read response JSON only to assert on it
+type Json = any
+/** A Response whose JSON tests can navigate freely; assertions check the shape. */
+export type JsonResponse = Omit<Response, 'json'> & { json(): Promise<Json> }
+
+/** A cookie-keeping client for a gateway listening on a real port (cross-process tests). */
+export class HttpBrowser {
+  readonly cookies = new Map<string, StoredCookie>()
+  readonly baseUrl: string
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl.replace(/\/$/, '')
+  }
+
+  private cookieHeader(path: string): string {
+    return [...this.cookies.entries()]
+      .filter(([, c]) => path === c.path || path.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`))
+      .map(([name, c]) => `${name}=${c.value}`)
+      .join('; ')
+  }
+
+  async fetch(
+    path: string,
+    init: {
+      method?: string
+      body?: unknown
+      headers?: Record<string, string>
+      csrf?: boolean
+      signal?: AbortSignal
+    } = {},
+  ): Promise<JsonResponse> {
+    const headers: Record<string, string> = { ...init.headers }
+    const cookie = this.cookieHeader(path.split('?')[0] ?? path)
+    if (cookie) headers.cookie = cookie
+    const csrf = this.cookies.get('lfusys_csrf')?.value
+    if ((init.csrf ?? true) && csrf) headers['x-csrf-token'] = csrf
+    let body: string | undefined
+    if (init.body !== undefined) {
+      headers['content-type'] = 'application/json'
+      body = JSON.stringify(init.body)
+    }
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers,
+      redirect: 'manual',
+      ...(body === undefined ? {} : { body }),
+      ...(init.signal ? { signal: init.signal } : {}),
+    })
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = '', ...attrs] = line.split(';').map((s) => s.trim())
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq)
+      const value = decodeURIComponent(pair.slice(eq + 1))
+      const attr = (key: string) =>
+        attrs.find((a) => a.toLowerCase().startsWith(`${key}=`))?.slice(key.length + 1)
+      const path = attr('path') ?? '/'
+      const expires = attr('expires')
+      const expired = attr('max-age') === '0' || (expires !== undefined && Date.parse(expires) <= Date.now())
+      if (expired || value === '') this.cookies.delete(name)
+      else this.cookies.set(name, { value, path })
+    }
+    return res
+  }
+}
