@@ -1,0 +1,118 @@
+import * as grpc from '@grpc/grpc-js'
+import { SESSIONS_SERVICE_NAME, sessionsServiceDefinition } from '@lfusys/proto'
+import { HealthImplementation } from 'grpc-health-check'
+import type { SessionsConfig } from './config.ts'
+import { ChunkEventConsumer } from './consumers/ChunkEventConsumer.ts'
+import type { SessionsDeps } from './deps.ts'
+import { FileRepository } from './files/FileRepository.ts'
+import { FileService } from './files/FileService.ts'
+import { sessionsHandlers } from './grpc/SessionsGrpcService.ts'
+import { ObjectStore } from './storage/ObjectStore.ts'
+import { ChunkEventService } from './uploads/ChunkEventService.ts'
+import { ExpirySweeper } from './uploads/ExpirySweeper.ts'
+import { Finalizer } from './uploads/Finalizer.ts'
+import { SessionService } from './uploads/SessionService.ts'
+import { UploadRepository } from './uploads/UploadRepository.ts'
+
+export interface SessionsApp {
+  server: grpc.Server
+  health: HealthImplementation
+  sessions: SessionService
+  files: FileService
+  chunkEvents: ChunkEventService
+  consumer: ChunkEventConsumer
+  sweeper: ExpirySweeper
+  finalizer: Finalizer
+  uploads: UploadRepository
+  fileRepository: FileRepository
+}
+
+/** Wires the service; never listens and starts no loops (server.ts and tests do). */
+export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsApp {
+  const { log, aws, notifier } = deps
+  const uploads = new UploadRepository(aws.documents, { table: config.DYNAMODB_UPLOADS_TABLE })
+  const fileRepository = new FileRepository(aws.documents, config.DYNAMODB_FILES_TABLE)
+  const store = new ObjectStore(aws.s3, config.S3_BUCKET)
+  const finalizer = new Finalizer(
+    { uploads, files: fileRepository, store, notifier, log },
+    {
+      chunkPrefix: config.S3_CHUNK_PREFIX,
+      objectPrefix: config.S3_OBJECT_PREFIX,
+      leaseMs: config.FINALIZE_LEASE_SECONDS * 1000,
+      copyConcurrency: config.FINALIZE_COPY_CONCURRENCY,
+      readBack: config.FINALIZE_READ_BACK,
+      eagerCopy: config.FINALIZE_EAGER_COPY,
+      workerId: deps.workerId,
+    },
+  )
+  const sessions = new SessionService(
+    { uploads, files: fileRepository, finalizer, notifier, log },
+    {
+      baseChunkSize: config.CHUNK_SIZE_BYTES,
+      maxFileSize: config.MAX_FILE_SIZE_BYTES,
+      userQuotaBytes: config.USER_QUOTA_BYTES,
+      sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+      tokenTtlSeconds: config.UPLOAD_TOKEN_TTL_SECONDS,
+      tokenKeys: deps.tokenKeys,
+    },
+  )
+  const files = new FileService(
+    { files: fileRepository, store, log },
+    { downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL_SECONDS },
+  )
+  const chunkEvents = new ChunkEventService({
+    uploads,
+    store,
+    finalizer,
+    notifier,
+    log,
+    chunkPrefix: config.S3_CHUNK_PREFIX,
+    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+  })
+  const consumer = new ChunkEventConsumer(aws.sqs, chunkEvents, log, {
+    queueUrl: config.SQS_CHUNK_EVENTS_QUEUE_URL,
+    workers: config.CONSUMER_WORKERS,
+    batchSize: config.CONSUMER_BATCH_SIZE,
+    waitSeconds: config.CONSUMER_WAIT_SECONDS,
+    visibilityTimeoutSeconds: config.CONSUMER_VISIBILITY_TIMEOUT_SECONDS,
+  })
+  const sweeper = new ExpirySweeper({ uploads, finalizer, notifier, log })
+
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 1024 * 1024,
+    'grpc.keepalive_permit_without_calls': 1,
+  })
+  server.addService(
+    sessionsServiceDefinition(),
+    sessionsHandlers({
+      sessions,
+      files,
+      log,
+      uploadsPublicUrl: config.UPLOADS_PUBLIC_URL,
+      watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
+    }),
+  )
+  const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })
+  health.addToServer(server)
+  return {
+    server,
+    health,
+    sessions,
+    files,
+    chunkEvents,
+    consumer,
+    sweeper,
+    finalizer,
+    uploads,
+    fileRepository,
+  }
+}
+
+/** Binds the server; resolves with the bound port (0 picks a free one). */
+export function listen(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(`${host}:${port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    )
+  })
+}

@@ -1,0 +1,94 @@
+import {
+  awsEnv,
+  type Env,
+  envBoolean,
+  envInt,
+  envPort,
+  envUrl,
+  loadConfig,
+  redisEnv,
+  runtimeEnv,
+  s3Env,
+  telemetryEnv,
+} from '@lfusys/config'
+import { z } from 'zod'
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+
+export const sessionsConfigSchema = z.object({
+  ...runtimeEnv,
+  ...telemetryEnv,
+  ...awsEnv,
+  ...s3Env,
+  ...redisEnv,
+  SESSIONS_GRPC_HOST: z.string().min(1).default('127.0.0.1').describe('Address the gRPC server binds to.'),
+  SESSIONS_GRPC_PORT: envPort(3102).describe('gRPC port (0 picks a free one).'),
+  DYNAMODB_UPLOADS_TABLE: z.string().min(3).describe('Table of upload sessions and their chunks.'),
+  DYNAMODB_FILES_TABLE: z
+    .string()
+    .min(3)
+    .describe('Table of files, stored objects (reference counts) and per-user usage.'),
+  SQS_CHUNK_EVENTS_QUEUE_URL: envUrl.describe(
+    'Queue receiving the S3 ObjectCreated events of chunk objects.',
+  ),
+  UPLOADS_PUBLIC_URL: envUrl
+    .default('http://127.0.0.1:3101')
+    .describe('Public base URL of the uploads service; sessions answer <it>/api/v1/uploads/<id>/chunks.'),
+  UPLOAD_TOKEN_KEYS: z
+    .string()
+    .min(1)
+    .describe('Upload token keys kid:secret[,kid:secret]; the first signs (shared with uploads).'),
+  UPLOAD_TOKEN_TTL_SECONDS: envInt(3600, 60, 86_400).describe('Lifetime of an upload token.'),
+  CHUNK_SIZE_BYTES: envInt(8 * MiB, 1, 5 * GiB).describe(
+    'Base chunk size (grown in whole MiB beyond 10,000 chunks). Below 5 MiB, chunks are grouped into parts.',
+  ),
+  MAX_FILE_SIZE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5 * 1024 * GiB)
+    .default(5 * 1024 * GiB)
+    .describe('Largest file a session may declare (S3 objects end at 5 TiB).'),
+  USER_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * GiB)
+    .describe('Per-user storage quota: stored files plus unfinished uploads; 0 disables the check.'),
+  SESSION_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400).describe(
+    'An unfinished upload expires this long after its last chunk (or its creation).',
+  ),
+  CONSUMER_ENABLED: envBoolean(true).describe('Run the chunk event consumer in this process.'),
+  CONSUMER_WORKERS: envInt(4, 1, 64).describe('Concurrent SQS receive loops in this process.'),
+  CONSUMER_BATCH_SIZE: envInt(10, 1, 10).describe('Messages per ReceiveMessage call.'),
+  CONSUMER_WAIT_SECONDS: envInt(20, 0, 20).describe('SQS long-poll wait.'),
+  CONSUMER_VISIBILITY_TIMEOUT_SECONDS: envInt(60, 5, 43_200).describe(
+    'Visibility timeout of received messages; extended while a finalization runs.',
+  ),
+  FINALIZE_LEASE_SECONDS: envInt(60, 2, 3600).describe(
+    'Finalization lease; renewed while running, taken over by the next delivery once expired.',
+  ),
+  FINALIZE_COPY_CONCURRENCY: envInt(8, 1, 64).describe(
+    'Parallel UploadPartCopy/UploadPart calls per upload.',
+  ),
+  FINALIZE_EAGER_COPY: envBoolean(true).describe(
+    'Copy each chunk into the multipart upload as its event arrives (when the content hash was declared).',
+  ),
+  FINALIZE_READ_BACK: envBoolean(true).describe(
+    'When the store reports no composite checksum, read the object back and re-hash it; when false such an upload fails.',
+  ),
+  SWEEPER_ENABLED: envBoolean(true).describe('Run the expiry sweeper in this process.'),
+  SWEEPER_INTERVAL_SECONDS: envInt(30, 1, 3600).describe('Pause between expiry sweeps.'),
+  DOWNLOAD_URL_TTL_SECONDS: envInt(300, 10, 604_800).describe('Lifetime of a presigned download URL.'),
+  WATCH_POLL_INTERVAL_MS: envInt(1000, 50, 60_000).describe(
+    'WatchUpload re-reads DynamoDB this often when Redis notifications are unavailable.',
+  ),
+  SHUTDOWN_TIMEOUT_SECONDS: envInt(30, 1, 600).describe('Longest wait for in-flight work on SIGTERM.'),
+})
+
+export type SessionsConfig = z.infer<typeof sessionsConfigSchema>
+
+export function loadSessionsConfig(env: Env): SessionsConfig {
+  return loadConfig(sessionsConfigSchema, env)
+}

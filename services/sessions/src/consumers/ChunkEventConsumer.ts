@@ -1,0 +1,205 @@
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs'
+import { decodeEventKey } from '@lfusys/aws'
+import type { Logger } from '@lfusys/logger'
+import { z } from 'zod'
+import type { ChunkEvent, ChunkEventService, EventOutcome } from '../uploads/ChunkEventService.ts'
+
+export interface ChunkEventConsumerOptions {
+  queueUrl: string
+  workers: number
+  batchSize: number
+  waitSeconds: number
+  visibilityTimeoutSeconds: number
+}
+
+/** The S3 event notification format, as far as the consumer relies on it. */
+const s3EventSchema = z.object({
+  Records: z
+    .array(
+      z.object({
+        eventSource: z.literal('aws:s3'),
+        eventName: z.string().startsWith('ObjectCreated:'),
+        s3: z.object({
+          bucket: z.object({ name: z.string().min(1) }),
+          object: z.object({ key: z.string().min(1).max(2048), size: z.number().int().min(0).optional() }),
+        }),
+      }),
+    )
+    .min(1)
+    .max(100),
+})
+/** S3 sends this once when a notification is configured; it carries no object. */
+const testEventSchema = z.object({ Event: z.literal('s3:TestEvent') })
+
+export type ParsedMessage =
+  | { kind: 'events'; events: ChunkEvent[] }
+  | { kind: 'test' }
+  | { kind: 'malformed'; reason: string }
+
+export function parseMessage(body: string | undefined): ParsedMessage {
+  let json: unknown
+  try {
+    json = JSON.parse(body ?? '')
+  } catch {
+    return { kind: 'malformed', reason: 'body is not JSON' }
+  }
+  if (testEventSchema.safeParse(json).success) return { kind: 'test' }
+  const parsed = s3EventSchema.safeParse(json)
+  if (!parsed.success)
+    return { kind: 'malformed', reason: parsed.error.issues[0]?.message ?? 'not an S3 event' }
+  try {
+    return {
+      kind: 'events',
+      events: parsed.data.Records.map((r) => ({
+        bucket: r.s3.bucket.name,
+        key: decodeEventKey(r.s3.object.key),
+        size: r.s3.object.size ?? 0,
+      })),
+    }
+  } catch {
+    return { kind: 'malformed', reason: 'object key is not URL-encoded' }
+  }
+}
+
+const RANK: Record<EventOutcome, number> = { done: 0, retry: 1, malformed: 2 }
+
+/**
+ * A pool of SQS receive loops (design invariant 6): long polling, batch receive, each message's
+ * visibility extended while it is being handled (a finalization can outlast the timeout), and a
+ * graceful stop that lets in-flight messages finish. Malformed messages are left alone so the
+ * redrive policy moves them to the DLQ; failures are left for the visibility timeout to retry.
+ */
+export class ChunkEventConsumer {
+  readonly #sqs: SQSClient
+  readonly #service: ChunkEventService
+  readonly #log: Logger
+  readonly #options: ChunkEventConsumerOptions
+  readonly #abort = new AbortController()
+  #loops: Promise<void>[] = []
+  #inFlight = 0
+
+  constructor(sqs: SQSClient, service: ChunkEventService, log: Logger, options: ChunkEventConsumerOptions) {
+    this.#sqs = sqs
+    this.#service = service
+    this.#log = log.child({ component: 'chunk-consumer' })
+    this.#options = options
+  }
+
+  get inFlight() {
+    return this.#inFlight
+  }
+
+  start(): void {
+    if (this.#loops.length > 0) return
+    this.#loops = Array.from({ length: this.#options.workers }, (_, i) => this.#loop(i))
+  }
+
+  /** Stops receiving and waits for messages already received to be handled. */
+  async stop(): Promise<void> {
+    this.#abort.abort()
+    await Promise.all(this.#loops)
+    this.#loops = []
+  }
+
+  async #loop(worker: number): Promise<void> {
+    let backoffMs = 200
+    while (!this.#abort.signal.aborted) {
+      let messages: Message[]
+      try {
+        const out = await this.#sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: this.#options.queueUrl,
+            MaxNumberOfMessages: this.#options.batchSize,
+            WaitTimeSeconds: this.#options.waitSeconds,
+            VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
+            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+          }),
+          { abortSignal: this.#abort.signal },
+        )
+        messages = out.Messages ?? []
+        backoffMs = 200
+      } catch (err) {
+        if (this.#abort.signal.aborted) break
+        this.#log.warn({ err, worker }, 'receive failed; backing off')
+        await sleep(backoffMs, this.#abort.signal)
+        backoffMs = Math.min(backoffMs * 2, 10_000)
+        continue
+      }
+      await Promise.all(messages.map((m) => this.#handle(m, worker)))
+    }
+  }
+
+  async #handle(message: Message, worker: number): Promise<void> {
+    this.#inFlight++
+    const receipt = message.ReceiptHandle
+    const visibility = this.#options.visibilityTimeoutSeconds
+    // Extend well before the timeout runs out, so a long finalization keeps its message hidden.
+    const heartbeat = setInterval(
+      () => {
+        this.#sqs
+          .send(
+            new ChangeMessageVisibilityCommand({
+              QueueUrl: this.#options.queueUrl,
+              ReceiptHandle: receipt,
+              VisibilityTimeout: visibility,
+            }),
+          )
+          .catch((err: unknown) => this.#log.warn({ err }, 'visibility extension failed'))
+      },
+      Math.max(1000, (visibility * 1000) / 3),
+    )
+    try {
+      const parsed = parseMessage(message.Body)
+      let outcome: EventOutcome = 'done'
+      if (parsed.kind === 'malformed') {
+        this.#log.warn(
+          {
+            messageId: message.MessageId,
+            reason: parsed.reason,
+            receiveCount: message.Attributes?.ApproximateReceiveCount,
+          },
+          'malformed message left for the dead-letter queue',
+        )
+        outcome = 'malformed'
+      } else if (parsed.kind === 'events') {
+        for (const event of parsed.events) {
+          const result = await this.#service.handle(event)
+          if (RANK[result] > RANK[outcome]) outcome = result
+        }
+      }
+      if (outcome === 'done' && receipt) {
+        await this.#sqs.send(
+          new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
+        )
+      }
+    } catch (err) {
+      this.#log.error(
+        { err, worker, messageId: message.MessageId },
+        'chunk event failed; it will be redelivered',
+      )
+    } finally {
+      clearInterval(heartbeat)
+      this.#inFlight--
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms)
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer)
+        resolve()
+      },
+      { once: true },
+    )
+  })
+}

@@ -1,0 +1,348 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb'
+import { isTransactionCanceled } from '@lfusys/aws'
+import { AppError } from '@lfusys/errors'
+import type { IntegrityCheck } from '../uploads/UploadRecord.ts'
+import type { FileRecord, StoredObject } from './FileRecord.ts'
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+
+const pad = (n: number) => String(Math.max(0, Math.floor(n))).padStart(15, '0')
+export const filePk = (fileId: string) => `FILE#${fileId}`
+export const FILE_SK = 'FILE'
+export const ownerFilesPk = (ownerId: string) => `OWNER#${ownerId}`
+export const ALL_FILES_PK = 'FILES'
+/** Same-user instant dedup: one marker per (owner, content hash, size) and file. */
+export const dedupPk = (ownerId: string, contentHash: string, size: number) =>
+  `DEDUP#${ownerId}#${contentHash}#${size}`
+export const objectPk = (objectKey: string) => `OBJECT#${objectKey}`
+export const OBJECT_SK = 'OBJECT'
+export const usagePk = (userId: string) => `USER#${userId}`
+export const USAGE_SK = 'USAGE'
+
+const CHECKS: readonly IntegrityCheck[] = ['composite', 'read_back', 'existing_object']
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
+const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
+
+export function toFileRecord(item: Record<string, unknown>): FileRecord {
+  const fileId = str(item.fileId)
+  const ownerId = str(item.ownerId)
+  const objectKey = str(item.objectKey)
+  const contentHash = str(item.contentHash)
+  if (!fileId || !ownerId || !objectKey || !contentHash)
+    throw new Error(`malformed file item ${String(item.pk)}`)
+  return {
+    fileId,
+    ownerId,
+    name: str(item.name) ?? '',
+    size: num(item.size) ?? 0,
+    contentType: str(item.contentType) ?? 'application/octet-stream',
+    contentHash,
+    objectKey,
+    integrityCheck: CHECKS.find((c) => c === item.integrityCheck) ?? 'read_back',
+    uploadId: str(item.uploadId) ?? fileId,
+    createdAt: num(item.createdAt) ?? 0,
+  }
+}
+
+export interface FilePage {
+  files: FileRecord[]
+  /** DynamoDB's LastEvaluatedKey, for the transport edge to encode as an opaque cursor. */
+  lastKey: Record<string, string> | undefined
+}
+
+/** Files, stored objects with their reference counts, and per-user usage, in the files table. */
+export class FileRepository {
+  readonly #db: DynamoDBDocumentClient
+  readonly #table: string
+
+  constructor(db: DynamoDBDocumentClient, table: string) {
+    this.#db = db
+    this.#table = table
+  }
+
+  get table() {
+    return this.#table
+  }
+
+  async get(fileId: string): Promise<FileRecord | undefined> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: filePk(fileId), sk: FILE_SK },
+        ConsistentRead: true,
+      }),
+    )
+    return out.Item ? toFileRecord(out.Item) : undefined
+  }
+
+  async getObject(objectKey: string): Promise<StoredObject | undefined> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: objectPk(objectKey), sk: OBJECT_SK },
+        ConsistentRead: true,
+      }),
+    )
+    const item = out.Item
+    if (!item) return undefined
+    return {
+      objectKey,
+      refCount: num(item.refCount) ?? 0,
+      size: num(item.size) ?? 0,
+      contentHash: str(item.contentHash) ?? '',
+    }
+  }
+
+  /** A complete file of this owner with this content, if any (instant dedup is same-user only). */
+  async findOwnerDuplicate(
+    ownerId: string,
+    contentHash: string,
+    size: number,
+  ): Promise<FileRecord | undefined> {
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': dedupPk(ownerId, contentHash, size) },
+        ConsistentRead: true,
+        Limit: 5,
+      }),
+    )
+    for (const item of out.Items ?? []) {
+      const fileId = str(item.fileId)
+      const file = fileId ? await this.get(fileId) : undefined
+      if (file) return file
+    }
+    return undefined
+  }
+
+  /** Bytes of the user's stored files. */
+  async usage(userId: string): Promise<number> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: usagePk(userId), sk: USAGE_SK },
+        ConsistentRead: true,
+      }),
+    )
+    return num(out.Item?.bytes) ?? 0
+  }
+
+  async list(
+    scope: { ownerId: string } | { all: true },
+    limit: number,
+    startKey: Record<string, string> | undefined,
+  ): Promise<FilePage> {
+    const byOwner = 'ownerId' in scope
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: byOwner ? 'gsi1' : 'gsi2',
+        KeyConditionExpression: byOwner ? 'gsi1pk = :pk' : 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': byOwner ? ownerFilesPk(scope.ownerId) : ALL_FILES_PK },
+        ScanIndexForward: false,
+        Limit: limit,
+        ExclusiveStartKey: startKey,
+      }),
+    )
+    const lastKey = out.LastEvaluatedKey
+    return {
+      files: (out.Items ?? []).map(toFileRecord),
+      lastKey: lastKey
+        ? Object.fromEntries(
+            Object.entries(lastKey).filter((e): e is [string, string] => typeof e[1] === 'string'),
+          )
+        : undefined,
+    }
+  }
+
+  /**
+   * Design invariant 7: the file record, the object's reference count, the dedup marker, the owner's
+   * usage and the session's `complete` commit together or not at all. `objectExists` says whether the
+   * object item is expected to exist (link) or must be created. Returns 'object-changed' when that
+   * expectation was wrong (the caller re-reads and retries), 'lease-lost' when the session condition
+   * failed.
+   */
+  async completeUpload(input: {
+    file: FileRecord
+    objectExists: boolean
+    sessionUpdate: TransactItem
+  }): Promise<'ok' | 'object-changed' | 'lease-lost'> {
+    const { file } = input
+    const objectWrite: TransactItem = input.objectExists
+      ? {
+          Update: {
+            TableName: this.#table,
+            Key: { pk: objectPk(file.objectKey), sk: OBJECT_SK },
+            UpdateExpression: 'ADD refCount :one',
+            ConditionExpression: 'attribute_exists(pk) AND refCount > :zero',
+            ExpressionAttributeValues: { ':one': 1, ':zero': 0 },
+          },
+        }
+      : {
+          Put: {
+            TableName: this.#table,
+            Item: {
+              pk: objectPk(file.objectKey),
+              sk: OBJECT_SK,
+              objectKey: file.objectKey,
+              refCount: 1,
+              size: file.size,
+              contentHash: file.contentHash,
+              integrityCheck: file.integrityCheck,
+              createdAt: file.createdAt,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        }
+    const sortKey = `${pad(file.createdAt)}#${file.fileId}`
+    try {
+      await this.#db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            objectWrite,
+            {
+              Put: {
+                TableName: this.#table,
+                Item: {
+                  pk: filePk(file.fileId),
+                  sk: FILE_SK,
+                  ...file,
+                  gsi1pk: ownerFilesPk(file.ownerId),
+                  gsi1sk: sortKey,
+                  gsi2pk: ALL_FILES_PK,
+                  gsi2sk: sortKey,
+                },
+                // The file id is the upload id: a second finalization can never add a second file.
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.#table,
+                Item: {
+                  pk: dedupPk(file.ownerId, file.contentHash, file.size),
+                  sk: `FILE#${file.fileId}`,
+                  fileId: file.fileId,
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: this.#table,
+                Key: { pk: usagePk(file.ownerId), sk: USAGE_SK },
+                UpdateExpression: 'ADD #bytes :size, #files :one',
+                ExpressionAttributeNames: { '#bytes': 'bytes', '#files': 'files' },
+                ExpressionAttributeValues: { ':size': file.size, ':one': 1 },
+              },
+            },
+            input.sessionUpdate,
+          ],
+        }),
+      )
+      return 'ok'
+    } catch (err) {
+      if (!isTransactionCanceled(err)) throw err
+      const reasons = cancellationCodes(err)
+      if (reasons[4] === 'ConditionalCheckFailed' || reasons[1] === 'ConditionalCheckFailed')
+        return 'lease-lost'
+      if (reasons[0] === 'ConditionalCheckFailed') return 'object-changed'
+      // TransactionConflict and friends: a concurrent writer; the caller's retry path handles it.
+      throw new AppError('UNAVAILABLE', 'file transaction conflicted, retry', {
+        cause: err,
+        retryAfterSeconds: 1,
+      })
+    }
+  }
+
+  /**
+   * Deletes a file and drops its object reference in one transaction. Returns the object key when
+   * this was the last reference (the caller then deletes the S3 object), or undefined.
+   */
+  async deleteFile(file: FileRecord): Promise<{ lastReference: boolean }> {
+    for (let attempt = 0; attempt < 8; attempt++) {
+      const object = await this.getObject(file.objectKey)
+      const refCount = object?.refCount ?? 0
+      const last = refCount <= 1
+      const objectWrite: TransactItem[] = !object
+        ? []
+        : last
+          ? [
+              {
+                Delete: {
+                  TableName: this.#table,
+                  Key: { pk: objectPk(file.objectKey), sk: OBJECT_SK },
+                  ConditionExpression: 'refCount = :count',
+                  ExpressionAttributeValues: { ':count': refCount },
+                },
+              },
+            ]
+          : [
+              {
+                Update: {
+                  TableName: this.#table,
+                  Key: { pk: objectPk(file.objectKey), sk: OBJECT_SK },
+                  UpdateExpression: 'ADD refCount :minus',
+                  ConditionExpression: 'refCount = :count',
+                  ExpressionAttributeValues: { ':minus': -1, ':count': refCount },
+                },
+              },
+            ]
+      try {
+        await this.#db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Delete: {
+                  TableName: this.#table,
+                  Key: { pk: filePk(file.fileId), sk: FILE_SK },
+                  ConditionExpression: 'attribute_exists(pk)',
+                },
+              },
+              {
+                Delete: {
+                  TableName: this.#table,
+                  Key: { pk: dedupPk(file.ownerId, file.contentHash, file.size), sk: `FILE#${file.fileId}` },
+                },
+              },
+              {
+                Update: {
+                  TableName: this.#table,
+                  Key: { pk: usagePk(file.ownerId), sk: USAGE_SK },
+                  UpdateExpression: 'ADD #bytes :minusSize, #files :minusOne',
+                  ExpressionAttributeNames: { '#bytes': 'bytes', '#files': 'files' },
+                  ExpressionAttributeValues: { ':minusSize': -file.size, ':minusOne': -1 },
+                },
+              },
+              ...objectWrite,
+            ],
+          }),
+        )
+        return { lastReference: object !== undefined && last }
+      } catch (err) {
+        if (!isTransactionCanceled(err)) throw err
+        const reasons = cancellationCodes(err)
+        if (reasons[0] === 'ConditionalCheckFailed') {
+          throw new AppError('NOT_FOUND', 'file not found', { details: { fileId: file.fileId } })
+        }
+        // The reference count moved under us (another file linked or was deleted): re-read, retry.
+      }
+    }
+    throw new AppError('UNAVAILABLE', 'file deletion kept conflicting, retry', { retryAfterSeconds: 1 })
+  }
+}
+
+function cancellationCodes(err: unknown): (string | undefined)[] {
+  const reasons = (err as { CancellationReasons?: unknown }).CancellationReasons
+  if (!Array.isArray(reasons)) return []
+  return reasons.map((r: unknown) => {
+    const code = (r as { Code?: unknown } | null)?.Code
+    return typeof code === 'string' ? code : undefined
+  })
+}

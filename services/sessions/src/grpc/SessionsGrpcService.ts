@@ -1,0 +1,161 @@
+import type * as grpc from '@grpc/grpc-js'
+import type { Logger } from '@lfusys/logger'
+import {
+  type CreateUploadResponse,
+  type DeleteFileResponse,
+  type DownloadUrl,
+  type FileInfo,
+  type ListFilesResponse,
+  type ListUploadsResponse,
+  type SessionsHandlers,
+  toGrpcStatus,
+  type UploadSession,
+  type UploadToken,
+} from '@lfusys/proto'
+import { ALL_FILES_PK, ownerFilesPk } from '../files/FileRepository.ts'
+import type { FileService } from '../files/FileService.ts'
+import type { SessionService } from '../uploads/SessionService.ts'
+import {
+  callerRequestSchema,
+  createUploadSchema,
+  decodeCursor,
+  encodeCursor,
+  fileRequestSchema,
+  listFilesSchema,
+  parseRequest,
+  toCaller,
+  toFileInfo,
+  toUploadSession,
+  uploadRequestSchema,
+} from './messages.ts'
+
+export interface SessionsGrpcDeps {
+  sessions: SessionService
+  files: FileService
+  log: Logger
+  uploadsPublicUrl: string
+  watchPollIntervalMs: number
+}
+
+/**
+ * The gRPC edge: parse and validate, call a feature, map the answer or the AppError (one table,
+ * shared with the gateway's client). Unexpected errors are logged here and leave as INTERNAL.
+ */
+export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
+  const { sessions, files, log } = deps
+  const session = (r: Parameters<typeof toUploadSession>[0]) => toUploadSession(r, deps.uploadsPublicUrl)
+
+  function unary<Req, Res>(method: string, fn: (request: Req) => Promise<Res>) {
+    return (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      fn(call.request).then(
+        (value) => callback(null, value),
+        (err: unknown) => {
+          const status = toGrpcStatus(err)
+          if (status.code === 13 || status.code === 14) log.error({ err, method }, 'sessions call failed')
+          callback(status)
+        },
+      )
+    }
+  }
+
+  return {
+    CreateUpload: unary('CreateUpload', async (request): Promise<CreateUploadResponse> => {
+      const input = parseRequest(createUploadSchema, request)
+      const result = await sessions.create(toCaller(input.caller), {
+        fileName: input.fileName,
+        fileSize: input.fileSize,
+        contentType: input.contentType,
+        contentHash: input.contentHash,
+        resumeUploadId: input.resumeUploadId,
+      })
+      if (result.kind === 'duplicate') return { duplicate: toFileInfo(result.file) }
+      return {
+        upload: {
+          session: session(result.upload),
+          uploadToken: { token: result.token.token, expiresAtMs: result.token.expiresAt.getTime() },
+          resumed: result.resumed,
+        },
+      }
+    }),
+
+    GetUpload: unary('GetUpload', async (request): Promise<UploadSession> => {
+      const input = parseRequest(uploadRequestSchema, request)
+      return session(await sessions.get(toCaller(input.caller), input.uploadId))
+    }),
+
+    ListUploads: unary('ListUploads', async (request): Promise<ListUploadsResponse> => {
+      const input = parseRequest(callerRequestSchema, request)
+      return { uploads: (await sessions.listActive(toCaller(input.caller))).map(session) }
+    }),
+
+    CancelUpload: unary('CancelUpload', async (request): Promise<UploadSession> => {
+      const input = parseRequest(uploadRequestSchema, request)
+      return session(await sessions.cancel(toCaller(input.caller), input.uploadId))
+    }),
+
+    RenewUploadToken: unary('RenewUploadToken', async (request): Promise<UploadToken> => {
+      const input = parseRequest(uploadRequestSchema, request)
+      const token = await sessions.renewToken(toCaller(input.caller), input.uploadId)
+      return { token: token.token, expiresAtMs: token.expiresAt.getTime() }
+    }),
+
+    WatchUpload: (call: grpc.ServerWritableStream<unknown, UploadSession>) => {
+      const abort = new AbortController()
+      call.on('cancelled', () => abort.abort())
+      call.on('close', () => abort.abort())
+      const run = async () => {
+        const input = parseRequest(uploadRequestSchema, call.request)
+        for await (const record of sessions.watch(
+          toCaller(input.caller),
+          input.uploadId,
+          deps.watchPollIntervalMs,
+          abort.signal,
+        )) {
+          if (abort.signal.aborted) return
+          call.write(session(record))
+        }
+      }
+      run().then(
+        () => {
+          if (!abort.signal.aborted) call.end()
+        },
+        (err: unknown) => {
+          const status = toGrpcStatus(err)
+          if (status.code === 13) log.error({ err }, 'WatchUpload failed')
+          if (!abort.signal.aborted) call.destroy(Object.assign(new Error(status.details), status))
+        },
+      )
+    },
+
+    ListFiles: unary('ListFiles', async (request): Promise<ListFilesResponse> => {
+      const input = parseRequest(listFilesSchema, request)
+      const caller = toCaller(input.caller)
+      const partition = input.all
+        ? { name: 'gsi2pk' as const, value: ALL_FILES_PK }
+        : { name: 'gsi1pk' as const, value: ownerFilesPk(caller.userId) }
+      const page = await files.list(caller, {
+        limit: input.limit === 0 ? 50 : input.limit,
+        all: input.all,
+        startKey: decodeCursor(input.cursor, partition),
+      })
+      return { files: page.files.map(toFileInfo), nextCursor: encodeCursor(page.lastKey) }
+    }),
+
+    GetFile: unary('GetFile', async (request): Promise<FileInfo> => {
+      const input = parseRequest(fileRequestSchema, request)
+      return toFileInfo(await files.get(toCaller(input.caller), input.fileId))
+    }),
+
+    DeleteFile: unary('DeleteFile', async (request): Promise<DeleteFileResponse> => {
+      const input = parseRequest(fileRequestSchema, request)
+      await files.delete(toCaller(input.caller), input.fileId)
+      return {}
+    }),
+
+    GetDownloadUrl: unary('GetDownloadUrl', async (request): Promise<DownloadUrl> => {
+      const input = parseRequest(fileRequestSchema, request)
+      const out = await files.downloadUrl(toCaller(input.caller), input.fileId)
+      return { url: out.url, expiresAtMs: out.expiresAt }
+    }),
+  }
+}

@@ -1,0 +1,48 @@
+import { startTelemetry } from '@lfusys/telemetry'
+import { loadSessionsConfig } from './config.ts'
+
+const config = loadSessionsConfig(process.env)
+const telemetry = startTelemetry({
+  serviceName: 'sessions',
+  enabled: config.OTEL_ENABLED,
+  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
+})
+
+// Imported after telemetry starts so gRPC, the AWS SDK and ioredis are instrumented.
+const { buildApp, listen } = await import('./app.ts')
+const { createDeps } = await import('./deps.ts')
+
+const deps = createDeps(config)
+const app = buildApp(config, deps)
+const port = await listen(app.server, config.SESSIONS_GRPC_HOST, config.SESSIONS_GRPC_PORT)
+if (config.CONSUMER_ENABLED) app.consumer.start()
+if (config.SWEEPER_ENABLED) app.sweeper.start(config.SWEEPER_INTERVAL_SECONDS * 1000)
+deps.log.info(
+  { host: config.SESSIONS_GRPC_HOST, port, workers: config.CONSUMER_ENABLED ? config.CONSUMER_WORKERS : 0 },
+  'sessions listening',
+)
+
+let stopping = false
+async function shutdown(signal: string) {
+  if (stopping) return
+  stopping = true
+  deps.log.info({ signal }, 'shutting down')
+  app.health.setStatus('', 'NOT_SERVING')
+  const deadline = setTimeout(() => {
+    deps.log.error('shutdown timed out; exiting')
+    process.exit(1)
+  }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000)
+  deadline.unref()
+  // Stop taking work, let in-flight messages and calls finish, then close clients.
+  await Promise.all([
+    app.consumer.stop(),
+    app.sweeper.stop(),
+    new Promise<void>((resolve) => app.server.tryShutdown(() => resolve())),
+  ])
+  await deps.close()
+  await telemetry.shutdown()
+  clearTimeout(deadline)
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))

@@ -1,0 +1,121 @@
+import { chunkLength, parseChunkKey } from '@lfusys/contracts'
+import type { Logger } from '@lfusys/logger'
+import type { StatusNotifier } from '../status/StatusNotifier.ts'
+import type { ObjectStore } from '../storage/ObjectStore.ts'
+import type { Finalizer } from './Finalizer.ts'
+import { isFinal } from './UploadRecord.ts'
+import type { UploadRepository } from './UploadRepository.ts'
+
+/**
+ * What the consumer does with a message: delete it ('done'), or leave it for the visibility timeout
+ * to bring back ('retry') or for the redrive policy to move to the DLQ ('malformed').
+ */
+export type EventOutcome = 'done' | 'retry' | 'malformed'
+
+export interface ChunkEvent {
+  bucket: string
+  /** Decoded object key. */
+  key: string
+  size: number
+}
+
+export interface ChunkEventServiceDeps {
+  uploads: UploadRepository
+  store: ObjectStore
+  finalizer: Finalizer
+  notifier: StatusNotifier
+  log: Logger
+  chunkPrefix: string
+  sessionTtlMs: number
+  now?: () => number
+}
+
+/** Records chunk objects as their S3 events arrive and starts finalization when the set is complete. */
+export class ChunkEventService {
+  readonly #deps: ChunkEventServiceDeps
+  readonly #now: () => number
+
+  constructor(deps: ChunkEventServiceDeps) {
+    this.#deps = deps
+    this.#now = deps.now ?? Date.now
+  }
+
+  async handle(event: ChunkEvent): Promise<EventOutcome> {
+    const { uploads, store, log } = this.#deps
+    if (event.bucket !== store.bucket) {
+      log.warn({ bucket: event.bucket }, 'chunk event for another bucket')
+      return 'malformed'
+    }
+    const parsed = parseChunkKey(this.#deps.chunkPrefix, event.key)
+    if (!parsed) {
+      log.warn({ key: event.key }, 'event key is not a chunk key')
+      return 'malformed'
+    }
+    const { uploadId, index } = parsed
+    const record = await uploads.get(uploadId)
+    if (!record) {
+      log.info({ uploadId, index }, 'chunk event for an unknown upload acknowledged')
+      return 'done'
+    }
+    if (isFinal(record.status)) {
+      // A chunk that landed after the end (a late PUT, or a redelivery): nothing may keep it.
+      await store.delete(event.key)
+      log.info({ uploadId, index, status: record.status }, 'chunk event for an ended upload acknowledged')
+      return 'done'
+    }
+    if (index >= record.chunkCount) {
+      log.warn({ uploadId, index, chunkCount: record.chunkCount }, 'chunk index outside the plan ignored')
+      return 'done'
+    }
+    if (record.status === 'finalizing') {
+      // The set was complete already. If the holder died, this delivery takes the expired lease.
+      await this.#deps.finalizer.run(uploadId)
+      return 'done'
+    }
+    const head = await store.head(event.key)
+    if (!head) {
+      log.info({ uploadId, index }, 'chunk object gone before its event was handled')
+      return 'done'
+    }
+    const expected = chunkLength(record, index)
+    if (head.size !== expected) {
+      log.warn({ uploadId, index, size: head.size, expected }, 'chunk object has the wrong size; not counted')
+      return 'done'
+    }
+    // S3 stores each chunk with ChecksumSHA256 (verified on PUT by the uploads service and by S3);
+    // the digest is recorded so the content hash can be derived when the client did not declare it.
+    const digest =
+      head.checksumSha256 && !head.checksumSha256.includes('-')
+        ? head.checksumSha256
+        : await store.sha256Of(event.key)
+    const now = this.#now()
+    const expiresAt = now + this.#deps.sessionTtlMs
+    await uploads.putChunk(uploadId, { index, size: head.size, digest }, expiresAt)
+    const updated = await uploads.recordChunk(uploadId, index, now, expiresAt)
+    if (!updated) {
+      // The session ended or started finalizing between the read and the write: look again.
+      const current = await uploads.get(uploadId)
+      if (current && isFinal(current.status)) {
+        await store.delete(event.key)
+        return 'done'
+      }
+      if (current?.status === 'finalizing') {
+        await this.#deps.finalizer.run(uploadId)
+        return 'done'
+      }
+      return 'retry'
+    }
+    this.#deps.notifier.publish(uploadId)
+    if (updated.received.length >= updated.chunkCount) {
+      await this.#deps.finalizer.run(uploadId)
+      return 'done'
+    }
+    try {
+      await this.#deps.finalizer.eagerCopy(updated, index)
+    } catch (err) {
+      // Only an optimisation: finalization copies whatever is missing.
+      log.warn({ err, uploadId, index }, 'eager part copy failed')
+    }
+    return 'done'
+  }
+}

@@ -1,0 +1,88 @@
+import type { Logger } from '@lfusys/logger'
+import type { StatusNotifier } from '../status/StatusNotifier.ts'
+import type { Finalizer } from './Finalizer.ts'
+import type { UploadRepository } from './UploadRepository.ts'
+
+/**
+ * Design invariant 9: expires abandoned sessions and removes their chunk objects. Safe on any number
+ * of instances: each session changes state by a conditional write that exactly one sweeper wins,
+ * and cleanup (delete chunks, abort multipart uploads) is idempotent. Also finishes cleanups that a
+ * crashed process left half done, and retries finalizations whose lease ran out with no delivery
+ * left to take it over.
+ */
+export class ExpirySweeper {
+  readonly #uploads: UploadRepository
+  readonly #finalizer: Finalizer
+  readonly #notifier: StatusNotifier
+  readonly #log: Logger
+  readonly #now: () => number
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+
+  constructor(deps: {
+    uploads: UploadRepository
+    finalizer: Finalizer
+    notifier: StatusNotifier
+    log: Logger
+    now?: () => number
+  }) {
+    this.#uploads = deps.uploads
+    this.#finalizer = deps.finalizer
+    this.#notifier = deps.notifier
+    this.#log = deps.log.child({ component: 'sweeper' })
+    this.#now = deps.now ?? Date.now
+  }
+
+  /** One pass; returns how many sessions it expired and cleaned. */
+  async sweep(limit = 100): Promise<{ expired: number; cleaned: number; finalized: number }> {
+    const now = this.#now()
+    let expired = 0
+    let cleaned = 0
+    let finalized = 0
+    for (const record of await this.#uploads.dueForSweep('active', now, limit)) {
+      if (record.status === 'finalizing') {
+        if ((record.leaseExpiresAt ?? 0) < now) {
+          const outcome = await this.#finalizer.run(record.uploadId)
+          if (outcome === 'complete' || outcome === 'failed') finalized++
+        }
+        continue
+      }
+      const ended = await this.#uploads.end(record.uploadId, 'expired', now, now)
+      if (!ended) continue
+      expired++
+      this.#log.info({ uploadId: record.uploadId }, 'upload expired')
+      this.#notifier.publish(record.uploadId)
+      await this.#finalizer.cleanup(record.uploadId, this.#log)
+      cleaned++
+    }
+    // Ended sessions whose chunk cleanup did not finish (a crash, an S3 error): finish it.
+    // The grace keeps it from racing the inline cleanup that normally follows within milliseconds.
+    for (const record of await this.#uploads.dueForSweep('cleanup', now - 30_000, limit)) {
+      await this.#finalizer.cleanup(record.uploadId, this.#log)
+      cleaned++
+    }
+    return { expired, cleaned, finalized }
+  }
+
+  start(intervalMs: number): void {
+    const tick = () => {
+      this.#running = this.sweep()
+        .then((result) => {
+          if (result.expired + result.cleaned + result.finalized > 0) this.#log.info(result, 'sweep done')
+        })
+        .catch((err: unknown) => this.#log.error({ err }, 'sweep failed'))
+        .finally(() => {
+          this.#running = undefined
+          if (this.#timer !== undefined) this.#timer = setTimeout(tick, intervalMs)
+        })
+    }
+    this.#timer = setTimeout(tick, intervalMs)
+  }
+
+  async stop(): Promise<void> {
+    const timer = this.#timer
+    this.#timer = undefined
+    if (timer) clearTimeout(timer)
+    await this.#running
+  }
+}

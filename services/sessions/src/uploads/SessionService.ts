@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto'
+import { planChunks } from '@lfusys/contracts'
+import { AppError } from '@lfusys/errors'
+import type { Logger } from '@lfusys/logger'
+import { currentTraceparent } from '@lfusys/telemetry'
+import { signUploadToken, type UploadTokenKey } from '@lfusys/upload-token'
+import type { FileRecord } from '../files/FileRecord.ts'
+import type { FileRepository } from '../files/FileRepository.ts'
+import type { StatusNotifier } from '../status/StatusNotifier.ts'
+import type { Finalizer } from './Finalizer.ts'
+import { isFinal, RECEIVING_STATUSES, type UploadRecord } from './UploadRecord.ts'
+import type { UploadRepository } from './UploadRepository.ts'
+
+export interface Caller {
+  userId: string
+  isAdmin: boolean
+}
+
+export interface CreateUploadInput {
+  fileName: string
+  fileSize: number
+  contentType: string
+  contentHash: string | undefined
+  resumeUploadId: string | undefined
+}
+
+export interface IssuedToken {
+  token: string
+  expiresAt: Date
+}
+
+export type CreateUploadResult =
+  | { kind: 'started'; upload: UploadRecord; token: IssuedToken; resumed: boolean }
+  | { kind: 'duplicate'; file: FileRecord }
+
+export interface SessionServiceOptions {
+  baseChunkSize: number
+  maxFileSize: number
+  /** 0 disables the quota. */
+  userQuotaBytes: number
+  sessionTtlMs: number
+  tokenTtlSeconds: number
+  tokenKeys: readonly UploadTokenKey[]
+}
+
+export interface SessionServiceDeps {
+  uploads: UploadRepository
+  files: FileRepository
+  finalizer: Finalizer
+  notifier: StatusNotifier
+  log: Logger
+  now?: () => number
+}
+
+/** Upload sessions: creation with dedup, resume and quota, reads, cancel, tokens and live status. */
+export class SessionService {
+  readonly #deps: SessionServiceDeps
+  readonly #options: SessionServiceOptions
+  readonly #now: () => number
+
+  constructor(deps: SessionServiceDeps, options: SessionServiceOptions) {
+    this.#deps = deps
+    this.#options = options
+    this.#now = deps.now ?? Date.now
+  }
+
+  async create(caller: Caller, input: CreateUploadInput): Promise<CreateUploadResult> {
+    const { uploads, files } = this.#deps
+    if (input.fileSize > this.#options.maxFileSize) {
+      throw new AppError('TOO_LARGE', `file size exceeds the limit of ${this.#options.maxFileSize} bytes`, {
+        details: { field: 'fileSize', maxFileSize: this.#options.maxFileSize },
+      })
+    }
+    // Design invariant 8: a hash alone only ever finds the caller's own files.
+    if (input.contentHash !== undefined) {
+      const duplicate = await files.findOwnerDuplicate(caller.userId, input.contentHash, input.fileSize)
+      if (duplicate) return { kind: 'duplicate', file: duplicate }
+    }
+    const active = await uploads.listActive(caller.userId)
+    const resumable = this.#findResumable(active, input)
+    if (resumable) {
+      return { kind: 'started', upload: resumable, token: await this.#token(resumable), resumed: true }
+    }
+    if (input.resumeUploadId !== undefined) {
+      throw new AppError('NOT_FOUND', 'no unfinished upload of this file to resume', {
+        details: { uploadId: input.resumeUploadId },
+      })
+    }
+    await this.#checkQuota(caller.userId, active, input.fileSize)
+    const plan = planChunks(input.fileSize, { baseChunkSize: this.#options.baseChunkSize })
+    const now = this.#now()
+    const record: UploadRecord = {
+      uploadId: randomUUID(),
+      userId: caller.userId,
+      status: 'created',
+      fileName: input.fileName,
+      fileSize: plan.fileSize,
+      contentType: input.contentType,
+      contentHash: input.contentHash,
+      chunkSize: plan.chunkSize,
+      chunkCount: plan.chunkCount,
+      received: [],
+      createdAt: now,
+      updatedAt: now,
+      expiresAt: now + this.#options.sessionTtlMs,
+      leaseOwner: undefined,
+      leaseExpiresAt: undefined,
+      multipartUploadId: undefined,
+      multipartUploadIds: [],
+      fileId: undefined,
+      failureReason: undefined,
+      integrityCheck: undefined,
+      finalizations: 0,
+      traceparent: currentTraceparent(),
+    }
+    await uploads.create(record)
+    this.#deps.log.info(
+      {
+        uploadId: record.uploadId,
+        userId: caller.userId,
+        fileSize: record.fileSize,
+        chunkCount: record.chunkCount,
+      },
+      'upload created',
+    )
+    return { kind: 'started', upload: record, token: await this.#token(record), resumed: false }
+  }
+
+  /** Resume only what is provably the same file: by id (same name and size) or by declared hash and size. */
+  #findResumable(active: UploadRecord[], input: CreateUploadInput): UploadRecord | undefined {
+    const receiving = active.filter(
+      (u) => RECEIVING_STATUSES.includes(u.status) && u.fileSize === input.fileSize,
+    )
+    if (input.resumeUploadId !== undefined) {
+      return receiving.find((u) => u.uploadId === input.resumeUploadId && u.fileName === input.fileName)
+    }
+    if (input.contentHash === undefined) return undefined
+    return receiving.find((u) => u.contentHash === input.contentHash)
+  }
+
+  /**
+   * Stored bytes plus what unfinished uploads will add. Not transactional: two creations racing can
+   * overshoot by one file, which the next creation then sees.
+   */
+  async #checkQuota(userId: string, active: UploadRecord[], fileSize: number) {
+    const quota = this.#options.userQuotaBytes
+    if (quota === 0) return
+    const stored = await this.#deps.files.usage(userId)
+    const pending = active.filter((u) => !isFinal(u.status)).reduce((sum, u) => sum + u.fileSize, 0)
+    if (stored + pending + fileSize > quota) {
+      throw new AppError('QUOTA_EXCEEDED', 'storage quota exceeded', {
+        details: { quotaBytes: quota, usedBytes: stored, pendingBytes: pending, requestedBytes: fileSize },
+      })
+    }
+  }
+
+  async #token(record: UploadRecord): Promise<IssuedToken> {
+    return signUploadToken(
+      this.#options.tokenKeys,
+      {
+        userId: record.userId,
+        uploadId: record.uploadId,
+        fileSize: record.fileSize,
+        chunkSize: record.chunkSize,
+        chunkCount: record.chunkCount,
+      },
+      this.#options.tokenTtlSeconds,
+      new Date(this.#now()),
+    )
+  }
+
+  /** Another user's upload is reported as missing, so ids cannot be probed. */
+  async get(caller: Caller, uploadId: string): Promise<UploadRecord> {
+    const record = await this.#deps.uploads.get(uploadId)
+    if (!record || (record.userId !== caller.userId && !caller.isAdmin)) {
+      throw new AppError('NOT_FOUND', 'upload not found', { details: { uploadId } })
+    }
+    return record
+  }
+
+  async listActive(caller: Caller): Promise<UploadRecord[]> {
+    return this.#deps.uploads.listActive(caller.userId)
+  }
+
+  async renewToken(caller: Caller, uploadId: string): Promise<IssuedToken> {
+    const record = await this.get(caller, uploadId)
+    if (!RECEIVING_STATUSES.includes(record.status)) {
+      throw new AppError('PRECONDITION_FAILED', `upload is ${record.status} and takes no more chunks`, {
+        details: { uploadId, status: record.status },
+      })
+    }
+    return this.#token(record)
+  }
+
+  /** Cancelling twice answers the cancelled session; a finalizing or finished upload cannot be. */
+  async cancel(caller: Caller, uploadId: string): Promise<UploadRecord> {
+    const record = await this.get(caller, uploadId)
+    if (record.status === 'cancelled') return record
+    const ended = await this.#deps.uploads.end(uploadId, 'cancelled', this.#now())
+    if (!ended) {
+      const current = await this.get(caller, uploadId)
+      if (current.status === 'cancelled') return current
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `upload is ${current.status} and can no longer be cancelled`,
+        {
+          details: { uploadId, status: current.status },
+        },
+      )
+    }
+    this.#deps.log.info({ uploadId }, 'upload cancelled')
+    this.#deps.notifier.publish(uploadId)
+    await this.#deps.finalizer.cleanup(uploadId)
+    return ended
+  }
+
+  /**
+   * Yields the current state, then each change, until a final state or `signal` aborts. Changes are
+   * announced over Redis; DynamoDB is polled as well (slowly while Redis works, at
+   * `pollIntervalMs` when it does not), so a missed announcement only delays an update.
+   */
+  async *watch(caller: Caller, uploadId: string, pollIntervalMs: number, signal: AbortSignal) {
+    let current = await this.get(caller, uploadId)
+    yield current
+    if (isFinal(current.status)) return
+    let wake: (() => void) | undefined
+    let pending = false
+    const unsubscribe = this.#deps.notifier.subscribe(uploadId, () => {
+      pending = true
+      wake?.()
+    })
+    const onAbort = () => wake?.()
+    signal.addEventListener('abort', onAbort)
+    try {
+      while (!signal.aborted) {
+        if (!pending) {
+          const interval = this.#deps.notifier.live() ? Math.max(pollIntervalMs, 5000) : pollIntervalMs
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, interval)
+            wake = () => {
+              clearTimeout(timer)
+              resolve()
+            }
+          })
+          wake = undefined
+        }
+        pending = false
+        if (signal.aborted) return
+        const next = await this.get(caller, uploadId)
+        if (
+          next.status !== current.status ||
+          next.received.length !== current.received.length ||
+          next.updatedAt !== current.updatedAt
+        ) {
+          current = next
+          yield current
+          if (isFinal(current.status)) return
+        }
+      }
+    } finally {
+      unsubscribe()
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+}
