@@ -28,6 +28,18 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
+      {
+        test: {
+          // The web app in Chromium and the CLI, end to end against the whole system as processes.
+          name: 'web',
+          include: ['apps/*/e2e/**/*.e2e.spec.ts'],
+          exclude: ignored,
+          globalSetup: ['packages/testing/src/globalSetup.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })

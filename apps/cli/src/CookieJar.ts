@@ -8,7 +8,7 @@ import type { FetchLike } from '@lfusys/upload-client'
  */
 export class CookieJar {
   readonly path: string
-  #cookies = new Map<string, string>()
+  #cookies = new Map<string, { value: string; path: string }>()
 
   constructor(path: string) {
     this.path = path
@@ -28,7 +28,11 @@ export class CookieJar {
       return
     }
     if (typeof parsed !== 'object' || parsed === null) return
-    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') this.#cookies.set(k, v)
+    for (const [k, v] of Object.entries(parsed)) {
+      if (typeof v !== 'object' || v === null || !('value' in v) || !('path' in v)) continue
+      if (typeof v.value === 'string' && typeof v.path === 'string')
+        this.#cookies.set(k, { value: v.value, path: v.path })
+    }
   }
 
   async save(): Promise<void> {
@@ -40,7 +44,7 @@ export class CookieJar {
   }
 
   get(name: string): string | undefined {
-    return this.#cookies.get(name)
+    return this.#cookies.get(name)?.value
   }
 
   get size(): number {
@@ -51,8 +55,14 @@ export class CookieJar {
     this.#cookies.clear()
   }
 
-  header(): string {
-    return [...this.#cookies].map(([k, v]) => `${k}=${v}`).join('; ')
+  /** Cookies whose Path covers `pathname` (the refresh token only goes to /api/v1/auth). */
+  header(pathname: string): string {
+    return [...this.#cookies]
+      .filter(
+        ([, c]) => pathname === c.path || pathname.startsWith(c.path.endsWith('/') ? c.path : `${c.path}/`),
+      )
+      .map(([k, c]) => `${k}=${c.value}`)
+      .join('; ')
   }
 
   /** Applies Set-Cookie headers; an expired or empty cookie is a deletion. */
@@ -64,6 +74,11 @@ export class CookieJar {
       if (eq <= 0) continue
       const name = pair.slice(0, eq).trim()
       const value = pair.slice(eq + 1).trim()
+      let path = '/'
+      for (const a of attrs) {
+        const [k = '', v = ''] = a.split('=')
+        if (k.trim().toLowerCase() === 'path' && v.trim().startsWith('/')) path = v.trim()
+      }
       const expired = attrs.some((a) => {
         const [k = '', v = ''] = a.split('=')
         const key = k.trim().toLowerCase()
@@ -72,7 +87,7 @@ export class CookieJar {
         return false
       })
       if (expired || value === '') this.#cookies.delete(name)
-      else this.#cookies.set(name, value)
+      else this.#cookies.set(name, { value, path })
       changed = true
     }
     return changed
@@ -82,7 +97,8 @@ export class CookieJar {
   fetch(base: FetchLike = (i, init) => globalThis.fetch(i, init)): FetchLike {
     return async (input, init) => {
       const headers = new Headers(init?.headers)
-      if (this.#cookies.size > 0) headers.set('cookie', this.header())
+      const cookie = this.header(new URL(input).pathname)
+      if (cookie) headers.set('cookie', cookie)
       const res = await base(input, { ...init, headers })
       if (this.absorb(res.headers.getSetCookie())) await this.save()
       return res
