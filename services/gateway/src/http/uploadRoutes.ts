@@ -88,15 +88,34 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
     },
     async (request, reply) => {
       const caller = callerOf(request)
+      // Ownership and existence are settled by a unary call with a deadline, so "not found or not
+      // yours" is a normal JSON 404 before any stream is opened.
+      await ctx.sessions.getUpload(caller, request.params.id)
       const watch = ctx.sessions.watchUpload(caller, request.params.id)
       const iterator = watch[Symbol.asyncIterator]()
       let first: IteratorResult<Upload>
+      let timer: NodeJS.Timeout | undefined
       try {
-        // The first message decides the status: not found or not yours is a normal JSON error.
-        first = await iterator.next()
+        // The stream promises the current state at once; a stream that stays silent is a failure.
+        first = await Promise.race([
+          iterator.next(),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () =>
+                reject(
+                  new AppError('UNAVAILABLE', 'the upload status stream did not start', {
+                    retryAfterSeconds: 2,
+                  }),
+                ),
+              ctx.config.SESSIONS_GRPC_DEADLINE_MS,
+            )
+          }),
+        ])
       } catch (err) {
         watch.close()
         throw err
+      } finally {
+        clearTimeout(timer)
       }
       if (first.done) {
         throw new AppError('UNAVAILABLE', 'the upload status stream ended early', { retryAfterSeconds: 1 })

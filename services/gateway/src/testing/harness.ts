@@ -161,7 +161,8 @@ export class HttpBrowser {
       headers,
       redirect: 'manual',
       ...(body === undefined ? {} : { body }),
-      ...(init.signal ? { signal: init.signal } : {}),
+      // A hanging answer fails the test with a clear error instead of the test timeout.
+      signal: init.signal ?? AbortSignal.timeout(20_000),
     })
     for (const line of res.headers.getSetCookie()) {
       const [pair = '', ...attrs] = line.split(';').map((s) => s.trim())
