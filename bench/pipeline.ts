@@ -49,7 +49,7 @@ import {
   type UploadSession__Output,
 } from '@lfusys/proto'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
-import { cpuSecondsOf, peakRssMiB, resetPeakRss } from './procStats.ts'
+import { cpuSecondsOf, peakRssMiB, resetPeakRss, rssMiB } from './procStats.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -542,6 +542,7 @@ async function main() {
   const children: ManagedProcess[] = []
   const rows: Row[] = []
   let sessionsNote = ''
+  let idleRss = ''
   try {
     log('starting emulators')
     const emulators = await startEmulators()
@@ -568,6 +569,30 @@ async function main() {
       const staged = await startUploads(env, { UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' })
       children.push(staged.process)
       modes.push({ mode: 'staged', service: staged })
+    }
+
+    // Idle RSS before any chunk: what the process costs without chunk buffers.
+    idleRss = modes.map(({ mode, service }) => `${mode} ${fmt(rssMiB(service.pid), 0)} MiB`).join(', ')
+    const firstFile = files[0]
+    if (firstFile) {
+      // Warm-up (untimed): JIT, connection pools and buffer pools, so the first measured run is not
+      // penalised for being first.
+      log('warming up the uploads services')
+      const handle = await open(firstFile.path)
+      for (const { service } of modes) {
+        await systemRun({
+          file: firstFile,
+          handle,
+          c: Math.max(...concurrencies),
+          uploads: service,
+          sessions: undefined,
+          tokenKeys,
+          s3,
+          bucket,
+          chunkPrefix,
+        })
+      }
+      await handle.close()
     }
 
     log('starting sessions service')
@@ -661,6 +686,7 @@ async function main() {
     `chunks ${files[0]?.plan.chunkSize ? files[0].plan.chunkSize / MiB : 8} MiB; MB = 10^6 bytes; n/m = not measured`,
   )
   if (sessionsNote) console.log(sessionsNote)
+  console.log(`uploads service idle RSS after start: ${idleRss}`)
   console.log('\nCeilings (bench client straight to the emulator)')
   console.log(table(['file', 'conc', 'U MB/s', 'U s', 'F s', 'Complete s', 'U-then-F MB/s'], ceilings))
   console.log('\nSystem (client -> uploads service -> emulator -> sessions service), [target]')
@@ -684,7 +710,7 @@ async function main() {
     ),
   )
   const resultsPath = join(dataDir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(resultsPath, JSON.stringify({ machine, sessionsNote, rows }, null, 2))
+  writeFileSync(resultsPath, JSON.stringify({ machine, sessionsNote, idleRss, rows }, null, 2))
   console.log(`\nraw figures: ${resultsPath}`)
 }
 

@@ -25,3 +25,11 @@ export function peakRssMiB(pid: number): number {
 export function resetPeakRss(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5')
 }
+
+/** Current resident set (VmRSS) in MiB. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+  const kib = /VmRSS:\s+(\d+) kB/.exec(status)?.[1]
+  if (!kib) throw new Error(`no VmRSS for pid ${pid}`)
+  return Number(kib) / 1024
+}
