@@ -93,8 +93,8 @@ export class AccountService {
     }
     const claims = await this.tokens.verifyRefresh(refreshToken)
     const nextTokenId = randomUUID()
-    const refresh = await this.tokens.signRefresh({ ...claims, tokenId: nextTokenId })
-    const outcome = await this.users.rotateFamily(
+    let refresh = await this.tokens.signRefresh({ ...claims, tokenId: nextTokenId })
+    const rotation = await this.users.rotateFamily(
       claims.familyId,
       claims.userId,
       claims.tokenId,
@@ -102,14 +102,16 @@ export class AccountService {
       refresh.expiresAt,
       this.now(),
     )
-    if (outcome === 'reused') {
+    if (rotation.outcome === 'superseded') {
+      // A concurrent refresh of the same browser won a moment ago: hand out the live token id again.
+      refresh = await this.tokens.signRefresh({ ...claims, tokenId: rotation.currentTokenId })
+    } else if (rotation.outcome === 'reused') {
       // A rotated token came back: someone holds a copy. End every session of this family.
       await this.users.revokeFamily(claims.familyId)
       throw new AppError('UNAUTHENTICATED', 'refresh token reuse detected; the session was revoked', {
         details: { reason: 'reused' },
       })
-    }
-    if (outcome === 'invalid') {
+    } else if (rotation.outcome === 'invalid') {
       throw new AppError('UNAUTHENTICATED', 'the session has ended', { details: { reason: 'revoked' } })
     }
     const user = await this.users.getUser(claims.userId)

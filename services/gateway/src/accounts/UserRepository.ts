@@ -23,7 +23,18 @@ export interface NewIdentity {
   subject: string
 }
 
-export type RotateResult = 'rotated' | 'reused' | 'invalid'
+export type RotateResult =
+  | { outcome: 'rotated' }
+  /** The presented token was replaced moments ago by a concurrent refresh; `currentTokenId` is live. */
+  | { outcome: 'superseded'; currentTokenId: string }
+  | { outcome: 'reused' }
+  | { outcome: 'invalid' }
+
+/**
+ * Two tabs of one browser may refresh at the same moment with the same cookie: the loser presents
+ * the token the winner just rotated away. Within this window that is a race, not a theft.
+ */
+export const ROTATION_GRACE_MS = 10_000
 
 const userKey = (id: string) => ({ pk: `USER#${id}`, sk: 'USER' })
 const emailKey = (email: string) => ({ pk: `EMAIL#${email}`, sk: 'EMAIL' })
@@ -161,7 +172,8 @@ export class UserRepository {
         new UpdateCommand({
           TableName: this.table,
           Key: familyKey(familyId),
-          UpdateExpression: 'SET tokenId = :next, #ttl = :ttl',
+          UpdateExpression:
+            'SET tokenId = :next, previousTokenId = :presented, rotatedAt = :nowMs, #ttl = :ttl',
           ConditionExpression: 'tokenId = :presented AND userId = :user AND revoked = :false AND #ttl > :now',
           ExpressionAttributeNames: { '#ttl': 'ttl' },
           ExpressionAttributeValues: {
@@ -171,10 +183,11 @@ export class UserRepository {
             ':false': false,
             ':ttl': Math.floor(expiresAt.getTime() / 1000),
             ':now': Math.floor(now.getTime() / 1000),
+            ':nowMs': now.getTime(),
           },
         }),
       )
-      return 'rotated'
+      return { outcome: 'rotated' }
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw storeError(err)
     }
@@ -182,9 +195,19 @@ export class UserRepository {
       this.db.send(new GetCommand({ TableName: this.table, Key: familyKey(familyId), ConsistentRead: true })),
     )
     const item = out.Item
-    if (!item || item.userId !== userId || item.revoked === true) return 'invalid'
-    if (item.tokenId !== presentedTokenId) return 'reused'
-    return 'invalid'
+    const nowSeconds = Math.floor(now.getTime() / 1000)
+    if (!item || item.userId !== userId || item.revoked === true || !(Number(item.ttl) > nowSeconds)) {
+      return { outcome: 'invalid' }
+    }
+    if (
+      item.previousTokenId === presentedTokenId &&
+      typeof item.tokenId === 'string' &&
+      now.getTime() - Number(item.rotatedAt) <= ROTATION_GRACE_MS
+    ) {
+      return { outcome: 'superseded', currentTokenId: item.tokenId }
+    }
+    if (item.tokenId !== presentedTokenId) return { outcome: 'reused' }
+    return { outcome: 'invalid' }
   }
 
   async revokeFamily(familyId: string): Promise<void> {
