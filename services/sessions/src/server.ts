@@ -34,13 +34,16 @@ async function shutdown(signal: string) {
   }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000)
   deadline.unref()
   // Stop taking work, let in-flight messages and calls finish, then close clients.
+  const started = Date.now()
   await Promise.all([
     app.consumer.stop(),
     app.sweeper.stop(),
     new Promise<void>((resolve) => app.server.tryShutdown(() => resolve())),
   ])
   await deps.close()
-  await telemetry.shutdown()
+  deps.log.info({ ms: Date.now() - started }, 'sessions stopped')
+  // Flushing spans must not hold the exit (the SDK's shutdown can take seconds with nothing to send).
+  await Promise.race([telemetry.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
   clearTimeout(deadline)
   process.exit(0)
 }

@@ -30,7 +30,14 @@ export interface Harness {
   close(): Promise<void>
 }
 
+/** What the helpers below need: the stack and a client of some sessions service. */
+export type Ctx = Pick<Harness, 'stack' | 'client'>
+
 /** Env for a sessions service on `stack`, with fast settings for tests. */
+export function sessionEnvFor(stack: TestStack, overrides: Record<string, string> = {}) {
+  return sessionsEnv(stack, overrides)
+}
+
 export function sessionsEnv(
   stack: TestStack,
   overrides: Record<string, string> = {},
@@ -129,7 +136,7 @@ export async function makeFile(size: number, chunkSize: number): Promise<TestFil
 }
 
 export async function createUpload(
-  h: Harness,
+  h: Ctx,
   userId: string,
   file: { bytes: Buffer; contentHash?: string },
   extra: Partial<CreateUploadRequest> = {},
@@ -148,7 +155,7 @@ export async function createUpload(
  * Stores chunk `index` exactly as the uploads service does: PutObject to chunkKey with the chunk's
  * SHA-256 as ChecksumSHA256. The devstack forwards the object's creation to the queue.
  */
-export async function putChunk(h: Harness, session: UploadSession__Output, bytes: Buffer, index: number) {
+export async function putChunk(h: Ctx, session: UploadSession__Output, bytes: Buffer, index: number) {
   const { start, end } = chunkRange(
     { fileSize: session.fileSize, chunkSize: session.chunkSize, chunkCount: session.chunkCount },
     index,
@@ -165,7 +172,7 @@ export async function putChunk(h: Harness, session: UploadSession__Output, bytes
   )
 }
 
-export async function putChunks(h: Harness, session: UploadSession__Output, bytes: Buffer, concurrency = 8) {
+export async function putChunks(h: Ctx, session: UploadSession__Output, bytes: Buffer, concurrency = 8) {
   let next = 0
   await Promise.all(
     Array.from({ length: Math.min(concurrency, session.chunkCount) }, async () => {
@@ -178,7 +185,7 @@ export async function putChunks(h: Harness, session: UploadSession__Output, byte
 }
 
 export async function waitForStatus(
-  h: Harness,
+  h: Ctx,
   userId: string,
   uploadId: string,
   status: string,
@@ -204,7 +211,7 @@ export async function waitForStatus(
  * disposition is read from the signed URL (AWS echoes that parameter as the header).
  */
 export async function download(
-  h: Harness,
+  h: Ctx,
   userId: string,
   fileId: string,
 ): Promise<{ bytes: Buffer; disposition: string | null }> {
@@ -220,14 +227,14 @@ export async function download(
   }
 }
 
-export async function listKeys(h: Harness, prefix: string): Promise<string[]> {
+export async function listKeys(h: Ctx, prefix: string): Promise<string[]> {
   const out = await h.stack.clients.s3.send(
     new ListObjectsV2Command({ Bucket: h.stack.resources.bucket, Prefix: prefix }),
   )
   return (out.Contents ?? []).map((o) => o.Key ?? '')
 }
 
-export async function objectExists(h: Harness, key: string): Promise<boolean> {
+export async function objectExists(h: Ctx, key: string): Promise<boolean> {
   try {
     await h.stack.clients.s3.send(new HeadObjectCommand({ Bucket: h.stack.resources.bucket, Key: key }))
     return true
@@ -236,7 +243,7 @@ export async function objectExists(h: Harness, key: string): Promise<boolean> {
   }
 }
 
-export async function sessionItem(h: Harness, uploadId: string) {
+export async function sessionItem(h: Ctx, uploadId: string) {
   const out = await h.stack.clients.documents.send(
     new GetCommand({
       TableName: h.stack.resources.tables.uploads.name,
@@ -247,7 +254,7 @@ export async function sessionItem(h: Harness, uploadId: string) {
   return out.Item
 }
 
-export async function filesItem(h: Harness, pk: string, sk: string) {
+export async function filesItem(h: Ctx, pk: string, sk: string) {
   const out = await h.stack.clients.documents.send(
     new GetCommand({ TableName: h.stack.resources.tables.files.name, Key: { pk, sk }, ConsistentRead: true }),
   )

@@ -321,8 +321,8 @@ export class Finalizer {
       this.#options.copyConcurrency,
       async ({ g, i }) => {
         guard()
-        const pieces: Buffer[] = []
-        for (const chunk of g) {
+        // Many small chunks per part: fetch them in parallel too (bounded; the part is held anyway).
+        const pieces = await mapLimit(g, this.#options.copyConcurrency * 2, async (chunk) => {
           const bytes = await store.getBytes(
             chunkKey(this.#options.chunkPrefix, record.uploadId, chunk.index),
           )
@@ -330,8 +330,8 @@ export class Finalizer {
           if (bytes.length !== chunkLength(plan, chunk.index) || digest !== chunk.digest) {
             throw new IntegrityError(`chunk ${chunk.index} no longer matches its recorded digest`)
           }
-          pieces.push(bytes)
-        }
+          return bytes
+        })
         const body = Buffer.concat(pieces)
         const sha = createHash('sha256').update(body).digest()
         partDigests[i] = new Uint8Array(sha)

@@ -1,0 +1,207 @@
+import { AbortMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
+import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
+import { objectCreatedMessage } from '@lfusys/aws'
+import { chunkKey } from '@lfusys/contracts'
+import { freePort, type ManagedProcess, spawnManaged } from '@lfusys/devstack'
+import { createSessionsClient, type SessionsClient } from '@lfusys/proto'
+import { provisionTestStack, repoRoot, type TestStack, waitFor } from '@lfusys/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  type Ctx,
+  createUpload,
+  download,
+  listKeys,
+  MiB,
+  makeFile,
+  putChunk,
+  sessionEnvFor,
+  sessionItem,
+  waitForStatus,
+} from './testing/harness.ts'
+
+let stack: TestStack
+const running: ManagedProcess[] = []
+const clients: SessionsClient[] = []
+
+interface Started {
+  proc: ManagedProcess
+  ctx: Ctx
+}
+
+/** Starts `services/sessions/src/server.ts` as its own process on a free port. */
+async function startProcess(
+  name: string,
+  env: Record<string, string>,
+  onLine?: (line: string) => void,
+): Promise<Started> {
+  const port = await freePort()
+  let ready = false
+  const proc = spawnManaged(name, process.execPath, ['services/sessions/src/server.ts'], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', ...env, SESSIONS_GRPC_PORT: String(port), LOG_LEVEL: 'info' },
+    onLine: (line) => {
+      if (line.includes('"msg":"sessions listening"')) ready = true
+      onLine?.(line)
+    },
+  })
+  running.push(proc)
+  await waitFor(
+    async () => {
+      if (proc.child.exitCode !== null) throw new Error(`${name} exited:\n${proc.output()}`)
+      return ready
+    },
+    { what: `${name} to listen`, timeoutMs: 30_000 },
+  )
+  const client = createSessionsClient(`127.0.0.1:${port}`)
+  clients.push(client)
+  return { proc, ctx: { stack, client } }
+}
+
+async function waitForQueueDrained() {
+  await waitFor(
+    async () => {
+      const attrs = await stack.clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.result.queueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      )
+      return (
+        attrs.Attributes?.ApproximateNumberOfMessages === '0' &&
+        attrs.Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
+      )
+    },
+    { what: 'the queue to drain', timeoutMs: 30_000 },
+  )
+}
+
+async function duplicateEvent(key: string) {
+  const head = await stack.clients.s3.send(
+    new HeadObjectCommand({ Bucket: stack.resources.bucket, Key: key }),
+  )
+  await stack.clients.sqs.send(
+    new SendMessageCommand({
+      QueueUrl: stack.result.queueUrl,
+      MessageBody: objectCreatedMessage({
+        region: 'us-east-1',
+        bucket: stack.resources.bucket,
+        key,
+        size: head.ContentLength ?? 0,
+        eTag: head.ETag ?? '',
+      }),
+    }),
+  )
+}
+
+beforeAll(async () => {
+  stack = await provisionTestStack('procs')
+})
+
+afterAll(async () => {
+  for (const client of clients) client.close()
+  await Promise.all(running.map((p) => p.stop()))
+  stack?.close()
+})
+
+describe('sessions as separate processes', () => {
+  it('four workers in two processes racing on the same uploads finalize each exactly once', async () => {
+    const env = sessionEnvFor(stack, { CONSUMER_WORKERS: '2', CHUNK_SIZE_BYTES: String(64 * 1024) })
+    const a = await startProcess('sessions-a', env)
+    const b = await startProcess('sessions-b', env)
+    try {
+      const uploads = await Promise.all(
+        Array.from({ length: 8 }, async (_, n) => {
+          const file = await makeFile(4 * 64 * 1024 - n, 64 * 1024)
+          const created = await createUpload(n % 2 === 0 ? a.ctx : b.ctx, `racer${n}`, { bytes: file.bytes })
+          const session = created.upload?.session
+          if (!session) throw new Error('expected a session')
+          return { file, session, userId: `racer${n}` }
+        }),
+      )
+      for (const { file, session } of uploads) {
+        for (let i = 0; i < session.chunkCount; i++) {
+          await putChunk(a.ctx, session, file.bytes, i)
+          // Three deliveries of every event, so both processes see every set complete.
+          const key = chunkKey('chunks/', session.uploadId, i)
+          await duplicateEvent(key)
+          await duplicateEvent(key)
+        }
+      }
+      for (const { file, session, userId } of uploads) {
+        const done = await waitForStatus(a.ctx, userId, session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+        expect(done.receivedChunks).toEqual([0, 1, 2, 3])
+        expect((await download(b.ctx, userId, session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+      }
+      // Let the remaining duplicates be consumed, then count finalizations.
+      await waitForQueueDrained()
+      for (const { session } of uploads) {
+        expect(await sessionItem(a.ctx, session.uploadId)).toMatchObject({
+          status: 'complete',
+          finalizations: 1,
+        })
+        expect(await listKeys(a.ctx, `chunks/${session.uploadId}/`)).toEqual([])
+      }
+    } finally {
+      await Promise.all([a.proc.stop(), b.proc.stop()])
+    }
+    // SIGTERM is a graceful stop.
+    expect(a.proc.child.exitCode).toBe(0)
+    expect(b.proc.child.exitCode).toBe(0)
+  }, 120_000)
+
+  it('a finalizing process killed with SIGKILL: the upload completes once after the lease expires', async () => {
+    const env = sessionEnvFor(stack, {
+      CONSUMER_WORKERS: '2',
+      FINALIZE_LEASE_SECONDS: '3',
+      CONSUMER_VISIBILITY_TIMEOUT_SECONDS: '5',
+    })
+    let killedAt = 0
+    const a = await startProcess('sessions-doomed', env, (line) => {
+      if (killedAt === 0 && line.includes('"msg":"finalization started"')) {
+        killedAt = Date.now()
+        a.proc.child.kill('SIGKILL')
+      }
+    })
+    const file = await makeFile(6 * 5 * MiB - 1000, 5 * MiB)
+    const created = await createUpload(a.ctx, 'victim', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    for (let i = 0; i < session.chunkCount; i++) await putChunk(a.ctx, session, file.bytes, i)
+    await a.proc.exited
+    expect(a.proc.child.signalCode).toBe('SIGKILL')
+    const stuck = await sessionItem(a.ctx, session.uploadId)
+    expect(stuck).toMatchObject({ status: 'finalizing', finalizations: 0 })
+    expect(typeof stuck?.leaseOwner).toBe('string')
+
+    const b = await startProcess('sessions-heir', env)
+    const done = await waitForStatus(b.ctx, 'victim', session.uploadId, 'UPLOAD_STATUS_COMPLETE', 60_000)
+    console.log(
+      `[measure] SIGKILL during finalization -> complete by the next holder after ${Date.now() - killedAt} ms`,
+    )
+    const item = await sessionItem(b.ctx, session.uploadId)
+    expect(item).toMatchObject({ status: 'complete', finalizations: 1 })
+    expect(item?.leaseGeneration).toBeGreaterThanOrEqual(2)
+    expect(done.receivedChunks).toHaveLength(6)
+    expect((await download(b.ctx, 'victim', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+    expect(await listKeys(b.ctx, `chunks/${session.uploadId}/`)).toEqual([])
+    // Every multipart upload the session ever started is gone (completed or aborted).
+    const refs = item?.multipartUploadIds instanceof Set ? [...item.multipartUploadIds].map(String) : []
+    expect(refs.length).toBeGreaterThan(0)
+    for (const ref of refs) {
+      const space = ref.indexOf(' ')
+      const err = await stack.clients.s3
+        .send(
+          new AbortMultipartUploadCommand({
+            Bucket: stack.resources.bucket,
+            Key: ref.slice(0, space),
+            UploadId: ref.slice(space + 1),
+          }),
+        )
+        .then(
+          () => undefined,
+          (e: unknown) => e,
+        )
+      expect(err).toMatchObject({ name: 'NoSuchUpload' })
+    }
+  }, 120_000)
+})
