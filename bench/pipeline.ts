@@ -13,7 +13,15 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
-import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
 import { Agent, request } from 'node:http'
 import { cpus, loadavg, totalmem } from 'node:os'
@@ -543,6 +551,7 @@ async function main() {
   const rows: Row[] = []
   let sessionsNote = ''
   let idleRss = ''
+  const spoolDir = join(dataDir, `spool-${randomUUID()}`)
   try {
     log('starting emulators')
     const emulators = await startEmulators()
@@ -563,8 +572,13 @@ async function main() {
     const buffered = await startUploads(env, {})
     children.push(buffered.process)
     const modes: { mode: string; service: { url: string; pid: number } }[] = [
-      { mode: 'buffered', service: buffered },
+      { mode: 'memory', service: buffered },
     ]
+    {
+      const disk = await startUploads(env, { UPLOADS_RECEIVE_MODE: 'disk', UPLOADS_SPOOL_DIR: spoolDir })
+      children.push(disk.process)
+      modes.push({ mode: 'disk', service: disk })
+    }
     if (!args['no-staged']) {
       const staged = await startUploads(env, { UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' })
       children.push(staged.process)
@@ -641,6 +655,7 @@ async function main() {
     s3.destroy()
   } finally {
     for (const child of children.reverse()) await child.stop(10_000)
+    rmSync(spoolDir, { recursive: true, force: true })
   }
 
   const ceilings = rows.map((r) => {

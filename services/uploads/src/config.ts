@@ -22,8 +22,19 @@ export const uploadsConfigSchema = z
       'Bytes of chunk bodies held at once per process (buffered chunks count their length); beyond it 503.',
     ),
     UPLOADS_MAX_BUFFERED_CHUNK_BYTES: envInt(16 * MiB, 0, 5 * 1024 * MiB).describe(
-      'Chunks up to this length are received into memory, verified and stored with one PutObject; longer ones stream to a staging key and are copied under the chunk prefix once verified. 0 streams every chunk.',
+      'Chunks up to this length are held (see UPLOADS_RECEIVE_MODE), verified and stored with one PutObject; longer ones stream to a staging key and are copied under the chunk prefix once verified. 0 streams every chunk.',
     ),
+    UPLOADS_RECEIVE_MODE: z
+      .enum(['memory', 'disk'])
+      .default('memory')
+      .describe(
+        'Where chunks up to UPLOADS_MAX_BUFFERED_CHUNK_BYTES are held while their digest is checked: memory (pooled buffers) or disk (UPLOADS_SPOOL_DIR; far less RSS, a little more CPU).',
+      ),
+    UPLOADS_SPOOL_DIR: z
+      .string()
+      .regex(/^\//, 'must be an absolute path')
+      .default('/tmp/lfusys-uploads')
+      .describe('Folder for chunks held on disk (UPLOADS_RECEIVE_MODE=disk); emptied at start.'),
     UPLOADS_STAGING_PREFIX: z
       .string()
       .regex(/^[a-z0-9-]+\/$/, 'must be a lowercase prefix ending in /')

@@ -1,4 +1,7 @@
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { createS3Client } from '@lfusys/aws'
+import { isId } from '@lfusys/contracts'
 import { createLogger, type Logger } from '@lfusys/logger'
 import { parseUploadTokenKeys, type UploadTokenKey } from '@lfusys/upload-token'
 import { BufferPool } from './chunks/BufferPool.ts'
@@ -18,6 +21,14 @@ export interface UploadsDeps {
 }
 
 export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = {}): UploadsDeps {
+  if (config.UPLOADS_RECEIVE_MODE === 'disk') {
+    mkdirSync(config.UPLOADS_SPOOL_DIR, { recursive: true, mode: 0o700 })
+    // Files left by a crashed process are unverified or already stored: either way, garbage. Only
+    // names this service creates are removed, whatever folder is configured.
+    for (const name of readdirSync(config.UPLOADS_SPOOL_DIR)) {
+      if (isId(name)) rmSync(join(config.UPLOADS_SPOOL_DIR, name), { force: true })
+    }
+  }
   const log = overrides.log ?? createLogger({ service: 'uploads', level: config.LOG_LEVEL })
   const tokenKeys = parseUploadTokenKeys(config.UPLOAD_TOKEN_KEYS)
   // One socket per admitted chunk request plus a few for copies, deletes and health checks.
@@ -36,6 +47,8 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
     chunkPrefix: config.S3_CHUNK_PREFIX,
     stagingPrefix: config.UPLOADS_STAGING_PREFIX,
     maxBufferedChunkBytes: config.UPLOADS_MAX_BUFFERED_CHUNK_BYTES,
+    receiveMode: config.UPLOADS_RECEIVE_MODE,
+    spoolDir: config.UPLOADS_SPOOL_DIR,
     retryAfterSeconds: config.UPLOADS_RETRY_AFTER_SECONDS,
     log,
   })

@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
+import { createReadStream, createWriteStream } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
@@ -33,8 +36,11 @@ export interface ChunkServiceOptions {
   tokenKeys: readonly UploadTokenKey[]
   chunkPrefix: string
   stagingPrefix: string
-  /** Chunks up to this length are buffered, verified, then stored with one PutObject. */
+  /** Chunks up to this length are held, verified, then stored with one PutObject. */
   maxBufferedChunkBytes: number
+  /** Hold those chunks in pooled memory, or in files under `spoolDir`. */
+  receiveMode: 'memory' | 'disk'
+  spoolDir: string
   retryAfterSeconds: number
   log: Logger
 }
@@ -112,8 +118,9 @@ export class ChunkService {
       throw new AppError('VALIDATION_FAILED', digest.reason, { details: { field: 'Content-Digest' } })
     }
 
-    const buffered = length <= this.#o.maxBufferedChunkBytes
-    const lease = this.#o.limiter.tryAcquire(buffered ? length : Math.min(length, STREAMED_CHUNK_RESERVATION))
+    const held = length <= this.#o.maxBufferedChunkBytes
+    const inMemory = held && this.#o.receiveMode === 'memory'
+    const lease = this.#o.limiter.tryAcquire(inMemory ? length : Math.min(length, STREAMED_CHUNK_RESERVATION))
     if (!lease) {
       throw new AppError('UNAVAILABLE', 'the uploads service is at capacity; retry later', {
         retryAfterSeconds: this.#o.retryAfterSeconds,
@@ -121,7 +128,8 @@ export class ChunkService {
     }
     const key = chunkKey(this.#o.chunkPrefix, claims.uploadId, index)
     try {
-      if (buffered) await this.#receiveBuffered(request.body, key, length, digest.sha256)
+      if (inMemory) await this.#receiveBuffered(request.body, key, length, digest.sha256)
+      else if (held) await this.#receiveSpooled(request.body, key, length, digest.sha256)
       else await this.#receiveStreamed(request.body, key, claims.uploadId, index, length, digest.sha256)
     } finally {
       lease.release()
@@ -156,9 +164,32 @@ export class ChunkService {
       }
       const actual = hash.digest()
       assertDigest(declared, actual)
-      await this.#o.store.put(key, buffer.subarray(0, length), declared)
+      await this.#o.store.put(key, buffer.subarray(0, length), length, declared)
     } finally {
       this.#o.pool.give(buffer)
+    }
+  }
+
+  /** Like buffered, but held in a file: RSS stays flat, the page cache holds the bytes. */
+  async #receiveSpooled(body: Readable, key: string, length: number, declared: Uint8Array): Promise<void> {
+    const path = join(this.#o.spoolDir, randomUUID())
+    const { meter, digest, received } = hashingMeter(length)
+    try {
+      try {
+        await pipeline(body, meter, createWriteStream(path, { flags: 'wx' }))
+      } catch (err) {
+        if (err instanceof AppError) throw err
+        throw new BodyIncompleteError('the client closed the request before the whole chunk arrived', {
+          cause: err,
+        })
+      }
+      if (received() !== length) {
+        throw new BodyIncompleteError(`the body ended after ${received()} of ${length} bytes`)
+      }
+      assertDigest(declared, digest())
+      await this.#o.store.put(key, createReadStream(path), length, declared)
+    } finally {
+      await rm(path, { force: true })
     }
   }
 
@@ -176,19 +207,7 @@ export class ChunkService {
     declared: Uint8Array,
   ): Promise<void> {
     const stagingKey = `${this.#o.stagingPrefix}${uploadId}/${String(index).padStart(5, '0')}.${randomUUID()}`
-    const hash = createHash('sha256')
-    let received = 0
-    const meter = new Transform({
-      transform(piece: Buffer, _encoding, callback) {
-        received += piece.length
-        if (received > length) {
-          callback(new AppError('TOO_LARGE', 'the body is longer than its Content-Length'))
-          return
-        }
-        hash.update(piece)
-        callback(null, piece)
-      },
-    })
+    const { meter, digest, received } = hashingMeter(length)
     let promoted = false
     try {
       // A broken client stream does not end the S3 request by itself (pipe does not forward
@@ -207,10 +226,11 @@ export class ChunkService {
           cause: piped.reason,
         })
       }
-      if (received !== length)
-        throw new BodyIncompleteError(`the body ended after ${received} of ${length} bytes`)
+      if (received() !== length) {
+        throw new BodyIncompleteError(`the body ended after ${received()} of ${length} bytes`)
+      }
       if (staged.status === 'rejected') throw staged.reason
-      assertDigest(declared, hash.digest())
+      assertDigest(declared, digest())
       await this.#o.store.promote(stagingKey, key)
       promoted = true
     } finally {
@@ -220,6 +240,24 @@ export class ChunkService {
       })
     }
   }
+}
+
+/** A pass-through that hashes and counts, and fails once more than `length` bytes arrive. */
+function hashingMeter(length: number) {
+  const hash = createHash('sha256')
+  let received = 0
+  const meter = new Transform({
+    transform(piece: Buffer, _encoding, callback) {
+      received += piece.length
+      if (received > length) {
+        callback(new AppError('TOO_LARGE', 'the body is longer than its Content-Length'))
+        return
+      }
+      hash.update(piece)
+      callback(null, piece)
+    },
+  })
+  return { meter, digest: () => hash.digest(), received: () => received }
 }
 
 function bearerToken(header: string | undefined): string {

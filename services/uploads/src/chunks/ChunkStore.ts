@@ -2,8 +2,11 @@ import type { Readable } from 'node:stream'
 
 /** Where chunk bytes go. Feature code sees only this; `S3ChunkStore` is the S3 implementation. */
 export interface ChunkStore {
-  /** Stores bytes whose digest is already verified at `key`, declaring their SHA-256 to S3. */
-  put(key: string, body: Uint8Array, sha256: Uint8Array): Promise<void>
+  /**
+   * Stores `length` bytes whose digest is already verified at `key`, declaring their SHA-256 to S3.
+   * A stream body is read once (no retry); the caller answers 503 on a transient failure.
+   */
+  put(key: string, body: Uint8Array | Readable, length: number, sha256: Uint8Array): Promise<void>
   /** Streams `length` not yet verified bytes to `stagingKey` (outside the chunk prefix). */
   stage(
     stagingKey: string,

@@ -13,8 +13,9 @@ import type { ChunkStore } from './ChunkStore.ts'
 
 /**
  * The verified digest doubles as the SigV4 payload hash (x-amz-content-sha256 is the hex SHA-256
- * of the body), so the SDK signs the payload without hashing 8 MiB again, and AWS checks the bytes
- * against it a second time. Streams go out UNSIGNED-PAYLOAD (the SDK's default for streams).
+ * of the body), so the SDK signs the payload without hashing 8 MiB again (it would for a buffer),
+ * and AWS checks the bytes against it a second time. Staged streams, not yet verified, go out
+ * UNSIGNED-PAYLOAD (the SDK's default for streams).
  */
 function withPayloadHash<C extends PutObjectCommand>(command: C, sha256: Uint8Array): C {
   const hex = toHex(sha256)
@@ -53,7 +54,7 @@ export class S3ChunkStore implements ChunkStore {
     this.#bucket = bucket
   }
 
-  async put(key: string, body: Uint8Array, sha256: Uint8Array): Promise<void> {
+  async put(key: string, body: Uint8Array | Readable, length: number, sha256: Uint8Array): Promise<void> {
     await unavailableOnTransient(() =>
       this.#s3.send(
         withPayloadHash(
@@ -61,7 +62,7 @@ export class S3ChunkStore implements ChunkStore {
             Bucket: this.#bucket,
             Key: key,
             Body: body,
-            ContentLength: body.length,
+            ContentLength: length,
             ContentType: 'application/octet-stream',
             ChecksumSHA256: toBase64(sha256),
           }),

@@ -1,14 +1,16 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { readdirSync } from 'node:fs'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs'
 import { decodeEventKey } from '@lfusys/aws'
 import { chunkKey, chunkUploadPrefix, formatContentDigest } from '@lfusys/contracts'
 import { createLogger } from '@lfusys/logger'
-import { provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
+import { artifactsDir, provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp, type UploadsApp } from '../app.ts'
 import { loadUploadsConfig } from '../config.ts'
 import { createDeps, type UploadsDeps } from '../deps.ts'
@@ -18,6 +20,7 @@ const KEYS = 'test1:uploads-e2e-secret-with-at-least-32-chars'
 const keys = parseUploadTokenKeys(KEYS)
 const WEB_ORIGIN = 'http://127.0.0.1:5173'
 const CHUNK = 256 * 1024
+const spoolDir = join(artifactsDir, `uploads-spool-${randomUUID()}`)
 
 let stack: TestStack
 
@@ -129,6 +132,7 @@ function chunkPath(uploadId: string, index: number | string): string {
 
 describe.each<{ mode: string; env: Record<string, string> }>([
   { mode: 'buffered', env: {} },
+  { mode: 'held on disk', env: { UPLOADS_RECEIVE_MODE: 'disk', UPLOADS_SPOOL_DIR: spoolDir } },
   { mode: 'streamed through a staging key', env: { UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' } },
 ])('chunk PUT ($mode)', ({ env }) => {
   let svc: Running
@@ -136,6 +140,10 @@ describe.each<{ mode: string; env: Record<string, string> }>([
     svc = await start(env)
   })
   afterAll(async () => svc?.close())
+  afterEach(() => {
+    // Held chunks never outlive their request, whatever the outcome.
+    if (env.UPLOADS_SPOOL_DIR) expect(readdirSync(env.UPLOADS_SPOOL_DIR)).toEqual([])
+  })
 
   it('stores a chunk with its SHA-256 under the chunk prefix and answers 201; a resend is harmless', async () => {
     const { uploadId, token } = await newUpload()
