@@ -67,6 +67,7 @@ locals {
       env = {
         GATEWAY_HOST         = "0.0.0.0"
         GATEWAY_PORT         = "3100"
+        GATEWAY_PUBLIC_URL   = local.web_origin
         SESSIONS_GRPC_URL    = "sessions.${aws_service_discovery_private_dns_namespace.main.name}:3102"
         WEB_ORIGIN           = local.web_origin
         DYNAMODB_USERS_TABLE = aws_dynamodb_table.tables["users"].name
