@@ -122,6 +122,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   }
 
   const watches = new Set<UploadWatch>()
+  const shutdown = { requested: false }
   const ctx: RouteContext = {
     config,
     accounts,
@@ -142,6 +143,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     }),
     requireAuth: registerAuthentication(app, tokens, accounts),
     watches,
+    shutdown,
   }
 
   authRoutes(app, ctx)
@@ -156,6 +158,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
 
   // Open event streams would keep the server from closing: end them first on shutdown.
   app.addHook('preClose', async () => {
+    shutdown.requested = true
     for (const watch of watches) watch.close()
   })
 

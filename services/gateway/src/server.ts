@@ -32,6 +32,7 @@ async function shutdown(signal: string) {
   hardStop.unref()
   try {
     await app.close()
+    logger.info('http server closed')
     await deps.close()
     await telemetry.shutdown()
     logger.info('stopped')

@@ -24,6 +24,10 @@ beforeAll(async () => {
     SSE_HEARTBEAT_SECONDS: '1',
     RATE_LIMIT_UPLOAD_CREATE_MAX: '12',
     RATE_LIMIT_UPLOAD_CREATE_WINDOW_SECONDS: '600',
+    // Never contacted: only /start is exercised here (the provider flow is in oauth.e2e.spec.ts).
+    GITHUB_CLIENT_ID: 'gh-client',
+    GITHUB_CLIENT_SECRET: 'gh-secret',
+    GITHUB_AUTHORIZE_URL: 'http://127.0.0.1:9/authorize',
   })
 })
 afterAll(async () => {
@@ -359,6 +363,8 @@ describe('Redis stopped mid-test', () => {
   it('keeps uploads, downloads and password login working; OAuth says 503', async () => {
     const browser = await signedIn()
     const before = await storedFile(browser, randomBytes(1500), 'before.txt')
+    // GitHub is configured: while Redis is up, sign-in starts.
+    expect((await browser.fetch('/api/v1/auth/github/start')).status).toBe(302)
     await system.redis.stop()
 
     const email = uniqueEmail('noredis')
@@ -385,12 +391,48 @@ describe('Redis stopped mid-test', () => {
     expect(list.headers.get('x-cache')).toBe('bypass')
     expect((await list.json()).files.map((f: FileRecord) => f.id).sort()).toEqual([before.id, file.id].sort())
 
+    // Auth rate limits keep counting in memory (RATE_LIMIT_AUTH_ACCOUNT_MAX defaults to 10).
+    const statuses: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const res = await new HttpBrowser(system.gatewayUrl).fetch('/api/v1/auth/login', {
+        method: 'POST',
+        body: { email, password: 'wrong password!' },
+      })
+      statuses.push(res.status)
+    }
+    // Registration and the good login above were the first two attempts of this window.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 401, 401, 429, 429])
+
     const oauth = await browser.fetch('/api/v1/auth/github/start')
     expect(oauth.status).toBe(503)
+    expect((await oauth.json()).error).toMatchObject({
+      code: 'UNAVAILABLE',
+      details: { reason: 'state_store_unavailable' },
+    })
     const ready = await new HttpBrowser(system.gatewayUrl).fetch('/health/ready')
     expect(ready.status).toBe(200)
     const body = await ready.json()
     expect(body.status).toBe('degraded')
     expect(body.checks.redis.status).toBe('down')
+  })
+})
+
+// Very last: it stops the gateway.
+describe('graceful shutdown', () => {
+  it('ends open event streams and exits 0 on SIGTERM', async () => {
+    const browser = await signedIn()
+    const created: Created = await (await createUpload(browser, randomBytes(10), 'open.bin')).json()
+    const events = await browser.fetch(`/api/v1/uploads/${created.upload.id}/events`)
+    expect(events.status).toBe(200)
+    const drained = (async () => {
+      const seen: string[] = []
+      for await (const ev of readSse(events)) seen.push(ev.event)
+      return seen
+    })()
+    const started = Date.now()
+    system.gateway.child.kill('SIGTERM')
+    expect(await system.gateway.exited).toBe(0)
+    console.log(`gateway stopped ${Date.now() - started} ms after SIGTERM with an open event stream`)
+    expect((await drained)[0]).toBe('upload')
   })
 })

@@ -28,4 +28,6 @@ export interface RouteContext {
   requireAuth: (request: FastifyRequest) => Promise<void>
   /** Open SSE streams, closed on shutdown so the server can stop. */
   watches: Set<UploadWatch>
+  /** Set when the server starts closing: finished streams then also close their connection. */
+  shutdown: { requested: boolean }
 }

@@ -139,7 +139,12 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         clearInterval(heartbeat)
         ctx.watches.delete(watch)
         watch.close()
-        if (!res.writableEnded) res.end()
+        if (!res.writableEnded) {
+          // On shutdown the keep-alive socket must not linger after the stream, or closing waits for it.
+          res.end(() => {
+            if (ctx.shutdown.requested) res.socket?.end()
+          })
+        }
       }
       // The browser went away: stop watching so the sessions stream does not outlive it.
       res.on('close', finish)

@@ -6,6 +6,7 @@ import { buildApp } from '../app.ts'
 import { type GatewayConfig, loadGatewayConfig } from '../config.ts'
 import { createDeps, type GatewayDeps, waitForRedis } from '../deps.ts'
 import type { App } from '../http/context.ts'
+import type { SessionsApi } from '../uploads/types.ts'
 
 export const TEST_TOKEN_KEYS = `t1:${'s'.repeat(48)}`
 
@@ -34,9 +35,16 @@ export function gatewayTestEnv(
   }
 }
 
-export async function startGateway(env: Record<string, string>): Promise<GatewayHarness> {
+export async function startGateway(
+  env: Record<string, string>,
+  overrides: { sessions?: SessionsApi } = {},
+): Promise<GatewayHarness> {
   const config = loadGatewayConfig(env)
   const deps = createDeps(config, createLogger({ service: 'gateway', level: config.LOG_LEVEL }))
+  if (overrides.sessions) {
+    deps.sessions.close()
+    deps.sessions = overrides.sessions
+  }
   const app = await buildApp(config, deps)
   await waitForRedis(deps.redis, 5000)
   return {
