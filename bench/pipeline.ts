@@ -1,7 +1,7 @@
 /**
  * Upload pipeline benchmark (issue 3, point 5). Not a test: it prints numbers.
  *
- *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--concurrency 4,8] [--sizes 256,1024]
+ *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--no-staged]
  *
  * Client (this process), uploads service, sessions service and the emulators (a devstack child)
  * each run in their own process. For every file size and concurrency it measures, side by side:
@@ -65,6 +65,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '4,8' },
     sizes: { type: 'string' },
     'no-staged': { type: 'boolean', default: false },
+    repeat: { type: 'string', default: '1' },
   },
 })
 
@@ -76,6 +77,8 @@ const MB = 1e6
 const COPY_CONCURRENCY = 8
 const sizesMiB = (args.sizes ?? (args.quick ? '64' : '256,1024')).split(',').map(Number)
 const concurrencies = args.concurrency.split(',').map(Number)
+/** Rounds per measurement; each figure is the best round (the machine may be shared). */
+const repeat = Math.max(1, Number(args.repeat))
 const TARGETS = {
   uploadVsU: 0.7,
   cpuPerGiB: 5.5,
@@ -317,6 +320,22 @@ interface SystemResult {
   peakRss: number
   retries: number
   check: string
+}
+
+/** Each figure's best round: contention on a shared machine only ever makes figures worse. */
+function bestOf(a: SystemResult | undefined, b: SystemResult): SystemResult {
+  if (!a) return b
+  const min = (x: number | undefined, y: number | undefined) =>
+    x === undefined ? y : y === undefined ? x : Math.min(x, y)
+  return {
+    uploadSeconds: Math.min(a.uploadSeconds, b.uploadSeconds),
+    lastToComplete: min(a.lastToComplete, b.lastToComplete),
+    firstToComplete: min(a.firstToComplete, b.firstToComplete),
+    cpuSeconds: Math.min(a.cpuSeconds, b.cpuSeconds),
+    peakRss: Math.min(a.peakRss, b.peakRss),
+    retries: a.retries + b.retries,
+    check: a.check === b.check ? a.check : `${a.check}/${b.check}`,
+  }
 }
 
 async function systemRun(options: {
@@ -624,29 +643,37 @@ async function main() {
       const handle = await open(file.path)
       const sizeMiB = file.size / MiB
       for (const c of concurrencies) {
-        const run = randomUUID().slice(0, 8)
-        log(`${sizeMiB} MiB, concurrency ${c}: ceiling U`)
-        const u = await ceilingU(s3, bucket, file, handle, c, `bench-u/${run}/`)
-        log(`${sizeMiB} MiB, concurrency ${c}: ceiling F`)
-        const f = await ceilingF(s3, bucket, file, `bench-u/${run}/`, `bench-f/${run}`)
-        await deletePrefix(s3, bucket, `bench-u/${run}/`)
-        await deletePrefix(s3, bucket, `bench-f/${run}`)
-        const systems: Row['systems'] = []
-        for (const { mode, service } of modes) {
-          log(`${sizeMiB} MiB, concurrency ${c}: system (${mode})`)
-          const result = await systemRun({
-            file,
-            handle,
-            c,
-            uploads: service,
-            sessions: client,
-            tokenKeys,
-            s3,
-            bucket,
-            chunkPrefix,
-          })
-          systems.push({ mode, result })
+        let u = Number.POSITIVE_INFINITY
+        let f = { total: Number.POSITIVE_INFINITY, complete: Number.POSITIVE_INFINITY }
+        const best = new Map<string, SystemResult>()
+        for (let round = 1; round <= repeat; round++) {
+          const run = randomUUID().slice(0, 8)
+          log(`${sizeMiB} MiB, concurrency ${c}, round ${round}/${repeat}: ceilings U and F`)
+          u = Math.min(u, await ceilingU(s3, bucket, file, handle, c, `bench-u/${run}/`))
+          const assembled = await ceilingF(s3, bucket, file, `bench-u/${run}/`, `bench-f/${run}`)
+          f = {
+            total: Math.min(f.total, assembled.total),
+            complete: Math.min(f.complete, assembled.complete),
+          }
+          await deletePrefix(s3, bucket, `bench-u/${run}/`)
+          await deletePrefix(s3, bucket, `bench-f/${run}`)
+          for (const { mode, service } of modes) {
+            log(`${sizeMiB} MiB, concurrency ${c}, round ${round}/${repeat}: system (${mode})`)
+            const result = await systemRun({
+              file,
+              handle,
+              c,
+              uploads: service,
+              sessions: client,
+              tokenKeys,
+              s3,
+              bucket,
+              chunkPrefix,
+            })
+            best.set(mode, bestOf(best.get(mode), result))
+          }
         }
+        const systems: Row['systems'] = [...best].map(([mode, result]) => ({ mode, result }))
         rows.push({ sizeMiB, c, u, f, systems })
       }
       await handle.close()
@@ -700,6 +727,7 @@ async function main() {
   console.log(
     `chunks ${files[0]?.plan.chunkSize ? files[0].plan.chunkSize / MiB : 8} MiB; MB = 10^6 bytes; n/m = not measured`,
   )
+  console.log(`best of ${repeat} round(s) per figure`)
   if (sessionsNote) console.log(sessionsNote)
   console.log(`uploads service idle RSS after start: ${idleRss}`)
   console.log('\nCeilings (bench client straight to the emulator)')
