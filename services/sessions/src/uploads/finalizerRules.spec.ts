@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { MIN_PART_SIZE, usesPartCopy } from './Finalizer.ts'
+import { mapLimit } from './mapLimit.ts'
+import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
+
+describe('assembly mode', () => {
+  it('copies chunks as parts only when every part but the last reaches 5 MiB', () => {
+    expect(usesPartCopy({ fileSize: 3 * MIN_PART_SIZE, chunkSize: MIN_PART_SIZE, chunkCount: 3 })).toBe(true)
+    expect(usesPartCopy({ fileSize: 3000, chunkSize: 1024, chunkCount: 3 })).toBe(false)
+    // One chunk is also the last part: any non-empty size may be copied.
+    expect(usesPartCopy({ fileSize: 10, chunkSize: 8 * 1024 * 1024, chunkCount: 1 })).toBe(true)
+    expect(usesPartCopy({ fileSize: 0, chunkSize: 8 * 1024 * 1024, chunkCount: 1 })).toBe(false)
+  })
+})
+
+describe('multipart references', () => {
+  it('round-trips key and upload id and rejects junk', () => {
+    const ref = formatMultipartRef('objects/sha256/ab/abc-5', 'Zm9v.bar~1')
+    expect(parseMultipartRef(ref)).toEqual({
+      objectKey: 'objects/sha256/ab/abc-5',
+      multipartUploadId: 'Zm9v.bar~1',
+    })
+    expect(parseMultipartRef('nospace')).toBeUndefined()
+    expect(parseMultipartRef(' leading')).toBeUndefined()
+    expect(parseMultipartRef('trailing ')).toBeUndefined()
+  })
+})
+
+describe('mapLimit', () => {
+  it('keeps order and never exceeds the bound', async () => {
+    let active = 0
+    let peak = 0
+    const out = await mapLimit([5, 1, 4, 2, 3], 2, async (n) => {
+      active++
+      peak = Math.max(peak, active)
+      await new Promise((r) => setImmediate(r))
+      active--
+      return n * 10
+    })
+    expect(out).toEqual([50, 10, 40, 20, 30])
+    expect(peak).toBe(2)
+  })
+
+  it('rejects with the first failure', async () => {
+    await expect(
+      mapLimit([1, 2, 3], 3, async (n) => {
+        if (n === 2) throw new Error('boom')
+        return n
+      }),
+    ).rejects.toThrow('boom')
+  })
+})
