@@ -80,7 +80,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   const oauth = new OAuthService({
     providers: oauthProviders(config),
     states: new OAuthStateStore(deps.redis),
-    publicUrl: config.GATEWAY_PUBLIC_URL,
+    publicUrl: config.GATEWAY_PUBLIC_URL ?? config.WEB_ORIGIN,
   })
 
   const app: App = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({

@@ -28,8 +28,11 @@ export const gatewayConfigSchema = z
     GATEWAY_PORT: envPort(3100).describe('Port of the public HTTP API.'),
     GATEWAY_PUBLIC_URL: z
       .url()
-      .default('http://127.0.0.1:3100')
-      .describe('Base URL browsers reach the gateway at; OAuth redirect URIs are built from it.'),
+      .optional()
+      .describe(
+        'Base URL browsers reach the API at (OAuth redirect URIs derive from it); defaults to WEB_ORIGIN, ' +
+          'whose /api the web server proxies to the gateway, so cookies stay first-party.',
+      ),
     WEB_ORIGIN: z
       .url()
       .default('http://localhost:5173')

@@ -431,6 +431,35 @@ describe('rate limits', () => {
   })
 })
 
+describe('trusted proxies', () => {
+  it('takes the client address from X-Forwarded-For only when the peer is a configured proxy', async () => {
+    const proxied = await startGateway(
+      gatewayTestEnv(stack, { TRUSTED_PROXIES: '10.9.9.9', RATE_LIMIT_AUTH_IP_MAX: '2' }),
+    )
+    try {
+      const attempt = (remoteAddress: string, client: string) =>
+        new Browser(proxied.app).send({
+          method: 'POST',
+          url: '/api/v1/auth/login',
+          body: { email: uniqueEmail('proxy'), password: 'whatever123' },
+          remoteAddress,
+          headers: { 'x-forwarded-for': client },
+        })
+      // Behind the trusted proxy, two clients have separate budgets.
+      for (const client of ['198.51.100.1', '198.51.100.1', '198.51.100.2', '198.51.100.2']) {
+        expect((await attempt('10.9.9.9', client)).statusCode).toBe(401)
+      }
+      expect((await attempt('10.9.9.9', '198.51.100.1')).statusCode).toBe(429)
+      // The same header from an untrusted peer is ignored: the peer's own address is limited.
+      expect((await attempt('10.8.8.8', '198.51.100.3')).statusCode).toBe(401)
+      expect((await attempt('10.8.8.8', '198.51.100.4')).statusCode).toBe(401)
+      expect((await attempt('10.8.8.8', '198.51.100.5')).statusCode).toBe(429)
+    } finally {
+      await proxied.close()
+    }
+  })
+})
+
 describe('errors and request ids', () => {
   it('answers unknown routes, bad JSON and bad ids with the one error shape and a request id', async () => {
     const unknown = await gw.app.inject({ url: '/api/v1/nope' })

@@ -1,0 +1,59 @@
+import { ConfigError } from '@lfusys/config'
+import { describe, expect, it } from 'vitest'
+import { loadGatewayConfig } from './config.ts'
+
+const base = { DYNAMODB_USERS_TABLE: 'x-users', AUTH_TOKEN_KEYS: `k:${'s'.repeat(32)}` }
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadGatewayConfig(env)
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems]
+    throw err
+  }
+  return []
+}
+
+describe('gateway config', () => {
+  it('starts in development with only the table and the token keys', () => {
+    const cfg = loadGatewayConfig(base)
+    expect(cfg).toMatchObject({
+      GATEWAY_HOST: '127.0.0.1',
+      GATEWAY_PORT: 3100,
+      SESSIONS_GRPC_URL: '127.0.0.1:3102',
+      ACCESS_TOKEN_TTL_SECONDS: 600,
+      ADMIN_EMAILS: [],
+      TRUSTED_PROXIES: [],
+    })
+    expect(cfg.GITHUB_CLIENT_ID).toBeUndefined()
+    expect(cfg.GATEWAY_PUBLIC_URL).toBeUndefined()
+  })
+
+  it('requires both halves of an OAuth client', () => {
+    expect(problems({ ...base, GITHUB_CLIENT_ID: 'id' })).toEqual([
+      'GITHUB_CLIENT_SECRET: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET or neither',
+    ])
+  })
+
+  it('requires both OAuth providers in production', () => {
+    expect(problems({ ...base, LFUSYS_ENV: 'production' })).toEqual([
+      'GITHUB_CLIENT_ID: GITHUB OAuth client settings are required in production',
+      'GOOGLE_CLIENT_ID: GOOGLE OAuth client settings are required in production',
+    ])
+  })
+
+  it('names every bad variable', () => {
+    const found = problems({
+      SESSIONS_GRPC_URL: 'http://x',
+      ACCESS_TOKEN_TTL_SECONDS: '5',
+      REDIS_KEY_PREFIX: 'a b',
+    })
+    expect(found.map((p) => p.split(':')[0]).sort()).toEqual([
+      'ACCESS_TOKEN_TTL_SECONDS',
+      'AUTH_TOKEN_KEYS',
+      'DYNAMODB_USERS_TABLE',
+      'REDIS_KEY_PREFIX',
+      'SESSIONS_GRPC_URL',
+    ])
+  })
+})
