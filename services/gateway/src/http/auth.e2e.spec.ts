@@ -340,6 +340,64 @@ describe('session tokens', () => {
   })
 })
 
+describe('protected endpoints', () => {
+  it('answer 401 without a session, before any other check', async () => {
+    const id = '00000000-0000-4000-8000-000000000000'
+    const endpoints: ['GET' | 'POST' | 'DELETE', string][] = [
+      ['GET', '/api/v1/auth/me'],
+      ['POST', '/api/v1/uploads'],
+      ['GET', '/api/v1/uploads'],
+      ['GET', `/api/v1/uploads/${id}`],
+      ['GET', `/api/v1/uploads/${id}/events`],
+      ['POST', `/api/v1/uploads/${id}/token`],
+      ['DELETE', `/api/v1/uploads/${id}`],
+      ['GET', '/api/v1/files'],
+      ['GET', `/api/v1/files/${id}`],
+      ['GET', `/api/v1/files/${id}/download`],
+      ['DELETE', `/api/v1/files/${id}`],
+    ]
+    for (const [method, url] of endpoints) {
+      const res = await gw.app.inject({
+        method,
+        url,
+        ...(method === 'POST' && url === '/api/v1/uploads'
+          ? { payload: { fileName: 'a', fileSize: 1 } }
+          : {}),
+      })
+      expect({ method, url, status: res.statusCode, body: res.json() }).toEqual({
+        method,
+        url,
+        status: 401,
+        body: {
+          error: { code: 'UNAUTHENTICATED', message: 'sign in first', details: { reason: 'missing' } },
+        },
+      })
+    }
+  })
+
+  it('validate query strings', async () => {
+    const { browser } = await registered()
+    for (const query of ['limit=0', 'limit=201', 'limit=abc', 'all=maybe']) {
+      const res = await browser.send({ url: `/api/v1/files?${query}` })
+      expect({ query, status: res.statusCode, code: res.json().error.code }).toEqual({
+        query,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      })
+    }
+    // A non-admin asking for every file is refused before the sessions service is asked.
+    const all = await browser.send({ url: '/api/v1/files?all=true' })
+    expect(all.statusCode).toBe(403)
+    expect(all.json()).toEqual({
+      error: {
+        code: 'FORBIDDEN',
+        message: 'only admins may list every user’s files',
+        details: { reason: 'admin_only' },
+      },
+    })
+  })
+})
+
 describe('CSRF on cookie-authenticated writes', () => {
   it('refuses a cookie-authenticated POST without the header before doing anything', async () => {
     const { browser } = await registered()
