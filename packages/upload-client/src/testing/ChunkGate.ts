@@ -21,7 +21,7 @@ export class ChunkGate {
   readonly completed: ChunkPut[] = []
   /** Let this many more PUTs through, then hold the rest (Infinity: hold nothing). */
   #allowance = Number.POSITIVE_INFINITY
-  #held: Array<() => void> = []
+  #held: Array<{ release: () => void; open: boolean }> = []
   #server: Server | undefined
   url = ''
 
@@ -48,11 +48,12 @@ export class ChunkGate {
     this.#allowance = Number.POSITIVE_INFINITY
     const held = this.#held
     this.#held = []
-    for (const release of held) release()
+    for (const h of held) h.release()
   }
 
+  /** Held PUTs whose client is still connected. */
   get heldCount(): number {
-    return this.#held.length
+    return this.#held.filter((h) => h.open).length
   }
 
   stored(uploadId?: string): number[] {
@@ -81,20 +82,39 @@ export class ChunkGate {
       this.#forward(req, res, put)
       return
     }
-    // Held: the body stays unread (backpressure), so the client sees a request in flight.
+    // Held: the body is read into memory (so the server notices when the client gives up: a
+    // paused socket would never see the FIN) and no answer is sent until release.
+    const parts: Buffer[] = []
+    let complete = false
     let released = false
-    const release = () => {
-      if (released || req.destroyed) return
-      released = true
-      this.#forward(req, res, put)
+    req.on('data', (c: Buffer) => parts.push(c))
+    const entry = {
+      open: true,
+      release: () => {
+        if (released || !entry.open) return
+        released = true
+        const send = () => {
+          if (entry.open) this.#forward(req, res, put, Buffer.concat(parts))
+        }
+        if (complete) send()
+        else req.once('end', send)
+      },
     }
-    req.once('close', () => {
-      released = true
+    req.once('end', () => {
+      complete = true
     })
-    this.#held.push(release)
+    res.once('close', () => {
+      if (!res.writableFinished) entry.open = false
+    })
+    this.#held.push(entry)
   }
 
-  #forward(req: IncomingMessage, res: ServerResponse, put?: { uploadId: string; index: number }): void {
+  #forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    put?: { uploadId: string; index: number },
+    body?: Buffer,
+  ): void {
     const upstream = request(
       {
         host: this.upstream.hostname,
@@ -113,7 +133,10 @@ export class ChunkGate {
       if (!res.headersSent) res.writeHead(502).end()
       else res.destroy()
     })
-    req.on('aborted', () => upstream.destroy())
-    req.pipe(upstream)
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy()
+    })
+    if (body) upstream.end(body)
+    else req.pipe(upstream)
   }
 }

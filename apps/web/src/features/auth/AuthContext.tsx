@@ -18,11 +18,19 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const controller = new AbortController()
+    // An aborted lookup (unmount, or StrictMode's double effect in development) must not
+    // report "logged out": that would bounce a logged-in user to the login page.
     api
       .me(controller.signal)
-      .then((u) => setUser(u))
-      .catch(() => setUser(null))
-      .finally(() => setLoading(false))
+      .then((u) => {
+        if (!controller.signal.aborted) setUser(u)
+      })
+      .catch(() => {
+        if (!controller.signal.aborted) setUser(null)
+      })
+      .finally(() => {
+        if (!controller.signal.aborted) setLoading(false)
+      })
     const off = onSessionLost(() => setUser(null))
     return () => {
       controller.abort()

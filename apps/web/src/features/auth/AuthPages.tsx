@@ -1,4 +1,4 @@
-import { type FormEvent, useState } from 'react'
+import { type FormEvent, useEffect, useState } from 'react'
 import { Alert, PageTitle } from '../../components/ui.tsx'
 import { API_BASE, errorMessage } from '../../lib/api.ts'
 import { Link, navigate, useLocation } from '../../lib/router.tsx'
@@ -63,9 +63,18 @@ function Divider() {
   )
 }
 
+/** A logged-in user who lands on login or register goes on to where they were headed. */
+function useRedirectWhenLoggedIn(search: string) {
+  const { user } = useAuth()
+  useEffect(() => {
+    if (user) navigate(nextPath(search), { replace: true })
+  }, [user, search])
+}
+
 export function LoginPage() {
   const { login } = useAuth()
   const { search } = useLocation()
+  useRedirectWhenLoggedIn(search)
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
   const [error, setError] = useState('')
@@ -78,7 +87,6 @@ export function LoginPage() {
     setError('')
     try {
       await login(email, password)
-      navigate(nextPath(search), { replace: true })
     } catch (err) {
       setError(errorMessage(err))
     } finally {
@@ -150,6 +158,7 @@ export function LoginPage() {
 export function RegisterPage() {
   const { register } = useAuth()
   const { search } = useLocation()
+  useRedirectWhenLoggedIn(search)
   const [name, setName] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
@@ -162,7 +171,6 @@ export function RegisterPage() {
     setError('')
     try {
       await register(email, password, name.trim() || undefined)
-      navigate(nextPath(search), { replace: true })
     } catch (err) {
       setError(errorMessage(err))
     } finally {

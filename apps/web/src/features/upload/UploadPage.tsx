@@ -1,5 +1,5 @@
 import { planChunks } from '@lfusys/contracts'
-import { blobSource, isSameContent, type UploadSnapshot } from '@lfusys/upload-client'
+import { blobSource, isSameContent, UploadError, type UploadSnapshot } from '@lfusys/upload-client'
 import { useCallback, useEffect, useId, useState, useSyncExternalStore } from 'react'
 import { type DroppedFile, DropZone } from '../../components/DropZone.tsx'
 import { ProgressBar } from '../../components/ProgressBar.tsx'
@@ -40,8 +40,10 @@ export function UploadPage() {
           } else {
             await forgetUpload(r.uploadId)
           }
-        } catch {
-          await forgetUpload(r.uploadId)
+        } catch (err) {
+          // Only a definite "gone" forgets it; a network blip must not lose a resumable upload.
+          if (err instanceof UploadError && (err.status === 404 || err.status === 403))
+            await forgetUpload(r.uploadId)
         }
       }
       if (!cancelled) setStored(out)
