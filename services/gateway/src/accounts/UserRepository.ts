@@ -111,7 +111,9 @@ export class UserRepository {
       this.db.send(new GetCommand({ TableName: this.table, Key: emailKey(email), ConsistentRead: true })),
     )
     const userId = guard.Item?.userId
-    return typeof userId === 'string' ? this.getUser(userId) : undefined
+    // An unknown email costs the same second read as a known one, so login timing does not tell
+    // whether an account exists.
+    return this.getUser(typeof userId === 'string' ? userId : 'none')
   }
 
   async findIdentity(provider: string, subject: string): Promise<string | undefined> {
