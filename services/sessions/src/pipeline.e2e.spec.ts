@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js'
 import { objectCreatedMessage } from '@lfusys/aws'
 import { chunkKey, objectKey } from '@lfusys/contracts'
 import { waitFor } from '@lfusys/testing'
+import { service as healthService } from 'grpc-health-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   call,
@@ -469,3 +470,37 @@ async function expectMultipartGone(ref: string) {
     )
   expect(err).toMatchObject({ name: 'NoSuchUpload' })
 }
+
+describe('health and a larger upload', () => {
+  it('answers grpc.health.v1 Check with SERVING', async () => {
+    const Health = grpc.makeClientConstructor(healthService, 'Health')
+    const health = new Health(`127.0.0.1:${h.port}`, grpc.credentials.createInsecure())
+    const check = health.Check
+    if (typeof check !== 'function') throw new Error('the health client has no Check method')
+    try {
+      for (const service of ['', 'lfusys.sessions.v1.Sessions']) {
+        const out = await new Promise<unknown>((resolve, reject) =>
+          check.call(health, { service }, (err: Error | null, res: unknown) =>
+            err ? reject(err) : resolve(res),
+          ),
+        )
+        expect(out).toEqual({ status: 'SERVING' })
+      }
+    } finally {
+      health.close()
+    }
+  })
+
+  it('measures last chunk -> complete for 40 MiB with and without a declared hash', async () => {
+    for (const declare of [true, false]) {
+      const run = await uploadAndComplete(40 * MiB, declare ? 'uma' : 'victor', declare)
+      expect(run.done.chunkCount).toBe(8)
+      expect(
+        (await download(h, declare ? 'uma' : 'victor', run.done.fileId ?? '')).bytes.equals(run.file.bytes),
+      ).toBe(true)
+      console.log(
+        `[measure] 40 MiB in 8 x 5 MiB chunks, ${declare ? 'declared hash (eager copy)' : 'no declared hash'}: last chunk PUT -> complete ${run.lastChunkToCompleteMs} ms (read-back included)`,
+      )
+    }
+  })
+})

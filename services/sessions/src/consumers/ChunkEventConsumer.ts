@@ -77,14 +77,19 @@ const RANK: Record<EventOutcome, number> = { done: 0, retry: 1, malformed: 2 }
  */
 export class ChunkEventConsumer {
   readonly #sqs: SQSClient
-  readonly #service: ChunkEventService
+  readonly #service: Pick<ChunkEventService, 'handle'>
   readonly #log: Logger
   readonly #options: ChunkEventConsumerOptions
   readonly #abort = new AbortController()
   #loops: Promise<void>[] = []
   #inFlight = 0
 
-  constructor(sqs: SQSClient, service: ChunkEventService, log: Logger, options: ChunkEventConsumerOptions) {
+  constructor(
+    sqs: SQSClient,
+    service: Pick<ChunkEventService, 'handle'>,
+    log: Logger,
+    options: ChunkEventConsumerOptions,
+  ) {
     this.#sqs = sqs
     this.#service = service
     this.#log = log.child({ component: 'chunk-consumer' })

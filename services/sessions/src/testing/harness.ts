@@ -44,7 +44,7 @@ export function sessionsEnv(
 ): Record<string, string> {
   return {
     ...stack.env,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.SESSIONS_TEST_LOG_LEVEL ?? 'warn',
     UPLOAD_TOKEN_KEYS: TOKEN_KEYS,
     SESSIONS_GRPC_PORT: '0',
     CHUNK_SIZE_BYTES: String(5 * MiB),

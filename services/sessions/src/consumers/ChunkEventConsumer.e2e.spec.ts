@@ -1,0 +1,105 @@
+import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs'
+import { objectCreatedMessage } from '@lfusys/aws'
+import { createLogger } from '@lfusys/logger'
+import { provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { ChunkEvent, EventOutcome } from '../uploads/ChunkEventService.ts'
+import { ChunkEventConsumer } from './ChunkEventConsumer.ts'
+
+let stack: TestStack
+
+beforeAll(async () => {
+  stack = await provisionTestStack('consumer')
+})
+afterAll(() => stack?.close())
+
+/** Counts ChangeMessageVisibility calls on the way to the real client. */
+function countingSqs(sqs: SQSClient) {
+  const counts = { visibility: 0 }
+  const send = sqs.send.bind(sqs)
+  const proxy = new Proxy(sqs, {
+    get(target, prop, receiver) {
+      if (prop === 'send') {
+        return (command: { constructor: { name: string } }, options?: unknown) => {
+          if (command.constructor.name === 'ChangeMessageVisibilityCommand') counts.visibility++
+          return (send as (c: unknown, o?: unknown) => Promise<unknown>)(command, options)
+        }
+      }
+      return Reflect.get(target, prop, receiver)
+    },
+  })
+  return { sqs: proxy, counts }
+}
+
+describe('ChunkEventConsumer against SQS', () => {
+  it('keeps a long-running message hidden past its visibility timeout and stops gracefully', async () => {
+    const { sqs, counts } = countingSqs(stack.clients.sqs)
+    const handled: ChunkEvent[] = []
+    let release: () => void = () => undefined
+    const released = new Promise<void>((resolve) => {
+      release = resolve
+    })
+    const service = {
+      async handle(event: ChunkEvent): Promise<EventOutcome> {
+        handled.push(event)
+        await released
+        return 'done'
+      },
+    }
+    const consumer = new ChunkEventConsumer(
+      sqs,
+      service,
+      createLogger({ service: 'test', level: 'silent' }),
+      {
+        queueUrl: stack.result.queueUrl,
+        workers: 3,
+        batchSize: 10,
+        waitSeconds: 1,
+        visibilityTimeoutSeconds: 5,
+      },
+    )
+    consumer.start()
+    await stack.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: stack.result.queueUrl,
+        MessageBody: objectCreatedMessage({
+          region: 'us-east-1',
+          bucket: stack.resources.bucket,
+          key: 'chunks/x/00000',
+          size: 1,
+          eTag: 'e',
+        }),
+      }),
+    )
+    await waitFor(() => handled.length === 1, { what: 'the message to be handled' })
+    // Four extensions span more than the 5 s timeout: without them the message would reappear and
+    // another worker would handle it a second time.
+    await waitFor(() => counts.visibility >= 4, {
+      what: 'visibility extensions',
+      timeoutMs: 15_000,
+      intervalMs: 200,
+    })
+    expect(handled).toHaveLength(1)
+    let stopped = false
+    const stopping = consumer.stop().then(() => {
+      stopped = true
+    })
+    // stop() waits for the message in hand.
+    await new Promise((r) => setImmediate(r))
+    expect(stopped).toBe(false)
+    expect(consumer.inFlight).toBe(1)
+    release()
+    await stopping
+    expect(handled).toHaveLength(1)
+    const attrs = await stack.clients.sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: stack.result.queueUrl,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    )
+    expect(attrs.Attributes).toMatchObject({
+      ApproximateNumberOfMessages: '0',
+      ApproximateNumberOfMessagesNotVisible: '0',
+    })
+  }, 30_000)
+})
