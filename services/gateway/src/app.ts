@@ -100,6 +100,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   registerErrorHandling(app)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    reply.header('x-content-type-options', 'nosniff')
+    // API answers are per user (and some set session cookies): no shared or browser cache keeps them.
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store')
   })
 
   await app.register(cookie)

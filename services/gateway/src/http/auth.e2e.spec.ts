@@ -75,6 +75,8 @@ describe('register', () => {
     const me = await browser.send({ url: '/api/v1/auth/me' })
     expect(me.statusCode).toBe(200)
     expect(me.json()).toEqual({ user })
+    expect(me.headers['cache-control']).toBe('no-store')
+    expect(me.headers['x-content-type-options']).toBe('nosniff')
   })
 
   it('answers 409 for an email that exists in any case or spacing', async () => {
