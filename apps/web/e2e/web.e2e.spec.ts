@@ -147,6 +147,9 @@ describe('web app in Chromium against the whole system', () => {
     await waitFor(() => system.gate.heldCount === 0, { timeoutMs: 30_000, what: 'held PUTs aborted' })
     system.gate.open()
     expect(system.gate.stored()).toHaveLength(2)
+    // The bar shows what the server has (2 of 5 chunks), not the bytes of the aborted requests.
+    const bar = page.getByRole('progressbar', { name: 'big.bin upload progress' })
+    await waitFor(async () => (await bar.getAttribute('aria-valuenow')) === '40', { what: 'bar at 40%' })
     await shot('upload-paused')
 
     await page.getByRole('button', { name: 'Resume big.bin' }).click()
@@ -249,5 +252,9 @@ describe('web app in Chromium against the whole system', () => {
     expect(await page.getByTestId('file-row').count()).toBe(1)
     await page.emulateMedia({ colorScheme: 'dark' })
     await shot('files-dark')
+    await page.setViewportSize({ width: 390, height: 844 })
+    await shot('files-mobile-dark')
+    await nav('Upload')
+    await shot('upload-mobile-dark')
   })
 })

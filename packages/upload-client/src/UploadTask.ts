@@ -418,7 +418,10 @@ export class UploadTask {
       } finally {
         this.#cancel.signal.removeEventListener('abort', onCancel)
         this.#segment = undefined
+        // Bytes of aborted requests no longer count: after a pause the bar shows what the
+        // server has, not what was on the wire.
         this.#inflight.clear()
+        this.#emit({ uploadedBytes: this.#confirmedBytes })
       }
       if (failure !== undefined) throw failure
       this.#cancel.signal.throwIfAborted()

@@ -66,6 +66,8 @@ export function createSessionFetch(options: SessionFetchOptions): FetchLike {
   return async (input, init) => {
     const res = await options.fetch(input, withCsrf(init))
     if (res.status !== 401 || input.endsWith('/auth/refresh') || input.endsWith('/auth/login')) return res
+    // The CSRF cookie lives as long as the refresh token: without it there is no session to renew.
+    if (!options.csrfToken()) return res
     if (init?.body instanceof ReadableStream) return res
     if (!(await refresh())) return res
     await res.body?.cancel()

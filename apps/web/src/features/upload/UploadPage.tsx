@@ -153,7 +153,7 @@ function QueueRow({ item }: { item: QueueItem }) {
           <p className="text-sm text-slate-600 dark:text-slate-400">
             {formatBytes(s.totalBytes)}
             {item.resumed ? ' · resumed' : ''}
-            {s.chunkCount > 0 ? ` · ${s.chunksDone}/${s.chunkCount} chunks` : ''}
+            {s.chunkCount > 0 && s.phase !== 'duplicate' ? ` · ${s.chunksDone}/${s.chunkCount} chunks` : ''}
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
