@@ -244,6 +244,31 @@ describe('OAuth sign-in', () => {
   })
 })
 
+describe('OAuth start rate limit', () => {
+  it('limits how many sign-in states one address can create', async () => {
+    const limited = await startGateway(
+      gatewayTestEnv(stack, {
+        RATE_LIMIT_AUTH_IP_MAX: '2',
+        GOOGLE_CLIENT_ID: 'gg-client',
+        GOOGLE_CLIENT_SECRET: 'gg-secret',
+        GOOGLE_AUTHORIZE_URL: 'http://127.0.0.1:9/authorize',
+      }),
+    )
+    try {
+      const start = (remoteAddress: string) =>
+        limited.app.inject({ url: '/api/v1/auth/google/start', remoteAddress })
+      expect((await start('10.2.2.2')).statusCode).toBe(302)
+      expect((await start('10.2.2.2')).statusCode).toBe(302)
+      const third = await start('10.2.2.2')
+      expect(third.statusCode).toBe(429)
+      expect(third.headers['retry-after']).toMatch(/^\d+$/)
+      expect((await start('10.3.3.3')).statusCode).toBe(302)
+    } finally {
+      await limited.close()
+    }
+  })
+})
+
 describe('OAuth configuration', () => {
   it('answers 503 for a provider without client settings in development', async () => {
     const bare = await startGateway(gatewayTestEnv(stack))
@@ -257,7 +282,7 @@ describe('OAuth configuration', () => {
           details: { reason: 'provider_not_configured', provider: 'google' },
         },
       })
-      const unknown = await bare.app.inject({ url: '/api/v1/auth/gitlab/start' })
+      const unknown = await bare.app.inject({ url: '/api/v1/auth/gitlab/start', remoteAddress: '10.1.1.1' })
       expect(unknown.statusCode).toBe(400)
       expect(unknown.json().error.code).toBe('VALIDATION_FAILED')
     } finally {

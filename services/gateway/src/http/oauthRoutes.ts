@@ -21,6 +21,7 @@ export function oauthRoutes(app: App, ctx: RouteContext) {
         params: providerParamsSchema,
         response: { 302: z.null().describe('redirect to the provider'), ...errorResponses },
       },
+      preHandler: ctx.limits.oauth,
     },
     async (request, reply) => {
       const { provider } = request.params

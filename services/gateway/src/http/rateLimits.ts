@@ -31,6 +31,7 @@ export class RateLimits {
   private readonly authIp: Limiter
   private readonly authAccount: Limiter
   private readonly uploadCreate: Limiter
+  private readonly oauthIp: Limiter
 
   constructor(app: App, settings: RateLimitSettings) {
     this.authIp = app.createRateLimit({
@@ -43,6 +44,13 @@ export class RateLimits {
       max: settings.authAccountMax,
       timeWindow: settings.authWindowSeconds * 1000,
       keyGenerator: (req) => `auth:account:${bodyEmail(req)}`,
+      skipOnError: false,
+    })
+    // Each OAuth start stores a state in Redis for 10 minutes: bounded per address like sign-ins.
+    this.oauthIp = app.createRateLimit({
+      max: settings.authIpMax,
+      timeWindow: settings.authWindowSeconds * 1000,
+      keyGenerator: (req) => `oauth:ip:${req.ip}`,
       skipOnError: false,
     })
     this.uploadCreate = app.createRateLimit({
@@ -59,6 +67,11 @@ export class RateLimits {
     if (bodyEmail(request) !== '') {
       await enforce(this.authAccount, request, 'too many sign-in attempts for this account')
     }
+  }
+
+  /** preHandler for OAuth start. */
+  readonly oauth = async (request: FastifyRequest) => {
+    await enforce(this.oauthIp, request, 'too many sign-in attempts from this address')
   }
 
   /** preHandler for upload creation (after authentication). */
