@@ -152,7 +152,9 @@ describe('sessions as separate processes', () => {
   it('a finalizing process killed with SIGKILL: the upload completes once after the lease expires', async () => {
     const env = sessionEnvFor(stack, {
       CONSUMER_WORKERS: '2',
-      FINALIZE_LEASE_SECONDS: '3',
+      // Lease and visibility equal (as in production): the redelivered message may find the dead
+      // holder's lease still running and must wait for it rather than give up.
+      FINALIZE_LEASE_SECONDS: '5',
       CONSUMER_VISIBILITY_TIMEOUT_SECONDS: '5',
     })
     let killedAt = 0

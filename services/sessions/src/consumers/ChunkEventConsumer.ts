@@ -67,7 +67,12 @@ export function parseMessage(body: string | undefined): ParsedMessage {
   }
 }
 
-const RANK: Record<EventOutcome, number> = { done: 0, retry: 1, malformed: 2 }
+/** The worst outcome of a message's records decides; a deferral counts as a retry, the longest wins. */
+function worse(a: EventOutcome, b: EventOutcome): EventOutcome {
+  const rank = (o: EventOutcome) => (typeof o === 'object' ? 1 : { done: 0, retry: 1, malformed: 2 }[o])
+  if (typeof a === 'object' && typeof b === 'object') return a.deferSeconds >= b.deferSeconds ? a : b
+  return rank(b) > rank(a) ? b : a
+}
 
 /**
  * A pool of SQS receive loops (design invariant 6): long polling, batch receive, each message's
@@ -174,8 +179,7 @@ export class ChunkEventConsumer {
         outcome = 'malformed'
       } else if (parsed.kind === 'events') {
         for (const event of parsed.events) {
-          const result = await this.#service.handle(event)
-          if (RANK[result] > RANK[outcome]) outcome = result
+          outcome = worse(outcome, await this.#service.handle(event))
         }
       }
       if (outcome === 'done' && receipt) {

@@ -7,10 +7,11 @@ import { isFinal } from './UploadRecord.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 
 /**
- * What the consumer does with a message: delete it ('done'), or leave it for the visibility timeout
- * to bring back ('retry') or for the redrive policy to move to the DLQ ('malformed').
+ * What the consumer does with a message: delete it ('done'), leave it for the visibility timeout
+ * to bring back ('retry') or for the redrive policy to move to the DLQ ('malformed'), or hide it
+ * for `deferSeconds` (to come back just after another worker's aging lease expires).
  */
-export type EventOutcome = 'done' | 'retry' | 'malformed'
+export type EventOutcome = 'done' | 'retry' | 'malformed' | { deferSeconds: number }
 
 export interface ChunkEvent {
   bucket: string
@@ -69,8 +70,7 @@ export class ChunkEventService {
     }
     if (record.status === 'finalizing') {
       // The set was complete already. If the holder died, this delivery takes the expired lease.
-      await this.#deps.finalizer.run(uploadId)
-      return 'done'
+      return this.#finalize(uploadId)
     }
     const head = await store.head(event.key)
     if (!head) {
@@ -99,23 +99,24 @@ export class ChunkEventService {
         await store.delete(event.key)
         return 'done'
       }
-      if (current?.status === 'finalizing') {
-        await this.#deps.finalizer.run(uploadId)
-        return 'done'
-      }
+      if (current?.status === 'finalizing') return this.#finalize(uploadId)
       return 'retry'
     }
     this.#deps.notifier.publish(uploadId)
-    if (updated.received.length >= updated.chunkCount) {
-      await this.#deps.finalizer.run(uploadId)
-      return 'done'
-    }
+    if (updated.received.length >= updated.chunkCount) return this.#finalize(uploadId)
     try {
       await this.#deps.finalizer.eagerCopy(updated, index)
     } catch (err) {
       // Only an optimisation: finalization copies whatever is missing.
       log.warn({ err, uploadId, index }, 'eager part copy failed')
     }
+    return 'done'
+  }
+
+  async #finalize(uploadId: string): Promise<EventOutcome> {
+    const result = await this.#deps.finalizer.run(uploadId)
+    if (result.deferMs !== undefined)
+      return { deferSeconds: Math.min(43_200, Math.ceil(result.deferMs / 1000)) }
     return 'done'
   }
 }

@@ -42,7 +42,7 @@ export class ExpirySweeper {
     for (const record of await this.#uploads.dueForSweep('active', now, limit)) {
       if (record.status === 'finalizing') {
         if ((record.leaseExpiresAt ?? 0) < now) {
-          const outcome = await this.#finalizer.run(record.uploadId)
+          const { outcome } = await this.#finalizer.run(record.uploadId)
           if (outcome === 'complete' || outcome === 'failed') finalized++
         }
         continue

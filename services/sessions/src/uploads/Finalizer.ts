@@ -47,6 +47,17 @@ export interface FinalizerDeps {
 
 export type FinalizeOutcome = 'complete' | 'failed' | 'busy' | 'lease-lost'
 
+/**
+ * `deferMs`: when another holder's lease is aging (not renewed within the last third of its term,
+ * so the holder may be dead), how long to hold the triggering message back so that it returns just
+ * after the lease expires and takes it over. Undefined when the holder is evidently alive (it keeps
+ * its own message in flight) or there is nothing to finalize.
+ */
+export interface FinalizeResult {
+  outcome: FinalizeOutcome
+  deferMs?: number | undefined
+}
+
 /** The assembled object does not hold the expected bytes: the upload fails, never silently passes. */
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError'
@@ -89,10 +100,10 @@ export class Finalizer {
   }
 
   /** Takes the lease (or an expired one) and finalizes; 'busy' when another worker holds it. */
-  async run(uploadId: string): Promise<FinalizeOutcome> {
+  async run(uploadId: string): Promise<FinalizeResult> {
     const owner = `${this.#options.workerId}:${uploadId.slice(0, 8)}:${Math.random().toString(36).slice(2, 10)}`
     const record = await this.#deps.uploads.acquireLease(uploadId, owner, this.#now(), this.#options.leaseMs)
-    if (!record) return 'busy'
+    if (!record) return this.#busy(uploadId)
     const log = this.#deps.log.child({ uploadId, owner })
     log.info({ chunkCount: record.chunkCount, fileSize: record.fileSize }, 'finalization started')
     this.#deps.notifier.publish(uploadId)
@@ -121,18 +132,31 @@ export class Finalizer {
         async () => {
           const outcome = await this.#finalize(record, owner, guard, log)
           log.info({ outcome, ms: this.#now() - started }, 'finalization finished')
-          return outcome
+          return { outcome }
         },
       )
     } catch (err) {
       if (err instanceof LeaseLostError) {
         log.warn('finalization lease lost; the new holder finishes')
-        return 'lease-lost'
+        return { outcome: 'lease-lost' }
       }
+      // A dependency failed: give the lease back so the redelivered message can retry at once
+      // instead of finding a live-looking lease and giving up.
+      await this.#deps.uploads.releaseLease(uploadId, owner).catch((releaseErr: unknown) => {
+        log.warn({ err: releaseErr }, 'lease release failed; it expires on its own')
+      })
       throw err
     } finally {
       clearInterval(renew)
     }
+  }
+
+  async #busy(uploadId: string): Promise<FinalizeResult> {
+    const current = await this.#deps.uploads.get(uploadId)
+    if (current?.status !== 'finalizing' || current.leaseExpiresAt === undefined) return { outcome: 'busy' }
+    const remaining = current.leaseExpiresAt - this.#now()
+    if (remaining > (this.#options.leaseMs * 2) / 3) return { outcome: 'busy' }
+    return { outcome: 'busy', deferMs: Math.max(0, remaining) + 1000 }
   }
 
   async #finalize(

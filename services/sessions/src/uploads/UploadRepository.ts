@@ -315,6 +315,24 @@ export class UploadRepository {
     }
   }
 
+  /** Gives the lease back after a failure, so the next delivery need not wait for it to expire. */
+  async releaseLease(uploadId: string, owner: string): Promise<void> {
+    try {
+      await this.#db.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: uploadPk(uploadId), sk: SESSION_SK },
+          UpdateExpression: 'SET leaseExpiresAt = :zero',
+          ConditionExpression: '#status = :finalizing AND leaseOwner = :owner',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':zero': 0, ':owner': owner, ':finalizing': 'finalizing' },
+        }),
+      )
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err
+    }
+  }
+
   /**
    * Records a new multipart upload before any part goes to it, so every one can be aborted later.
    * With `owner`, only the lease holder may; without, only when none is set yet (eager copying).
