@@ -78,6 +78,9 @@ export const gatewayConfigSchema = z
       'Base TTL of the per-user files list cache (jittered by up to +20%).',
     ),
     SSE_HEARTBEAT_SECONDS: envInt(15, 1, 300).describe('Interval of SSE heartbeat comments.'),
+    SSE_MAX_SECONDS: envInt(900, 1, 86_400).describe(
+      'Longest life of one upload event stream; clients then reconnect or poll (bounds a stalled stream).',
+    ),
     GITHUB_CLIENT_ID: optionalText.describe(
       'GitHub OAuth app client id; unset disables GitHub login (dev only).',
     ),

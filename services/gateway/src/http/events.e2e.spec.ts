@@ -163,6 +163,24 @@ describe('upload events (SSE)', () => {
     expect((await browser.fetch('/api/v1/uploads/x/events')).status).toBe(400)
   })
 
+  it('ends a stream that never reaches a final state after SSE_MAX_SECONDS', async () => {
+    const short = await startGateway(gatewayTestEnv(stack, { SSE_MAX_SECONDS: '1' }), { sessions })
+    try {
+      const cookie = browser.cookies
+      const id = randomUUID()
+      const res = await short.app.inject({
+        url: `/api/v1/uploads/${id}/events`,
+        headers: { cookie: `lfusys_access=${cookie.get('lfusys_access')?.value ?? ''}` },
+      })
+      // inject resolves once the response has ended: the stream closed itself.
+      expect(res.statusCode).toBe(200)
+      expect(res.body.startsWith('event: upload\n')).toBe(true)
+      expect(watches.get(id)?.closed).toBe(true)
+    } finally {
+      await short.close()
+    }
+  })
+
   it('ends open streams on shutdown so the server can close', async () => {
     const id = randomUUID()
     const res = await browser.fetch(`/api/v1/uploads/${id}/events`)

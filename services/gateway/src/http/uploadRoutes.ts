@@ -80,7 +80,8 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         summary: 'Server-sent events: `event: upload` with the Upload JSON on every change',
         description:
           'The current state first, then every change; `: heartbeat` comments keep the connection ' +
-          'alive; the stream ends after a final state (complete, failed, cancelled, expired).',
+          'alive; the stream ends after a final state (complete, failed, cancelled, expired), or ' +
+          'after SSE_MAX_SECONDS without one (clients then reconnect or poll).',
         params: idParamsSchema,
         response: { 200: z.string().describe('text/event-stream'), ...errorResponses },
       },
@@ -135,8 +136,12 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         () => res.write(': heartbeat\n\n'),
         ctx.config.SSE_HEARTBEAT_SECONDS * 1000,
       )
+      // A watch that stalls (no final state ever arrives) must not hold the connection forever;
+      // clients then reconnect or poll.
+      const lifetime = setTimeout(() => watch.close(), ctx.config.SSE_MAX_SECONDS * 1000)
       const finish = () => {
         clearInterval(heartbeat)
+        clearTimeout(lifetime)
         ctx.watches.delete(watch)
         watch.close()
         if (!res.writableEnded) {
