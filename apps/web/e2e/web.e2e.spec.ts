@@ -39,11 +39,13 @@ describe('web app in Chromium against the whole system', () => {
   let page: Page
   let dir: string
   const email = `web-${randomBytes(4).toString('hex')}@example.test`
+  const adminEmail = `admin-${randomBytes(4).toString('hex')}@example.test`
   const password = 'correct horse battery staple'
   const big = randomBytes(40 * MiB)
   let bigPath: string
 
-  const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
+  const shot = (name: string) =>
+    page.screenshot({ path: join(shots, `${name}.png`), fullPage: true, animations: 'disabled' })
 
   const nav = (name: 'Home' | 'Upload' | 'Files') =>
     page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click()
@@ -60,7 +62,7 @@ describe('web app in Chromium against the whole system', () => {
     stack = await provisionTestStack('web')
     const webPort = await freePort()
     webUrl = `http://127.0.0.1:${webPort}`
-    system = await startSystem(stack, { webOrigin: webUrl })
+    system = await startSystem(stack, { webOrigin: webUrl, env: { gateway: { ADMIN_EMAILS: adminEmail } } })
     web = spawnManaged(
       'web',
       process.execPath,
@@ -256,5 +258,37 @@ describe('web app in Chromium against the whole system', () => {
     await shot('files-mobile-dark')
     await nav('Upload')
     await shot('upload-mobile-dark')
+  })
+
+  it("lets an admin see every user's files and delete any of them", async () => {
+    const adminContext = await browser.newContext({ viewport: { width: 1280, height: 860 } })
+    const admin = await adminContext.newPage()
+    try {
+      await admin.goto(`${webUrl}/register?next=/files`)
+      await admin.getByLabel('Email').fill(adminEmail)
+      await admin.getByLabel('Password').fill(password)
+      await admin.getByRole('button', { name: 'Create account' }).click()
+      await admin.getByRole('heading', { name: 'Files', exact: true }).waitFor()
+      expect(await admin.getByTestId('user-email').textContent()).toBe(`${adminEmail} (admin)`)
+      expect(await admin.getByTestId('file-row').count()).toBe(0)
+
+      await admin.getByLabel("Show all users' files (admin)").check()
+      const row = admin.getByTestId('file-row').filter({ hasText: 'second.bin' })
+      await row.waitFor()
+      await admin.screenshot({ path: join(shots, 'files-admin.png'), fullPage: true, animations: 'disabled' })
+      await admin.getByRole('button', { name: 'Delete second.bin' }).click()
+      await admin
+        .getByRole('dialog', { name: 'Delete file?' })
+        .getByRole('button', { name: 'Delete' })
+        .click()
+      await admin.getByText('Deleted second.bin.').waitFor()
+      await row.waitFor({ state: 'detached' })
+    } finally {
+      await adminContext.close()
+    }
+    // The owner's list no longer has it either.
+    await page.setViewportSize({ width: 1280, height: 860 })
+    await nav('Files')
+    await page.getByText('No files yet.').waitFor()
   })
 })

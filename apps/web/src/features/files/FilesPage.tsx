@@ -112,7 +112,7 @@ export function FilesPage() {
 
       {files.length > 0 ? (
         <div className="overflow-x-auto rounded-xl border border-slate-200 dark:border-slate-800">
-          <table className="w-full min-w-[40rem] text-left text-sm" aria-busy={loading}>
+          <table className="w-full text-left text-sm" aria-busy={loading}>
             <caption className="sr-only">Files, page {page + 1}</caption>
             <thead className="bg-slate-50 text-slate-600 dark:bg-slate-900 dark:text-slate-400">
               <tr>
@@ -122,14 +122,14 @@ export function FilesPage() {
                 <th scope="col" className="px-4 py-2 font-medium">
                   Size
                 </th>
-                <th scope="col" className="px-4 py-2 font-medium">
+                <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">
                   Uploaded
                 </th>
-                <th scope="col" className="px-4 py-2 font-medium">
+                <th scope="col" className="hidden px-4 py-2 font-medium lg:table-cell">
                   Content hash
                 </th>
                 {all ? (
-                  <th scope="col" className="px-4 py-2 font-medium">
+                  <th scope="col" className="hidden px-4 py-2 font-medium sm:table-cell">
                     Owner
                   </th>
                 ) : null}
@@ -141,26 +141,50 @@ export function FilesPage() {
             <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
               {files.map((f) => (
                 <tr key={f.id} data-testid="file-row" className="bg-white dark:bg-slate-950">
-                  <td className="max-w-[16rem] truncate px-4 py-2 font-medium" title={f.name}>
-                    {f.name}
+                  <td className="max-w-[10rem] px-4 py-2 sm:max-w-[16rem]">
+                    <span className="block truncate font-medium" title={f.name}>
+                      {f.name}
+                    </span>
+                    {/* Narrow screens hide the date and hash columns; they appear here instead. */}
+                    <span className="block truncate text-xs text-slate-500 md:hidden">
+                      {formatDate(f.createdAt)}
+                    </span>
+                    <span
+                      className="block truncate font-mono text-xs text-slate-500 lg:hidden"
+                      title={f.contentHash}
+                    >
+                      {shortHash(f.contentHash)}
+                    </span>
                   </td>
                   <td className="whitespace-nowrap px-4 py-2">{formatBytes(f.size)}</td>
-                  <td className="whitespace-nowrap px-4 py-2">{formatDate(f.createdAt)}</td>
-                  <td className="px-4 py-2 font-mono text-xs" title={f.contentHash} data-testid="file-hash">
+                  <td className="hidden whitespace-nowrap px-4 py-2 md:table-cell">
+                    {formatDate(f.createdAt)}
+                  </td>
+                  <td
+                    className="hidden px-4 py-2 font-mono text-xs lg:table-cell"
+                    title={f.contentHash}
+                    data-testid="file-hash"
+                  >
                     {shortHash(f.contentHash)}
                   </td>
-                  {all ? <td className="px-4 py-2 font-mono text-xs">{f.ownerId.slice(0, 8)}</td> : null}
-                  <td className="whitespace-nowrap px-4 py-2 text-right">
-                    <a
-                      href={api.downloadUrl(f.id)}
-                      className="mr-2 inline-flex rounded-lg px-3 py-1.5 text-sm font-medium text-indigo-700 hover:bg-indigo-50 dark:text-indigo-300 dark:hover:bg-slate-800"
-                      aria-label={`Download ${f.name}`}
-                    >
-                      Download
-                    </a>
-                    <Button variant="ghost" onClick={() => setToDelete(f)} aria-label={`Delete ${f.name}`}>
-                      Delete
-                    </Button>
+                  {all ? (
+                    <td className="hidden px-4 py-2 font-mono text-xs sm:table-cell">
+                      {f.ownerId.slice(0, 8)}
+                    </td>
+                  ) : null}
+                  <td className="px-2 py-2 sm:px-4">
+                    <div className="flex flex-col items-end gap-1 sm:flex-row sm:justify-end">
+                      <a
+                        href={api.downloadUrl(f.id)}
+                        className="inline-flex rounded-lg px-3 py-1.5 text-sm font-medium text-indigo-700 hover:bg-indigo-50 dark:text-indigo-300 dark:hover:bg-slate-800"
+                        aria-label={`Download ${f.name}`}
+                      >
+                        Download
+                      </a>
+                      <Button variant="ghost" onClick={() => setToDelete(f)} aria-label={`Delete ${f.name}`}>
+                        Delete
+                      </Button>
+                    </div>
                   </td>
                 </tr>
               ))}
