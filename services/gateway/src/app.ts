@@ -130,11 +130,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     config,
     accounts,
     oauth,
-    cookies: new SessionCookies({
-      secure: config.LFUSYS_ENV !== 'development',
-      accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-      refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-    }),
+    cookies: new SessionCookies({ secure: config.LFUSYS_ENV !== 'development' }),
     sessions: deps.sessions,
     filesCache: new FilesListCache(deps.redis, config.FILES_CACHE_TTL_SECONDS),
     limits: new RateLimits(app, {

@@ -229,14 +229,6 @@ export class UserRepository {
     }
   }
 
-  async isFamilyActive(familyId: string, now: Date): Promise<boolean> {
-    const out = await this.call(() =>
-      this.db.send(new GetCommand({ TableName: this.table, Key: familyKey(familyId), ConsistentRead: true })),
-    )
-    const item = out.Item
-    return item !== undefined && item.revoked !== true && Number(item.ttl) > Math.floor(now.getTime() / 1000)
-  }
-
   /** Cheap call for readiness: a consistent read of a key that never exists. */
   async ping(): Promise<void> {
     await this.call(() =>

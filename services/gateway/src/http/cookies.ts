@@ -14,9 +14,8 @@ export const ACCESS_PATH = '/api'
 export const REFRESH_PATH = '/api/v1/auth'
 
 export interface CookiePolicy {
+  /** Secure cookies everywhere except plain-http local development. */
   secure: boolean
-  accessTtlSeconds: number
-  refreshTtlSeconds: number
 }
 
 export class SessionCookies {

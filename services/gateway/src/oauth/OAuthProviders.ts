@@ -3,7 +3,6 @@ import { z } from 'zod'
 import type { ProviderProfile } from '../accounts/AccountService.ts'
 
 export type ProviderName = 'github' | 'google'
-export const providerNames: readonly ProviderName[] = ['github', 'google']
 
 export interface ProviderSettings {
   clientId: string
