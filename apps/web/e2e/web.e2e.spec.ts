@@ -76,6 +76,8 @@ describe('web app in Chromium against the whole system', () => {
 
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } })
+    // Generous: the whole suite may run beside this file on two shared cores.
+    context.setDefaultTimeout(60_000)
     page = await context.newPage()
     // Browser-side errors end up in the test output, where a failure can be understood.
     page.on('console', (m) => {
