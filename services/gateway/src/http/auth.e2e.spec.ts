@@ -595,6 +595,32 @@ describe('health', () => {
   })
 })
 
+describe('DynamoDB unreachable', () => {
+  it('answers 503 on auth endpoints with nothing internal, and is not ready', async () => {
+    const broken = await startGateway(
+      gatewayTestEnv(stack, { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' }),
+    )
+    try {
+      const res = await new Browser(broken.app).send({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        body: { email: uniqueEmail('ddb'), password: GOOD_PASSWORD },
+        remoteAddress: freshIp(),
+      })
+      expect(res.statusCode).toBe(503)
+      expect(res.headers['retry-after']).toBe('2')
+      expect(res.json()).toEqual({
+        error: { code: 'UNAVAILABLE', message: 'the account store is unavailable' },
+      })
+      const ready = await broken.app.inject({ url: '/health/ready' })
+      expect(ready.statusCode).toBe(503)
+      expect(ready.json().checks.dynamodb).toMatchObject({ status: 'down', required: true })
+    } finally {
+      await broken.close()
+    }
+  })
+})
+
 describe('OpenAPI', () => {
   it('serves the document generated from the route schemas at /docs outside production', async () => {
     const doc = await gw.app.inject({ url: '/docs/json' })
