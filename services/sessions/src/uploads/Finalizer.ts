@@ -18,6 +18,7 @@ import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { CompletedPart, ObjectStore } from '../storage/ObjectStore.ts'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
+import { Semaphore } from './Semaphore.ts'
 import type { ChunkRecord, IntegrityCheck, UploadRecord } from './UploadRecord.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 
@@ -92,11 +93,17 @@ export class Finalizer {
   readonly #deps: FinalizerDeps
   readonly #options: FinalizerOptions
   readonly #now: () => number
+  /**
+   * Grouped parts are held in memory while they are sent; this bounds them per process (not per
+   * upload), so concurrent finalizations cannot add up to unbounded buffers.
+   */
+  readonly #partBuffers: Semaphore
 
   constructor(deps: FinalizerDeps, options: FinalizerOptions) {
     this.#deps = deps
     this.#options = options
     this.#now = deps.now ?? Date.now
+    this.#partBuffers = new Semaphore(options.copyConcurrency)
   }
 
   /** Takes the lease (or an expired one) and finalizes; 'busy' when another worker holds it. */
@@ -343,25 +350,26 @@ export class Finalizer {
     const parts = await mapLimit(
       groups.map((g, i) => ({ g, i })),
       this.#options.copyConcurrency,
-      async ({ g, i }) => {
-        guard()
-        // Many small chunks per part: fetch them in parallel too (bounded; the part is held anyway).
-        const pieces = await mapLimit(g, this.#options.copyConcurrency * 2, async (chunk) => {
-          const bytes = await store.getBytes(
-            chunkKey(this.#options.chunkPrefix, record.uploadId, chunk.index),
-          )
-          const digest = createHash('sha256').update(bytes).digest('base64')
-          if (bytes.length !== chunkLength(plan, chunk.index) || digest !== chunk.digest) {
-            throw new IntegrityError(`chunk ${chunk.index} no longer matches its recorded digest`)
-          }
-          return bytes
-        })
-        const body = Buffer.concat(pieces)
-        const sha = createHash('sha256').update(body).digest()
-        partDigests[i] = new Uint8Array(sha)
-        const etag = await store.uploadPart(key, multipartUploadId, i + 1, body, sha.toString('base64'))
-        return { partNumber: i + 1, etag, checksumSha256: sha.toString('base64') }
-      },
+      ({ g, i }) =>
+        this.#partBuffers.use(async () => {
+          guard()
+          // Many small chunks per part: fetch them in parallel too (bounded; the part is held anyway).
+          const pieces = await mapLimit(g, this.#options.copyConcurrency * 2, async (chunk) => {
+            const bytes = await store.getBytes(
+              chunkKey(this.#options.chunkPrefix, record.uploadId, chunk.index),
+            )
+            const digest = createHash('sha256').update(bytes).digest('base64')
+            if (bytes.length !== chunkLength(plan, chunk.index) || digest !== chunk.digest) {
+              throw new IntegrityError(`chunk ${chunk.index} no longer matches its recorded digest`)
+            }
+            return bytes
+          })
+          const body = Buffer.concat(pieces)
+          const sha = createHash('sha256').update(body).digest()
+          partDigests[i] = new Uint8Array(sha)
+          const etag = await store.uploadPart(key, multipartUploadId, i + 1, body, sha.toString('base64'))
+          return { partNumber: i + 1, etag, checksumSha256: sha.toString('base64') }
+        }),
     )
     const combined = createHash('sha256').update(Buffer.concat(partDigests)).digest()
     return { parts, expected: { contentHash: toHex(new Uint8Array(combined)), parts: groups.length } }

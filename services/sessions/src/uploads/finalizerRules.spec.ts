@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MIN_PART_SIZE, usesPartCopy } from './Finalizer.ts'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
+import { Semaphore } from './Semaphore.ts'
 
 describe('assembly mode', () => {
   it('copies chunks as parts only when every part but the last reaches 5 MiB', () => {
@@ -48,5 +49,26 @@ describe('mapLimit', () => {
         return n
       }),
     ).rejects.toThrow('boom')
+  })
+})
+
+describe('Semaphore', () => {
+  it('never lets more than its permits run and releases on failure', async () => {
+    const sem = new Semaphore(2)
+    let active = 0
+    let peak = 0
+    const task = (fail: boolean) =>
+      sem.use(async () => {
+        active++
+        peak = Math.max(peak, active)
+        await new Promise((r) => setImmediate(r))
+        active--
+        if (fail) throw new Error('x')
+        return 1
+      })
+    const results = await Promise.allSettled([task(true), task(false), task(true), task(false), task(false)])
+    expect(peak).toBe(2)
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3)
+    expect(await task(false)).toBe(1)
   })
 })
