@@ -71,8 +71,12 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, raw: unk
       ? HTTP_STATUS_BY_CODE[err.code]
       : ((raw as Partial<FastifyError>).statusCode ?? HTTP_STATUS_BY_CODE[err.code])
   const httpStatus = status >= 400 && status < 600 ? status : HTTP_STATUS_BY_CODE[err.code]
-  if (httpStatus >= 500) request.log.error({ err: raw, code: err.code }, 'request failed')
-  else request.log.info({ code: err.code, status: httpStatus }, 'request rejected')
+  if (httpStatus === 500) request.log.error({ err: raw, code: err.code }, 'request failed')
+  else if (httpStatus >= 500) {
+    // A dependency is down: expected while it lasts, so one line without a stack.
+    const cause = err.cause instanceof Error ? err.cause.message : undefined
+    request.log.warn({ code: err.code, reason: err.message, cause }, 'request failed: dependency unavailable')
+  } else request.log.info({ code: err.code, status: httpStatus }, 'request rejected')
   if (err.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))))
   return reply.code(httpStatus).type('application/json').send(errorBody(err, httpStatus))
