@@ -203,8 +203,9 @@ function QueueRow({ item }: { item: QueueItem }) {
           label={`${s.fileName} ${s.phase === 'hashing' ? 'hashing' : 'upload'} progress`}
         />
       </div>
-      <div id={statusId} className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-sm" aria-live="polite">
-        <span className={`font-medium ${tone}`} data-testid="queue-status">
+      <div id={statusId} className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+        {/* Only the status is announced; speed and ETA change several times a second. */}
+        <span className={`font-medium ${tone}`} data-testid="queue-status" aria-live="polite">
           {statusText(s)}
         </span>
         {s.phase === 'uploading' && !s.paused ? (
