@@ -588,18 +588,22 @@ async function main() {
     )
 
     log('starting uploads services')
-    const buffered = await startUploads(env, {})
+    const spool = { UPLOADS_SPOOL_DIR: spoolDir }
+    const buffered = await startUploads(env, spool)
     children.push(buffered.process)
     const modes: { mode: string; service: { url: string; pid: number } }[] = [
-      { mode: 'memory', service: buffered },
+      { mode: 'default (memory-then-disk)', service: buffered },
     ]
-    {
-      const disk = await startUploads(env, { UPLOADS_RECEIVE_MODE: 'disk', UPLOADS_SPOOL_DIR: spoolDir })
-      children.push(disk.process)
-      modes.push({ mode: 'disk', service: disk })
+    for (const [mode, extra] of [
+      ['memory', { UPLOADS_RECEIVE_MODE: 'memory', UPLOADS_MAX_INFLIGHT_BYTES: String(128 * MiB) }],
+      ['disk', { UPLOADS_RECEIVE_MODE: 'disk' }],
+    ] as const) {
+      const service = await startUploads(env, { ...spool, ...extra })
+      children.push(service.process)
+      modes.push({ mode, service })
     }
     if (!args['no-staged']) {
-      const staged = await startUploads(env, { UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' })
+      const staged = await startUploads(env, { ...spool, UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' })
       children.push(staged.process)
       modes.push({ mode: 'staged', service: staged })
     }

@@ -14,7 +14,9 @@ describe('uploads config', () => {
       UPLOADS_HOST: '127.0.0.1',
       UPLOADS_PORT: 3101,
       UPLOADS_MAX_CONCURRENT_CHUNKS: 16,
-      UPLOADS_MAX_INFLIGHT_BYTES: 128 * 1024 * 1024,
+      UPLOADS_MAX_INFLIGHT_BYTES: 32 * 1024 * 1024,
+      UPLOADS_RECEIVE_MODE: 'memory-then-disk',
+      UPLOADS_SPOOL_DIR: '/tmp/lfusys-uploads',
       UPLOADS_MAX_BUFFERED_CHUNK_BYTES: 16 * 1024 * 1024,
       UPLOADS_STAGING_PREFIX: 'staging/',
     })

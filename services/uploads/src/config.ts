@@ -18,23 +18,23 @@ export const uploadsConfigSchema = z
     UPLOADS_MAX_CONCURRENT_CHUNKS: envInt(16, 1, 10_000).describe(
       'Chunk requests handled at once per process; beyond it requests get 503 with Retry-After.',
     ),
-    UPLOADS_MAX_INFLIGHT_BYTES: envInt(128 * MiB, MiB, 64 * 1024 * MiB).describe(
-      'Bytes of chunk bodies held at once per process (buffered chunks count their length); beyond it 503.',
+    UPLOADS_MAX_INFLIGHT_BYTES: envInt(32 * MiB, MiB, 64 * 1024 * MiB).describe(
+      'Bytes of chunk bodies held in memory at once per process; beyond it a chunk spills to disk (memory-then-disk) or gets 503 (memory).',
     ),
     UPLOADS_MAX_BUFFERED_CHUNK_BYTES: envInt(16 * MiB, 0, 5 * 1024 * MiB).describe(
       'Chunks up to this length are held (see UPLOADS_RECEIVE_MODE), verified and stored with one PutObject; longer ones stream to a staging key and are copied under the chunk prefix once verified. 0 streams every chunk.',
     ),
     UPLOADS_RECEIVE_MODE: z
-      .enum(['memory', 'disk'])
-      .default('memory')
+      .enum(['memory', 'disk', 'memory-then-disk'])
+      .default('memory-then-disk')
       .describe(
-        'Where chunks up to UPLOADS_MAX_BUFFERED_CHUNK_BYTES are held while their digest is checked: memory (pooled buffers) or disk (UPLOADS_SPOOL_DIR; far less RSS, a little more CPU).',
+        'Where chunks up to UPLOADS_MAX_BUFFERED_CHUNK_BYTES are held while their digest is checked: memory (pooled buffers, least CPU), disk (files in UPLOADS_SPOOL_DIR, least RSS, more CPU) or memory-then-disk (memory while UPLOADS_MAX_INFLIGHT_BYTES allows, then disk).',
       ),
     UPLOADS_SPOOL_DIR: z
       .string()
       .regex(/^\//, 'must be an absolute path')
       .default('/tmp/lfusys-uploads')
-      .describe('Folder for chunks held on disk (UPLOADS_RECEIVE_MODE=disk); emptied at start.'),
+      .describe('Folder for chunks held on disk (modes disk and memory-then-disk); emptied at start.'),
     UPLOADS_STAGING_PREFIX: z
       .string()
       .regex(/^[a-z0-9-]+\/$/, 'must be a lowercase prefix ending in /')

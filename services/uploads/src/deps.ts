@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { createS3Client } from '@lfusys/aws'
 import { isId } from '@lfusys/contracts'
@@ -21,12 +21,15 @@ export interface UploadsDeps {
 }
 
 export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = {}): UploadsDeps {
-  if (config.UPLOADS_RECEIVE_MODE === 'disk') {
+  if (config.UPLOADS_RECEIVE_MODE !== 'memory') {
     mkdirSync(config.UPLOADS_SPOOL_DIR, { recursive: true, mode: 0o700 })
     // Files left by a crashed process are unverified or already stored: either way, garbage. Only
-    // names this service creates are removed, whatever folder is configured.
+    // names this service creates, and only ones too old to belong to a live request (processes may
+    // share the folder), are removed, whatever folder is configured.
+    const staleBefore = Date.now() - 2 * config.UPLOADS_REQUEST_TIMEOUT_MS - 10 * 60_000
     for (const name of readdirSync(config.UPLOADS_SPOOL_DIR)) {
-      if (isId(name)) rmSync(join(config.UPLOADS_SPOOL_DIR, name), { force: true })
+      const path = join(config.UPLOADS_SPOOL_DIR, name)
+      if (isId(name) && statSync(path).mtimeMs < staleBefore) rmSync(path, { force: true })
     }
   }
   const log = overrides.log ?? createLogger({ service: 'uploads', level: config.LOG_LEVEL })

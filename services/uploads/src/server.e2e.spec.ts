@@ -96,8 +96,9 @@ describe('uploads service process', () => {
     )
     expect(listed.KeyCount).toBe(chunkCount)
     const pid = server.child.pid ?? 0
-    // 384 MiB went through; the default budget holds at most 128 MiB of chunk bodies at once.
-    expect(peakRssMiB(pid)).toBeLessThan(320)
+    // 384 MiB went through; by default at most 32 MiB of chunk bodies sit in memory (the rest are
+    // held on disk) over a ~140 MiB idle process: measured peak ~190 MiB.
+    expect(peakRssMiB(pid)).toBeLessThan(240)
   })
 
   it('shuts down cleanly on SIGTERM', async () => {

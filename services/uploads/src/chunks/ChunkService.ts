@@ -38,15 +38,12 @@ export interface ChunkServiceOptions {
   stagingPrefix: string
   /** Chunks up to this length are held, verified, then stored with one PutObject. */
   maxBufferedChunkBytes: number
-  /** Hold those chunks in pooled memory, or in files under `spoolDir`. */
-  receiveMode: 'memory' | 'disk'
+  /** Hold those chunks in pooled memory, in files under `spoolDir`, or memory while the budget lasts. */
+  receiveMode: 'memory' | 'disk' | 'memory-then-disk'
   spoolDir: string
   retryAfterSeconds: number
   log: Logger
 }
-
-/** Bytes a streamed chunk is charged against the in-flight budget: its stream buffers, not its length. */
-const STREAMED_CHUNK_RESERVATION = 1024 * 1024
 
 /** The client went away before sending Content-Length bytes; nothing was stored. */
 export class BodyIncompleteError extends Error {
@@ -118,9 +115,16 @@ export class ChunkService {
       throw new AppError('VALIDATION_FAILED', digest.reason, { details: { field: 'Content-Digest' } })
     }
 
+    // The byte budget counts chunk bodies held in memory; disk and staged chunks hold only stream
+    // buffers, bounded by the request limit.
     const held = length <= this.#o.maxBufferedChunkBytes
-    const inMemory = held && this.#o.receiveMode === 'memory'
-    const lease = this.#o.limiter.tryAcquire(inMemory ? length : Math.min(length, STREAMED_CHUNK_RESERVATION))
+    const mode = this.#o.receiveMode
+    let inMemory = held && mode !== 'disk'
+    let lease = this.#o.limiter.tryAcquire(inMemory ? length : 0)
+    if (!lease && inMemory && mode === 'memory-then-disk') {
+      inMemory = false
+      lease = this.#o.limiter.tryAcquire(0)
+    }
     if (!lease) {
       throw new AppError('UNAVAILABLE', 'the uploads service is at capacity; retry later', {
         retryAfterSeconds: this.#o.retryAfterSeconds,

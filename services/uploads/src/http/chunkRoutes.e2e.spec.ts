@@ -1,5 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
-import { readdirSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -26,6 +26,7 @@ let stack: TestStack
 
 beforeAll(async () => {
   stack = await provisionTestStack('uploads-chunks')
+  mkdirSync(spoolDir, { recursive: true })
 })
 afterAll(() => stack?.close())
 
@@ -42,6 +43,7 @@ async function start(extra: Record<string, string> = {}): Promise<Running> {
     UPLOAD_TOKEN_KEYS: KEYS,
     WEB_ORIGIN,
     UPLOADS_PORT: '0',
+    UPLOADS_SPOOL_DIR: spoolDir,
     ...extra,
   })
   const deps = createDeps(config, { log: createLogger({ service: 'uploads', level: 'silent' }) })
@@ -131,8 +133,11 @@ function chunkPath(uploadId: string, index: number | string): string {
 }
 
 describe.each<{ mode: string; env: Record<string, string> }>([
-  { mode: 'buffered', env: {} },
-  { mode: 'held on disk', env: { UPLOADS_RECEIVE_MODE: 'disk', UPLOADS_SPOOL_DIR: spoolDir } },
+  {
+    mode: 'held in memory',
+    env: { UPLOADS_RECEIVE_MODE: 'memory', UPLOADS_MAX_INFLIGHT_BYTES: '134217728' },
+  },
+  { mode: 'held on disk', env: { UPLOADS_RECEIVE_MODE: 'disk' } },
   { mode: 'streamed through a staging key', env: { UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' } },
 ])('chunk PUT ($mode)', ({ env }) => {
   let svc: Running
@@ -142,7 +147,7 @@ describe.each<{ mode: string; env: Record<string, string> }>([
   afterAll(async () => svc?.close())
   afterEach(() => {
     // Held chunks never outlive their request, whatever the outcome.
-    if (env.UPLOADS_SPOOL_DIR) expect(readdirSync(env.UPLOADS_SPOOL_DIR)).toEqual([])
+    expect(readdirSync(spoolDir)).toEqual([])
   })
 
   it('stores a chunk with its SHA-256 under the chunk prefix and answers 201; a resend is harmless', async () => {
@@ -517,6 +522,7 @@ describe('load shedding', () => {
   it('503 when the in-flight byte budget is spent, and memory held never exceeds it', async () => {
     const budget = 1024 * 1024
     const svc = await start({
+      UPLOADS_RECEIVE_MODE: 'memory',
       UPLOADS_MAX_INFLIGHT_BYTES: String(budget),
       UPLOADS_MAX_BUFFERED_CHUNK_BYTES: String(budget),
     })
@@ -546,6 +552,58 @@ describe('load shedding', () => {
       expect(svc.deps.limiter.usage.bytes).toBeLessThanOrEqual(budget)
       first.destroy()
       await waitFor(() => svc.deps.limiter.usage.active === 0, { what: 'the held request to be released' })
+    } finally {
+      await svc.close()
+    }
+  })
+})
+
+describe('memory then disk', () => {
+  it('holds chunks in memory while the byte budget lasts, then on disk, and stores both', async () => {
+    const budget = 1024 * 1024
+    const svc = await start({
+      UPLOADS_RECEIVE_MODE: 'memory-then-disk',
+      UPLOADS_MAX_INFLIGHT_BYTES: String(budget),
+      UPLOADS_MAX_BUFFERED_CHUNK_BYTES: String(budget),
+    })
+    try {
+      const upload = await newUpload(3, 1000)
+      const first = randomBytes(CHUNK)
+      const held = request(`${svc.url}${chunkPath(upload.uploadId, 0)}`, {
+        method: 'PUT',
+        headers: chunkHeaders(upload.token, first),
+        agent: false,
+      })
+      const heldDone = new Promise<number>((resolve, reject) => {
+        held.on('response', (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        })
+        held.on('error', reject)
+      })
+      held.write(first.subarray(0, 1000))
+      await waitFor(() => svc.deps.limiter.usage.bytes === CHUNK, { what: 'the first chunk held in memory' })
+
+      // 900 KiB does not fit the 1 MiB budget next to the held 256 KiB: it goes to disk, not 503.
+      const big = await newUpload(2, 900 * 1024)
+      const body = randomBytes(900 * 1024)
+      const spilled = await send(svc.url, {
+        path: chunkPath(big.uploadId, 1),
+        headers: chunkHeaders(big.token, body),
+        body,
+      })
+      expect(spilled.status).toBe(201)
+      expect(svc.deps.limiter.usage).toEqual({ active: 1, bytes: CHUNK })
+
+      held.end(first.subarray(1000))
+      expect(await heldDone).toBe(201)
+      expect(await keysUnder(chunkUploadPrefix(stack.resources.chunkPrefix, upload.uploadId))).toEqual([
+        chunkKey(stack.resources.chunkPrefix, upload.uploadId, 0),
+      ])
+      expect(await keysUnder(chunkUploadPrefix(stack.resources.chunkPrefix, big.uploadId))).toEqual([
+        chunkKey(stack.resources.chunkPrefix, big.uploadId, 1),
+      ])
+      expect(readdirSync(spoolDir)).toEqual([])
     } finally {
       await svc.close()
     }
