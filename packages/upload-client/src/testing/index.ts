@@ -1,2 +1,2 @@
 export { ChunkGate, type ChunkPut } from './ChunkGate.ts'
-export { type RunningSystem, type SystemOptions, startSystem } from './system.ts'
+export { type RunningSystem, type SystemOptions, startSystem, UPLOAD_TOKEN_KEYS } from './system.ts'

@@ -27,7 +27,8 @@ export interface SystemOptions {
   }
 }
 
-const UPLOAD_TOKEN_KEYS = 'e2e1:upload-token-secret-for-client-e2e-tests-0123456789'
+/** The upload token keys the started sessions and uploads services share (tests may sign with them). */
+export const UPLOAD_TOKEN_KEYS = 'e2e1:upload-token-secret-for-client-e2e-tests-0123456789'
 const AUTH_TOKEN_KEYS = 'e2e1:auth-token-secret-for-client-e2e-tests-0123456789abc'
 
 async function httpOk(url: string): Promise<boolean> {
