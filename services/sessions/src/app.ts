@@ -25,6 +25,8 @@ export interface SessionsApp {
   finalizer: Finalizer
   uploads: UploadRepository
   fileRepository: FileRepository
+  /** Ends open WatchUpload streams (UNAVAILABLE) so a graceful gRPC shutdown does not wait on them. */
+  closeStreams(): void
 }
 
 /** Wires the service; never listens and starts no loops (server.ts and tests do). */
@@ -78,6 +80,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
   })
   const sweeper = new ExpirySweeper({ uploads, finalizer, notifier, log })
 
+  const shutdown = new AbortController()
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
@@ -90,6 +93,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       log,
       uploadsPublicUrl: config.UPLOADS_PUBLIC_URL,
       watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
+      shutdown: shutdown.signal,
     }),
   )
   const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })
@@ -105,6 +109,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
     finalizer,
     uploads,
     fileRepository,
+    closeStreams: () => shutdown.abort(),
   }
 }
 

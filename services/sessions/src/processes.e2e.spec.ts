@@ -1,5 +1,6 @@
 import { AbortMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
+import * as grpc from '@grpc/grpc-js'
 import { objectCreatedMessage } from '@lfusys/aws'
 import { chunkKey } from '@lfusys/contracts'
 import { freePort, type ManagedProcess, spawnManaged } from '@lfusys/devstack'
@@ -141,6 +142,28 @@ describe('sessions as separate processes', () => {
         })
         expect(await listKeys(a.ctx, `chunks/${session.uploadId}/`)).toEqual([])
       }
+      // An open WatchUpload stream must not hold up a graceful stop: it ends with UNAVAILABLE.
+      const open = await createUpload(a.ctx, 'watcher', { bytes: Buffer.alloc(10) })
+      const stream = a.ctx.client.WatchUpload({
+        caller: { userId: 'watcher', isAdmin: false },
+        uploadId: open.upload?.session?.uploadId,
+      })
+      let states = 0
+      const streamEnd = new Promise<unknown>((resolve) => {
+        stream.on('data', () => {
+          states++
+        })
+        stream.on('error', resolve)
+        stream.on('end', () => resolve('ended without a status'))
+      })
+      await waitFor(() => states > 0, { what: 'the watch stream to open' })
+      const stopStarted = Date.now()
+      await a.proc.stop(20_000)
+      expect(await streamEnd).toMatchObject({
+        code: grpc.status.UNAVAILABLE,
+        details: 'sessions is shutting down',
+      })
+      expect(Date.now() - stopStarted).toBeLessThan(10_000)
     } finally {
       await Promise.all([a.proc.stop(), b.proc.stop()])
     }

@@ -35,6 +35,7 @@ async function shutdown(signal: string) {
   deadline.unref()
   // Stop taking work, let in-flight messages and calls finish, then close clients.
   const started = Date.now()
+  app.closeStreams()
   await Promise.all([
     app.consumer.stop(),
     app.sweeper.stop(),

@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js'
+import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
 import {
   type CreateUploadResponse,
@@ -35,6 +36,8 @@ export interface SessionsGrpcDeps {
   log: Logger
   uploadsPublicUrl: string
   watchPollIntervalMs: number
+  /** Aborted when the server shuts down: open WatchUpload streams end with UNAVAILABLE. */
+  shutdown?: AbortSignal
 }
 
 /**
@@ -101,8 +104,22 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
 
     WatchUpload: (call: grpc.ServerWritableStream<unknown, UploadSession>) => {
       const abort = new AbortController()
-      call.on('cancelled', () => abort.abort())
-      call.on('close', () => abort.abort())
+      const clientGone = () => abort.abort()
+      call.on('cancelled', clientGone)
+      // On shutdown, streams end with UNAVAILABLE so the gateway re-watches through another instance.
+      const onShutdown = () => {
+        fail(new AppError('UNAVAILABLE', 'sessions is shutting down', { retryAfterSeconds: 1 }))
+        abort.abort()
+      }
+      deps.shutdown?.addEventListener('abort', onShutdown, { once: true })
+      let finished = false
+      const fail = (err: unknown) => {
+        if (finished || abort.signal.aborted) return
+        finished = true
+        const status = toGrpcStatus(err)
+        if (status.code === 13) log.error({ err }, 'WatchUpload failed')
+        call.emit('error', status)
+      }
       const run = async () => {
         const input = parseRequest(uploadRequestSchema, call.request)
         for await (const record of sessions.watch(
@@ -115,16 +132,14 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
           call.write(session(record))
         }
       }
-      run().then(
-        () => {
-          if (!abort.signal.aborted) call.end()
-        },
-        (err: unknown) => {
-          const status = toGrpcStatus(err)
-          if (status.code === 13) log.error({ err }, 'WatchUpload failed')
-          if (!abort.signal.aborted) call.destroy(Object.assign(new Error(status.details), status))
-        },
-      )
+      run()
+        .then(() => {
+          if (!finished && !abort.signal.aborted) {
+            finished = true
+            call.end()
+          }
+        }, fail)
+        .finally(() => deps.shutdown?.removeEventListener('abort', onShutdown))
     },
 
     ListFiles: unary('ListFiles', async (request): Promise<ListFilesResponse> => {

@@ -80,6 +80,7 @@ export async function startHarness(
     port,
     async close() {
       client.close()
+      app.closeStreams()
       await app.consumer.stop()
       await new Promise<void>((resolve) => app.server.tryShutdown(() => resolve()))
       await deps.close()
