@@ -95,6 +95,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     },
   }).withTypeProvider<ZodTypeProvider>()
 
+  // The API speaks JSON only: a cross-site HTML form (text/plain, urlencoded, multipart) can then
+  // never reach a handler, which rules out login CSRF through a form.
+  app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
   registerErrorHandling(app)

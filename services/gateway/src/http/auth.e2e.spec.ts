@@ -537,6 +537,25 @@ describe('errors and request ids', () => {
     expect(badJson.json().error.code).toBe('VALIDATION_FAILED')
     expect(badJson.headers['x-request-id']).toBeTruthy()
 
+    // A cross-site HTML form can only send form or text bodies: they are refused (no login CSRF).
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data; boundary=x',
+    ]) {
+      const form = await gw.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        headers: { 'content-type': type },
+        payload: '{"email":"a@example.com","password":"correct horse battery"}',
+      })
+      expect({ type, status: form.statusCode, code: form.json().error.code }).toEqual({
+        type,
+        status: 415,
+        code: 'VALIDATION_FAILED',
+      })
+    }
+
     const { browser } = await registered()
     const badId = await browser.send({ url: '/api/v1/uploads/NOT-AN-ID' })
     expect(badId.statusCode).toBe(400)
