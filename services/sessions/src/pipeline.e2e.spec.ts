@@ -411,6 +411,15 @@ describe('cancel, watch and errors', () => {
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: 'cursor is invalid' })
   })
 
+  it('ends WatchUpload of an unknown or foreign upload with NOT_FOUND', async () => {
+    const stream = h.client.WatchUpload({ caller: caller('kim'), uploadId: randomUUID() })
+    const err = await new Promise<unknown>((resolve) => {
+      stream.on('data', () => resolve('unexpected data'))
+      stream.on('error', resolve)
+    })
+    expect(err).toMatchObject({ code: grpc.status.NOT_FOUND, details: 'upload not found' })
+  })
+
   it('maps errors to real gRPC codes, never UNKNOWN', async () => {
     const raw = await new Promise<grpc.ServiceError | null>((resolve) =>
       h.client.GetUpload({ caller: caller('kim'), uploadId: randomUUID() }, (err) => resolve(err)),
