@@ -63,15 +63,25 @@ describe('web app in Chromium against the whole system', () => {
     const webPort = await freePort()
     webUrl = `http://127.0.0.1:${webPort}`
     system = await startSystem(stack, { webOrigin: webUrl, env: { gateway: { ADMIN_EMAILS: adminEmail } } })
-    web = spawnManaged(
-      'web',
+    // The production build behind `vite preview` (same /api proxy as the dev server): what users
+    // get, and no dev-server dependency discovery reloading the page in the middle of a test.
+    const vite = join(repoRoot, 'apps/web/node_modules/vite/bin/vite.js')
+    const outDir = join(dir, 'dist')
+    const build = spawnManaged(
+      'web-build',
       process.execPath,
-      [join(repoRoot, 'apps/web/node_modules/vite/bin/vite.js'), '--clearScreen', 'false'],
+      [vite, 'build', '--outDir', outDir, '--emptyOutDir'],
       {
         cwd: join(repoRoot, 'apps/web'),
-        env: { PATH: process.env.PATH ?? '', GATEWAY_URL: system.gatewayUrl, WEB_PORT: String(webPort) },
+        env: { PATH: process.env.PATH ?? '' },
       },
     )
+    const built = await build.exited
+    if (built !== 0) throw new Error(`web build failed:\n${build.output()}`)
+    web = spawnManaged('web', process.execPath, [vite, 'preview', '--outDir', outDir], {
+      cwd: join(repoRoot, 'apps/web'),
+      env: { PATH: process.env.PATH ?? '', GATEWAY_URL: system.gatewayUrl, WEB_PORT: String(webPort) },
+    })
     await waitUntilReady('web', async () => (await fetch(webUrl)).ok, { timeoutMs: 60_000, process: web })
 
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
