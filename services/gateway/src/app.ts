@@ -145,6 +145,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     }),
     requireAuth: registerAuthentication(app, tokens, accounts),
     watches,
+    streamsByUser: new Map(),
     shutdown,
   }
 

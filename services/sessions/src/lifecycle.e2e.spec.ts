@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { objectCreatedMessage } from '@lfusys/aws'
 import { chunkKey } from '@lfusys/contracts'
 import { freePort } from '@lfusys/devstack'
@@ -163,5 +165,46 @@ describe('expiry, quota and bad events (with Redis down)', () => {
     expect(seen.at(-1)).toBe('UPLOAD_STATUS_COMPLETE')
     const done = await waitForStatus(h, 'rita', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
     expect((await download(h, 'rita', done.fileId ?? '')).bytes.equals(file.bytes)).toBe(true)
+  })
+
+  it('finishes a cleanup that a crash interrupted: the sweeper deletes leftover chunks of an ended upload', async () => {
+    const file = await makeFile(100, 5 * MiB)
+    const created = await createUpload(h, 'sam', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    await putChunks(h, session, file.bytes)
+    await waitForStatus(h, 'sam', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    // As if the process died after the commit and before deleting chunks: the chunk object is back
+    // and the session still carries the cleanup marker (an old one, past the sweeper's grace).
+    await h.stack.clients.s3.send(
+      new PutObjectCommand({
+        Bucket: h.stack.resources.bucket,
+        Key: `${chunkKey('chunks/', session.uploadId, 0)}`,
+        Body: file.bytes,
+      }),
+    )
+    await h.stack.clients.documents.send(
+      new UpdateCommand({
+        TableName: h.stack.resources.tables.uploads.name,
+        Key: { pk: `UPLOAD#${session.uploadId}`, sk: 'SESSION' },
+        UpdateExpression: 'SET gsi2pk = :cleanup, gsi2sk = :old',
+        ExpressionAttributeValues: {
+          ':cleanup': 'SWEEP#CLEANUP',
+          ':old': `000000000000001#${session.uploadId}`,
+        },
+      }),
+    )
+    // Its event arrives too: the upload is complete, so the chunk is deleted and acknowledged; the
+    // sweeper must still clear the marker.
+    await waitFor(
+      async () => {
+        await h.app.sweeper.sweep()
+        const item = await sessionItem(h, session.uploadId)
+        return item?.gsi2pk === undefined && (await listKeys(h, `chunks/${session.uploadId}/`)).length === 0
+      },
+      { what: 'the sweeper to finish the cleanup', timeoutMs: 15_000, intervalMs: 200 },
+    )
+    expect(await sessionItem(h, session.uploadId)).toMatchObject({ status: 'complete', finalizations: 1 })
+    expect((await download(h, 'sam', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
   })
 })

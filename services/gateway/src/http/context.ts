@@ -28,6 +28,8 @@ export interface RouteContext {
   requireAuth: (request: FastifyRequest) => Promise<void>
   /** Open SSE streams, closed on shutdown so the server can stop. */
   watches: Set<UploadWatch>
+  /** Open event streams per user id on this instance. */
+  streamsByUser: Map<string, number>
   /** Set when the server starts closing: finished streams then also close their connection. */
   shutdown: { requested: boolean }
 }

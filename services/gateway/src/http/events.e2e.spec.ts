@@ -13,6 +13,7 @@ import {
 } from '../testing/harness.ts'
 import { readSse } from '../testing/uploading.ts'
 import type { SessionsApi, Upload, UploadStatus, UploadWatch } from '../uploads/types.ts'
+import { MAX_STREAMS_PER_USER } from './uploadRoutes.ts'
 
 /** A watch the test drives by hand, recording whether the gateway closed it. */
 class ScriptedWatch implements UploadWatch {
@@ -179,6 +180,38 @@ describe('upload events (SSE)', () => {
     } finally {
       await short.close()
     }
+  })
+
+  it('bounds the open streams of one user', async () => {
+    const aborts: AbortController[] = []
+    try {
+      for (let i = 0; i < MAX_STREAMS_PER_USER; i++) {
+        const abort = new AbortController()
+        aborts.push(abort)
+        const res = await browser.fetch(`/api/v1/uploads/${randomUUID()}/events`, { signal: abort.signal })
+        expect(res.status).toBe(200)
+      }
+      const refused = await browser.fetch(`/api/v1/uploads/${randomUUID()}/events`)
+      expect(refused.status).toBe(429)
+      expect(refused.headers.get('retry-after')).toBe('5')
+      expect((await refused.json()).error).toEqual({
+        code: 'RATE_LIMITED',
+        message: `at most ${MAX_STREAMS_PER_USER} open event streams per user`,
+      })
+    } finally {
+      for (const abort of aborts) abort.abort()
+    }
+    // Closed streams free their places.
+    await waitFor(
+      async () => {
+        const res = await browser.fetch(`/api/v1/uploads/${randomUUID()}/events`, {
+          signal: AbortSignal.timeout(2000),
+        })
+        await res.body?.cancel()
+        return res.status === 200
+      },
+      { what: 'a free stream place' },
+    )
   })
 
   it('ends open streams on shutdown so the server can close', async () => {

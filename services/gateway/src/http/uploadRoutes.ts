@@ -15,6 +15,9 @@ import {
 
 const tags = ['uploads']
 
+/** Open upload event streams one user may hold on one gateway instance. */
+export const MAX_STREAMS_PER_USER = 16
+
 export function uploadRoutes(app: App, ctx: RouteContext) {
   app.post(
     '/api/v1/uploads',
@@ -89,6 +92,13 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
     },
     async (request, reply) => {
       const caller = callerOf(request)
+      // Each stream holds a gRPC stream on the sessions service: a bounded number per user and instance.
+      const open = ctx.streamsByUser.get(caller.userId) ?? 0
+      if (open >= MAX_STREAMS_PER_USER) {
+        throw new AppError('RATE_LIMITED', `at most ${MAX_STREAMS_PER_USER} open event streams per user`, {
+          retryAfterSeconds: 5,
+        })
+      }
       // Ownership and existence are settled by a unary call with a deadline, so "not found or not
       // yours" is a normal JSON 404 before any stream is opened.
       await ctx.sessions.getUpload(caller, request.params.id)
@@ -122,6 +132,8 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         throw new AppError('UNAVAILABLE', 'the upload status stream ended early', { retryAfterSeconds: 1 })
       }
       ctx.watches.add(watch)
+      ctx.streamsByUser.set(caller.userId, (ctx.streamsByUser.get(caller.userId) ?? 0) + 1)
+      let counted = true
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, {
@@ -143,6 +155,12 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         clearInterval(heartbeat)
         clearTimeout(lifetime)
         ctx.watches.delete(watch)
+        if (counted) {
+          counted = false
+          const left = (ctx.streamsByUser.get(caller.userId) ?? 1) - 1
+          if (left > 0) ctx.streamsByUser.set(caller.userId, left)
+          else ctx.streamsByUser.delete(caller.userId)
+        }
         watch.close()
         if (!res.writableEnded) {
           // On shutdown the keep-alive socket must not linger after the stream, or closing waits for it.
