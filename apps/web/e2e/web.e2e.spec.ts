@@ -303,4 +303,26 @@ describe('web app in Chromium against the whole system', () => {
     await nav('Files')
     await page.getByText('No files yet.').waitFor()
   })
+
+  it('uploads several files at once, two at a time', async () => {
+    const sizes: Array<[string, number]> = [
+      ['a-empty.txt', 0],
+      ['b-small.bin', 1 * MiB + 7],
+      ['c-two-chunks.bin', 9 * MiB],
+    ]
+    const paths = []
+    for (const [name, size] of sizes) {
+      const path = join(dir, name)
+      await writeFile(path, randomBytes(size))
+      paths.push(path)
+    }
+    await nav('Upload')
+    await page.getByRole('button', { name: 'Clear finished' }).click()
+    await page.getByLabel('Choose files').setInputFiles(paths)
+    for (const [name] of sizes) await queueItem(name, 'complete').waitFor({ timeout: 120_000 })
+    await shot('upload-several')
+    await nav('Files')
+    for (const [name] of sizes) await page.getByTestId('file-row').filter({ hasText: name }).waitFor()
+    expect(await page.getByTestId('file-row').count()).toBe(3)
+  })
 })
