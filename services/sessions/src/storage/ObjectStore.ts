@@ -16,6 +16,17 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { isAwsError, isS3NotFound } from '@lfusys/aws'
 
+/** S3 no longer knows the multipart upload (completed or aborted by an earlier attempt). */
+export class MultipartUploadGoneError extends Error {
+  override readonly name = 'MultipartUploadGoneError'
+}
+
+function translateGone(err: unknown): never {
+  if (isAwsError(err, 'NoSuchUpload'))
+    throw new MultipartUploadGoneError('multipart upload is gone', { cause: err })
+  throw err
+}
+
 export interface ObjectHead {
   size: number
   /** base64 SHA-256, or S3's composite `base64-n` for multipart objects; undefined when none is stored. */
@@ -89,32 +100,36 @@ export class ObjectStore {
   }
 
   async copyPart(key: string, multipartUploadId: string, partNumber: number, sourceKey: string) {
-    const out = await this.#s3.send(
-      new UploadPartCopyCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        UploadId: multipartUploadId,
-        PartNumber: partNumber,
-        CopySource: `${this.#bucket}/${encodeURIComponent(sourceKey).replace(/%2F/g, '/')}`,
-      }),
-    )
+    const out = await this.#s3
+      .send(
+        new UploadPartCopyCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          UploadId: multipartUploadId,
+          PartNumber: partNumber,
+          CopySource: `${this.#bucket}/${encodeURIComponent(sourceKey).replace(/%2F/g, '/')}`,
+        }),
+      )
+      .catch(translateGone)
     const etag = out.CopyPartResult?.ETag
     if (!etag) throw new Error(`UploadPartCopy of ${sourceKey} returned no ETag`)
     return { etag, checksumSha256: out.CopyPartResult?.ChecksumSHA256 }
   }
 
   async uploadPart(key: string, multipartUploadId: string, partNumber: number, body: Buffer, sha256: string) {
-    const out = await this.#s3.send(
-      new UploadPartCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        UploadId: multipartUploadId,
-        PartNumber: partNumber,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumSHA256: sha256,
-      }),
-    )
+    const out = await this.#s3
+      .send(
+        new UploadPartCommand({
+          Bucket: this.#bucket,
+          Key: key,
+          UploadId: multipartUploadId,
+          PartNumber: partNumber,
+          Body: body,
+          ContentLength: body.length,
+          ChecksumSHA256: sha256,
+        }),
+      )
+      .catch(translateGone)
     if (!out.ETag) throw new Error('UploadPart returned no ETag')
     return out.ETag
   }

@@ -15,7 +15,7 @@ import { withLinkedSpan } from '@lfusys/telemetry'
 import type { FileRecord } from '../files/FileRecord.ts'
 import type { FileRepository } from '../files/FileRepository.ts'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
-import type { CompletedPart, ObjectStore } from '../storage/ObjectStore.ts'
+import { type CompletedPart, MultipartUploadGoneError, type ObjectStore } from '../storage/ObjectStore.ts'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
 import { Semaphore } from './Semaphore.ts'
@@ -263,31 +263,45 @@ export class Finalizer {
       }
       const refString = formatMultipartRef(ref.objectKey, ref.multipartUploadId)
       const started = this.#now()
-      const { parts, expected } = copy
-        ? await this.#copyParts(record, chunks, ref.multipartUploadId, refString, key, guard)
-        : await this.#groupParts(record, chunks, ref.multipartUploadId, key, guard)
+      const expected = copy
+        ? {
+            contentHash: await contentHashFromDigests(chunks.map((c) => fromBase64(c.digest))),
+            parts: chunks.length,
+          }
+        : undefined
+      let done: Awaited<ReturnType<ObjectStore['completeMultipart']>>
+      let assembled: { parts: CompletedPart[]; expected: { contentHash: string; parts: number } } | undefined
+      try {
+        assembled = copy
+          ? await this.#copyParts(record, chunks, ref.multipartUploadId, refString, key, guard)
+          : await this.#groupParts(record, chunks, ref.multipartUploadId, key, guard)
+        guard()
+        done = await store.completeMultipart(key, ref.multipartUploadId, assembled.parts)
+      } catch (err) {
+        if (!(err instanceof MultipartUploadGoneError)) throw err
+        done = 'no-such-upload'
+      }
       const copiedMs = this.#now() - started
-      guard()
-      const done = await store.completeMultipart(key, ref.multipartUploadId, parts)
       if (done === 'no-such-upload') {
-        // Either an earlier holder completed it (then the object is there) or it was aborted.
+        // An earlier holder completed it (the object is there) or it was aborted. Grouped parts'
+        // composite is only known once they were sent: without them, assemble again.
+        const reference = assembled?.expected ?? expected
         const head = await store.head(key)
-        if (head && head.size === record.fileSize) {
-          return this.#verify(record, chunks, key, head.checksumSha256, expected, log)
+        if (head && head.size === record.fileSize && reference) {
+          return this.#verify(record, chunks, key, head.checksumSha256, reference, log)
         }
         continue
       }
-      log.info(
-        { parts: parts.length, copy, copiedMs, completeMs: this.#now() - started - copiedMs },
-        'object assembled',
-      )
+      if (!assembled) throw new Error('parts missing after a completed multipart upload')
+      const { expected: partsExpected } = assembled
+      log.info({ parts: assembled.parts.length, copy, copiedMs }, 'object assembled')
       const head = await store.head(key)
       if (!head || head.size !== record.fileSize) {
         throw new IntegrityError(
           `assembled object has ${head?.size ?? 'no'} bytes, expected ${record.fileSize}`,
         )
       }
-      return this.#verify(record, chunks, key, done.checksumSha256 ?? head.checksumSha256, expected, log)
+      return this.#verify(record, chunks, key, done.checksumSha256 ?? head.checksumSha256, partsExpected, log)
     }
     throw new Error('multipart upload vanished twice during assembly')
   }

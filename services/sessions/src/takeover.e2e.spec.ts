@@ -1,0 +1,97 @@
+import { CompleteMultipartUploadCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3'
+import { chunkKey } from '@lfusys/contracts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  createUpload,
+  download,
+  type Harness,
+  listKeys,
+  MiB,
+  makeFile,
+  putChunk,
+  sessionItem,
+  startHarness,
+  waitForStatus,
+} from './testing/harness.ts'
+
+let h: Harness
+
+beforeAll(async () => {
+  // No consumer: the test hands events to the service itself, in the order it needs.
+  h = await startHarness('takeover', {}, { consumer: false })
+})
+afterAll(async () => {
+  await h?.close()
+})
+
+const event = (uploadId: string, index: number, size: number) => ({
+  bucket: h.stack.resources.bucket,
+  key: chunkKey('chunks/', uploadId, index),
+  size,
+})
+
+describe('finalization after an earlier attempt completed the multipart upload', () => {
+  it('finds the object already assembled, verifies it and commits once', async () => {
+    const file = await makeFile(10 * MiB, 5 * MiB)
+    const created = await createUpload(h, 'xena', file)
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    await putChunk(h, session, file.bytes, 0)
+    expect(await h.app.chunkEvents.handle(event(session.uploadId, 0, 5 * MiB))).toBe('done')
+    // The declared hash let chunk 0 be copied into a multipart upload already.
+    const item = await sessionItem(h, session.uploadId)
+    const ref = String(item?.multipartUploadId ?? '')
+    const space = ref.indexOf(' ')
+    const key = ref.slice(0, space)
+    const mpu = ref.slice(space + 1)
+    expect(key).toMatch(/^objects\/sha256\//)
+    // An earlier holder copied the last part and completed the upload, then died before its commit.
+    await putChunk(h, session, file.bytes, 1)
+    const bucket = h.stack.resources.bucket
+    const first = await h.stack.clients.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: mpu,
+        PartNumber: 1,
+        CopySource: `${bucket}/${chunkKey('chunks/', session.uploadId, 0)}`,
+      }),
+    )
+    const second = await h.stack.clients.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: mpu,
+        PartNumber: 2,
+        CopySource: `${bucket}/${chunkKey('chunks/', session.uploadId, 1)}`,
+      }),
+    )
+    await h.stack.clients.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: mpu,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: first.CopyPartResult?.ETag },
+            { PartNumber: 2, ETag: second.CopyPartResult?.ETag },
+          ],
+        },
+      }),
+    )
+    // The last chunk's event completes the set; part 2 is not recorded, so the copy meets a
+    // finished multipart upload, and the finalizer must recognise the object instead of looping.
+    expect(await h.app.chunkEvents.handle(event(session.uploadId, 1, 5 * MiB))).toBe('done')
+    await waitForStatus(h, 'xena', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    expect(await sessionItem(h, session.uploadId)).toMatchObject({
+      status: 'complete',
+      finalizations: 1,
+      integrityCheck: 'read_back',
+    })
+    expect((await download(h, 'xena', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+    expect(await listKeys(h, `chunks/${session.uploadId}/`)).toEqual([])
+    // A redelivered event afterwards changes nothing.
+    expect(await h.app.chunkEvents.handle(event(session.uploadId, 1, 5 * MiB))).toBe('done')
+    expect(await sessionItem(h, session.uploadId)).toMatchObject({ finalizations: 1 })
+  })
+})
