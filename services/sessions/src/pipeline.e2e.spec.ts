@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js'
 import { objectCreatedMessage } from '@lfusys/aws'
 import { chunkKey, objectKey } from '@lfusys/contracts'
 import { waitFor } from '@lfusys/testing'
+import { parseUploadTokenKeys, verifyUploadToken } from '@lfusys/upload-token'
 import { service as healthService } from 'grpc-health-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -23,6 +24,7 @@ import {
   putChunks,
   sessionItem,
   startHarness,
+  TOKEN_KEYS,
   type UploadSession__Output,
   waitForStatus,
 } from './testing/harness.ts'
@@ -208,6 +210,27 @@ describe('idempotency, resume and dedup', () => {
     expect(again.upload?.session?.receivedChunks).toEqual([0, 2])
     expect(again.upload?.session?.status).toBe('UPLOAD_STATUS_UPLOADING')
     expect(again.upload?.uploadToken?.token).toMatch(/^ey/)
+    // A renewed token is scoped to this upload, user and chunk plan, verifiable from config alone.
+    const renewed = await call<unknown, { token: string; expiresAtMs: number }>(
+      h.client,
+      'RenewUploadToken',
+      {
+        caller: caller('dave'),
+        uploadId: session.uploadId,
+      },
+    )
+    const claims = await verifyUploadToken(parseUploadTokenKeys(TOKEN_KEYS), renewed.token)
+    expect(claims).toMatchObject({
+      userId: 'dave',
+      uploadId: session.uploadId,
+      fileSize: file.bytes.length,
+      chunkSize: 5 * MiB,
+      chunkCount: 3,
+    })
+    expect(claims.expiresAt.getTime()).toBe(renewed.expiresAtMs)
+    await expect(
+      call(h.client, 'RenewUploadToken', { caller: caller('eve'), uploadId: session.uploadId }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' })
     // By id, without a hash.
     const byId = await createUpload(h, 'dave', { bytes: file.bytes }, { resumeUploadId: session.uploadId })
     expect(byId.upload?.session?.receivedChunks).toEqual([0, 2])
