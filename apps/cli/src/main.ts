@@ -170,12 +170,13 @@ async function upload(ctx: Context, args: string[]): Promise<number> {
   const source = await fileSource(absPath)
   const stateFile = statePath(ctx, absPath)
   let state = await readState(stateFile)
-  const plan = planChunks(source.size)
   if (state) {
+    // The recorded plan is the server's, whatever this client would pick today.
+    const recorded = { fileSize: state.fileSize, chunkSize: state.chunkSize, chunkCount: state.chunkCount }
     const same =
       state.path === absPath &&
-      state.chunkSize === plan.chunkSize &&
-      (await isSameContent(source, plan, state.digests))
+      source.size === state.fileSize &&
+      (await isSameContent(source, recorded, state.digests))
     if (same) {
       process.stderr.write(`Resuming upload ${state.uploadId}\n`)
     } else {
@@ -191,7 +192,14 @@ async function upload(ctx: Context, args: string[]): Promise<number> {
     gateway: ctx.api,
     concurrency,
     hasher: hashChunksInline,
-    resume: state ? { uploadId: state.uploadId, digests: state.digests } : undefined,
+    resume: state
+      ? {
+          uploadId: state.uploadId,
+          digests: state.digests,
+          chunkSize: state.chunkSize,
+          chunkCount: state.chunkCount,
+        }
+      : undefined,
     onSessionReady: (record) => writeState(stateFile, { ...record, path: absPath }),
   })
   task.subscribe((s) => bar.update(s))

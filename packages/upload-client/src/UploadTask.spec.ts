@@ -40,12 +40,14 @@ interface FakeOptions {
   /** Whether GET /events answers (else 404 and the engine must poll). */
   sse?: boolean
   chunkSize?: number
+  /** A chunk count that does not fit the chunk size (a broken server). */
+  chunkCount?: number
   /** GET /uploads/{id} answers `finalizing` this many times before the final status. */
   finalizingReads?: number
 }
 
 function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
-  const plan = planChunks(file.length, planOptions)
+  const plan = planChunks(file.length, { baseChunkSize: opts.chunkSize ?? CHUNK })
   const stored = new Set<number>(opts.received ?? [])
   const calls: string[] = []
   const puts: Array<{ index: number; token: string }> = []
@@ -61,8 +63,8 @@ function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
     fileSize: file.length,
     contentType: 'application/octet-stream',
     contentHash: null,
-    chunkSize: opts.chunkSize ?? plan.chunkSize,
-    chunkCount: plan.chunkCount,
+    chunkSize: plan.chunkSize,
+    chunkCount: opts.chunkCount ?? plan.chunkCount,
     receivedChunks: [...stored].sort((a, b) => a - b),
     status,
     chunkUploadUrl: 'http://uploads.test/api/v1/uploads/u1/chunks',
@@ -84,6 +86,7 @@ function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
     const path = url.replace('http://gw.test/api/v1', '')
     calls.push(`${method} ${path}`)
     if (method === 'POST' && path === '/uploads') {
+      status = 'uploading'
       if (opts.result === 'duplicate') {
         return json(200, {
           result: 'duplicate',
@@ -253,6 +256,18 @@ describe('UploadTask', () => {
     expect(be.puts.every((p) => p.token === 't2')).toBe(true)
   })
 
+  it('resumes with the stored plan when it differs from the client default', async () => {
+    const file = data(5 * CHUNK)
+    const be = fakeBackend(file, { chunkSize: 2 * CHUNK, received: [0] })
+    const digests = await Promise.all(
+      [0, 1, 2].map(async (i) => toHex(await sha256(file.slice(i * 2 * CHUNK, (i + 1) * 2 * CHUNK)))),
+    )
+    const t = task(file, be, { resume: { uploadId: 'u1', digests, chunkSize: 2 * CHUNK, chunkCount: 3 } })
+    expect((await t.start()).kind).toBe('complete')
+    expect(be.calls).not.toContain('POST /uploads')
+    expect(be.puts.map((p) => p.index).sort()).toEqual([1, 2])
+  })
+
   it('a duplicate sends no bytes at all', async () => {
     const file = data(2 * CHUNK)
     const be = fakeBackend(file, { result: 'duplicate' })
@@ -380,12 +395,33 @@ describe('UploadTask', () => {
     expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'FILE_CHANGED' } })
   })
 
-  it('rejects a server chunk plan that differs from the one the file was hashed with', async () => {
-    const file = data(3 * CHUNK)
+  it('hashes again with the server chunk size when it differs, and uploads with it', async () => {
+    const file = data(5 * CHUNK)
     const be = fakeBackend(file, { chunkSize: 2 * CHUNK })
+    const t = task(file, be)
+    const outcome = await t.start()
+    expect(outcome.kind).toBe('complete')
+    expect(be.calls.filter((c) => c === 'POST /uploads' || c === 'DELETE /uploads/u1')).toEqual([
+      'POST /uploads',
+      'DELETE /uploads/u1',
+      'POST /uploads',
+    ])
+    expect(be.puts.map((p) => p.index).sort()).toEqual([0, 1, 2])
+    expect(t.snapshot.chunkCount).toBe(3)
+  })
+
+  it('fails with PLAN_MISMATCH when the server plan is not a plan of this file', async () => {
+    const file = data(3 * CHUNK)
+    const be = fakeBackend(file, { chunkSize: 2 * CHUNK, chunkCount: 7 })
     const outcome = await task(file, be).start()
-    expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'PLAN_MISMATCH' } })
+    expect(outcome.kind).toBe('failed')
+    if (outcome.kind !== 'failed') return
+    expect(outcome.error.code).toBe('PLAN_MISMATCH')
+    expect(outcome.error.message).toBe(
+      'the server chunks this file as 7 x 2048 bytes, the client as 3 x 1024 bytes',
+    )
     expect(be.calls).toContain('DELETE /uploads/u1')
+    expect(be.puts).toEqual([])
   })
 
   it('pauses (aborting chunks in flight) and resumes to completion', async () => {

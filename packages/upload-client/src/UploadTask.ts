@@ -83,8 +83,9 @@ export interface UploadTaskOptions {
   /** Must equal the server's rule; the engine checks the server's answer against it. */
   planOptions?: ChunkPlanOptions
   hasher?: ChunkHasher
-  /** Continue this upload: its id and the digests recorded when it started. */
-  resume?: Pick<ResumeRecord, 'uploadId' | 'digests'>
+  /** Continue this upload: its id, the digests recorded when it started and the plan they belong to. */
+  resume?: Pick<ResumeRecord, 'uploadId' | 'digests'> &
+    Partial<Pick<ResumeRecord, 'chunkSize' | 'chunkCount'>>
   /** Called once the server session exists, with what is needed to resume it later. */
   onSessionReady?: (record: ResumeRecord) => void | Promise<void>
   /** Interval of the status polling used when the live stream is unavailable (default 1 s). */
@@ -253,57 +254,75 @@ export class UploadTask {
   async #execute(): Promise<UploadOutcome> {
     const signal = this.#cancel.signal
     const source = this.#source
-    const plan = planChunks(source.size, this.#opts.planOptions)
-    this.#emit({ chunkCount: plan.chunkCount })
-
-    // Hash first, with the server's chunk rule, so the content hash can be sent at creation:
-    // that is what makes a re-upload of the same file instant.
+    let plan: ChunkPlan = planChunks(source.size, this.#opts.planOptions)
+    let contentHash = ''
+    let session: ServerUpload | undefined
     const resume = this.#opts.resume
-    if (resume && resume.digests.length === plan.chunkCount) {
-      this.#digests = resume.digests.map((d) => fromHex(d))
-      this.#emit({ hashedBytes: source.size })
-    } else {
-      this.#emit({ phase: 'hashing' })
-      const hasher = this.#opts.hasher ?? hashChunksInline
-      this.#digests = await hasher(source, plan, {
-        signal,
-        onProgress: (hashedBytes) => this.#emit({ hashedBytes }),
-      })
-      if (this.#digests.length !== plan.chunkCount)
-        throw new UploadError('PROTOCOL_ERROR', 'the hasher returned the wrong number of digests')
+    // A stored upload keeps the plan the server gave it, even if this client would chunk differently.
+    if (resume?.chunkSize && resume.chunkCount === Math.max(1, Math.ceil(source.size / resume.chunkSize))) {
+      plan = { fileSize: source.size, chunkSize: resume.chunkSize, chunkCount: resume.chunkCount }
     }
-    const contentHash = await contentHashFromDigests(this.#digests)
-    this.#emit({ contentHash })
-    await this.#waitWhilePaused()
-
-    this.#emit({ phase: 'creating' })
-    let session = resume ? await this.#reopen(resume.uploadId, plan) : undefined
-    if (session?.status === 'complete' && session.fileId) return this.#finishComplete(session)
-    if (!session) {
-      const created = await this.#gateway.createUpload(
-        { fileName: source.name, fileSize: source.size, contentType: source.type, contentHash },
-        signal,
-      )
-      if (created.result === 'duplicate') {
-        this.#emit({ phase: 'duplicate', file: created.file, fileId: created.file.id })
-        return { kind: 'duplicate', file: created.file }
+    // Normally one round. A server configured with another chunk size answers with its own plan:
+    // the digests (and so the declared content hash) then belong to the wrong chunking and every
+    // PUT would fail its digest check, so the file is hashed again with the server's plan and the
+    // session created again (once).
+    for (let round = 0; ; round++) {
+      this.#emit({ chunkCount: plan.chunkCount })
+      // Hash first, with the server's chunk rule, so the content hash can be sent at creation:
+      // that is what makes a re-upload of the same file instant.
+      if (round === 0 && resume && resume.digests.length === plan.chunkCount) {
+        this.#digests = resume.digests.map((d) => fromHex(d))
+        this.#emit({ hashedBytes: source.size })
+      } else {
+        this.#emit({ phase: 'hashing', hashedBytes: 0 })
+        const hasher = this.#opts.hasher ?? hashChunksInline
+        this.#digests = await hasher(source, plan, {
+          signal,
+          onProgress: (hashedBytes) => this.#emit({ hashedBytes }),
+        })
+        if (this.#digests.length !== plan.chunkCount)
+          throw new UploadError('PROTOCOL_ERROR', 'the hasher returned the wrong number of digests')
       }
-      session = created.upload
-      this.#token = created.uploadToken
+      contentHash = await contentHashFromDigests(this.#digests)
+      this.#emit({ contentHash })
+      await this.#waitWhilePaused()
+
+      this.#emit({ phase: 'creating' })
+      session = round === 0 && resume ? await this.#reopen(resume.uploadId, plan) : undefined
+      if (session?.status === 'complete' && session.fileId) return this.#finishComplete(session)
+      if (!session) {
+        const created = await this.#gateway.createUpload(
+          { fileName: source.name, fileSize: source.size, contentType: source.type, contentHash },
+          signal,
+        )
+        if (created.result === 'duplicate') {
+          this.#emit({ phase: 'duplicate', file: created.file, fileId: created.file.id })
+          return { kind: 'duplicate', file: created.file }
+        }
+        session = created.upload
+        this.#token = created.uploadToken
+      }
+      if (session.chunkSize === plan.chunkSize && session.chunkCount === plan.chunkCount) break
+
+      await this.#gateway.cancelUpload(session.id).catch(() => undefined)
+      const serverPlan = {
+        fileSize: source.size,
+        chunkSize: session.chunkSize,
+        chunkCount: session.chunkCount,
+      }
+      const consistent =
+        serverPlan.chunkSize > 0 &&
+        serverPlan.chunkCount === Math.max(1, Math.ceil(source.size / serverPlan.chunkSize))
+      if (round > 0 || !consistent) {
+        throw new UploadError(
+          'PLAN_MISMATCH',
+          `the server chunks this file as ${session.chunkCount} x ${session.chunkSize} bytes, the client as ${plan.chunkCount} x ${plan.chunkSize} bytes`,
+        )
+      }
+      plan = serverPlan
     }
     this.#upload = session
     this.#emit({ uploadId: session.id })
-
-    if (session.chunkSize !== plan.chunkSize || session.chunkCount !== plan.chunkCount) {
-      // The digests (and so the declared content hash) were computed for another chunking: sending
-      // them would make every PUT fail with a digest mismatch.
-      await this.#gateway.cancelUpload(session.id).catch(() => undefined)
-      this.#upload = undefined
-      throw new UploadError(
-        'PLAN_MISMATCH',
-        `the server chunks this file as ${session.chunkCount} x ${session.chunkSize} bytes, the client as ${plan.chunkCount} x ${plan.chunkSize}`,
-      )
-    }
 
     await this.#opts.onSessionReady?.({
       uploadId: session.id,

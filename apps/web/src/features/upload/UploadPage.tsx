@@ -1,4 +1,3 @@
-import { planChunks } from '@lfusys/contracts'
 import { blobSource, isSameContent, UploadError, type UploadSnapshot } from '@lfusys/upload-client'
 import { useCallback, useEffect, useId, useState, useSyncExternalStore } from 'react'
 import { type DroppedFile, DropZone } from '../../components/DropZone.tsx'
@@ -258,12 +257,10 @@ function ResumePanel({
   const [errors, setErrors] = useState<Record<string, string>>({})
 
   const resumeWith = async (record: StoredUpload, file: File) => {
+    // The recorded plan is the server's, whatever this client would pick today.
     const plan = { fileSize: record.fileSize, chunkSize: record.chunkSize, chunkCount: record.chunkCount }
-    const expected = planChunks(file.size, {})
     const same =
-      file.size === record.fileSize &&
-      expected.chunkSize === record.chunkSize &&
-      (await isSameContent(blobSource(file), plan, record.digests))
+      file.size === record.fileSize && (await isSameContent(blobSource(file), plan, record.digests))
     if (!same) {
       setErrors((e) => ({
         ...e,

@@ -85,7 +85,14 @@ export class UploadManager {
       gateway: api,
       transport: xhrTransport,
       hasher: workerHasher,
-      resume: resume ? { uploadId: resume.uploadId, digests: resume.digests } : undefined,
+      resume: resume
+        ? {
+            uploadId: resume.uploadId,
+            digests: resume.digests,
+            chunkSize: resume.chunkSize,
+            chunkCount: resume.chunkCount,
+          }
+        : undefined,
       onSessionReady: async (record) => {
         const entry = self()
         entry.record = record
