@@ -78,7 +78,23 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
     waitSeconds: config.CONSUMER_WAIT_SECONDS,
     visibilityTimeoutSeconds: config.CONSUMER_VISIBILITY_TIMEOUT_SECONDS,
   })
-  const sweeper = new ExpirySweeper({ uploads, finalizer, notifier, log })
+  const sweeper = new ExpirySweeper({
+    uploads,
+    finalizer,
+    notifier,
+    log,
+    ...(config.RECONCILE_AFTER_SECONDS > 0
+      ? {
+          reconcile: {
+            events: chunkEvents,
+            store,
+            chunkPrefix: config.S3_CHUNK_PREFIX,
+            sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+            idleMs: config.RECONCILE_AFTER_SECONDS * 1000,
+          },
+        }
+      : {}),
+  })
 
   const shutdown = new AbortController()
   const server = new grpc.Server({

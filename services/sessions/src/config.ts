@@ -80,6 +80,9 @@ export const sessionsConfigSchema = z.object({
   ),
   SWEEPER_ENABLED: envBoolean(true).describe('Run the expiry sweeper in this process.'),
   SWEEPER_INTERVAL_SECONDS: envInt(30, 1, 3600).describe('Pause between expiry sweeps.'),
+  RECONCILE_AFTER_SECONDS: envInt(300, 0, 86_400).describe(
+    'The sweeper lists the chunk objects of an upload idle this long and records any whose event was lost; 0 disables.',
+  ),
   DOWNLOAD_URL_TTL_SECONDS: envInt(300, 10, 604_800).describe('Lifetime of a presigned download URL.'),
   WATCH_POLL_INTERVAL_MS: envInt(1000, 50, 60_000).describe(
     'WatchUpload re-reads DynamoDB this often when Redis notifications are unavailable.',

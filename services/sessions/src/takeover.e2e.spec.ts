@@ -1,5 +1,6 @@
 import { CompleteMultipartUploadCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3'
 import { chunkKey } from '@lfusys/contracts'
+import { waitFor } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createUpload,
@@ -18,7 +19,7 @@ let h: Harness
 
 beforeAll(async () => {
   // No consumer: the test hands events to the service itself, in the order it needs.
-  h = await startHarness('takeover', {}, { consumer: false })
+  h = await startHarness('takeover', { RECONCILE_AFTER_SECONDS: '1' }, { consumer: false })
 })
 afterAll(async () => {
   await h?.close()
@@ -28,6 +29,32 @@ const event = (uploadId: string, index: number, size: number) => ({
   bucket: h.stack.resources.bucket,
   key: chunkKey('chunks/', uploadId, index),
   size,
+})
+
+describe('lost chunk events', () => {
+  it('are reconciled by the sweeper from a listing once the upload is idle', async () => {
+    const file = await makeFile(7 * MiB, 5 * MiB)
+    const created = await createUpload(h, 'yusuf', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    // Chunk 0's event is handled; chunk 1's event is lost (nobody consumes this stack's queue).
+    await putChunk(h, session, file.bytes, 0)
+    expect(await h.app.chunkEvents.handle(event(session.uploadId, 0, 5 * MiB))).toBe('done')
+    await putChunk(h, session, file.bytes, 1)
+    const result = await waitFor(
+      async () => {
+        const r = await h.app.sweeper.sweep()
+        return r.reconciled > 0 ? r : undefined
+      },
+      { what: 'the sweeper to reconcile the idle upload', timeoutMs: 15_000, intervalMs: 250 },
+    )
+    expect(result.reconciled).toBe(1)
+    const done = await waitForStatus(h, 'yusuf', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    expect(done.receivedChunks).toEqual([0, 1])
+    expect((await download(h, 'yusuf', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+    // Nothing left to reconcile.
+    expect((await h.app.sweeper.sweep()).reconciled).toBe(0)
+  })
 })
 
 describe('finalization after an earlier attempt completed the multipart upload', () => {

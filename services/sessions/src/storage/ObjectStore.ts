@@ -9,6 +9,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -171,6 +172,20 @@ export class ObjectStore {
     } catch (err) {
       if (!isS3NotFound(err) && !isAwsError(err, 'NoSuchUpload')) throw err
     }
+  }
+
+  /** Keys under `prefix`, up to `limit` (chunk listings are bounded by the chunk count). */
+  async listKeys(prefix: string, limit: number): Promise<string[]> {
+    const keys: string[] = []
+    let token: string | undefined
+    do {
+      const out = await this.#s3.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: prefix, ContinuationToken: token }),
+      )
+      for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key)
+      token = out.IsTruncated ? out.NextContinuationToken : undefined
+    } while (token && keys.length < limit)
+    return keys.slice(0, limit)
   }
 
   async delete(key: string): Promise<void> {

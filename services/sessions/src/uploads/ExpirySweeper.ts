@@ -1,5 +1,8 @@
+import { parseChunkKey } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
+import type { ObjectStore } from '../storage/ObjectStore.ts'
+import type { ChunkEventService } from './ChunkEventService.ts'
 import type { Finalizer } from './Finalizer.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 
@@ -8,7 +11,8 @@ import type { UploadRepository } from './UploadRepository.ts'
  * of instances: each session changes state by a conditional write that exactly one sweeper wins,
  * and cleanup (delete chunks, abort multipart uploads) is idempotent. Also finishes cleanups that a
  * crashed process left half done, and retries finalizations whose lease ran out with no delivery
- * left to take it over.
+ * left to take it over, and reconciles idle uploads whose chunk events never arrived (S3 event
+ * delivery is best effort: a chunk object without its event is recorded from a listing).
  */
 export class ExpirySweeper {
   readonly #uploads: UploadRepository
@@ -16,6 +20,15 @@ export class ExpirySweeper {
   readonly #notifier: StatusNotifier
   readonly #log: Logger
   readonly #now: () => number
+  readonly #reconcile:
+    | {
+        events: ChunkEventService
+        store: ObjectStore
+        chunkPrefix: string
+        sessionTtlMs: number
+        idleMs: number
+      }
+    | undefined
   #timer: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
 
@@ -25,7 +38,16 @@ export class ExpirySweeper {
     notifier: StatusNotifier
     log: Logger
     now?: () => number
+    /** Reconciliation of idle uploads; undefined disables it. */
+    reconcile?: {
+      events: ChunkEventService
+      store: ObjectStore
+      chunkPrefix: string
+      sessionTtlMs: number
+      idleMs: number
+    }
   }) {
+    this.#reconcile = deps.reconcile
     this.#uploads = deps.uploads
     this.#finalizer = deps.finalizer
     this.#notifier = deps.notifier
@@ -34,11 +56,14 @@ export class ExpirySweeper {
   }
 
   /** One pass; returns how many sessions it expired and cleaned. */
-  async sweep(limit = 100): Promise<{ expired: number; cleaned: number; finalized: number }> {
+  async sweep(
+    limit = 100,
+  ): Promise<{ expired: number; cleaned: number; finalized: number; reconciled: number }> {
     const now = this.#now()
     let expired = 0
     let cleaned = 0
     let finalized = 0
+    let reconciled = 0
     for (const record of await this.#uploads.dueForSweep('active', now, limit)) {
       if (record.status === 'finalizing') {
         if ((record.leaseExpiresAt ?? 0) < now) {
@@ -61,14 +86,44 @@ export class ExpirySweeper {
       await this.#finalizer.cleanup(record.uploadId, this.#log)
       cleaned++
     }
-    return { expired, cleaned, finalized }
+    reconciled = await this.#reconcileIdle(now, limit)
+    return { expired, cleaned, finalized, reconciled }
+  }
+
+  /** Records chunk objects of idle uploads that have no recorded index (their event was lost). */
+  async #reconcileIdle(now: number, limit: number): Promise<number> {
+    const r = this.#reconcile
+    if (!r) return 0
+    let recorded = 0
+    const idleExpiresBefore = now + r.sessionTtlMs - r.idleMs
+    // With a TTL shorter than the idle time, sessions expire before they count as idle.
+    if (idleExpiresBefore <= now) return 0
+    const idle = await this.#uploads.idle(now, idleExpiresBefore, now - r.idleMs, limit)
+    for (const record of idle) {
+      const received = new Set(record.received)
+      const keys = await r.store.listKeys(`${r.chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
+      for (const key of keys) {
+        const parsed = parseChunkKey(r.chunkPrefix, key)
+        if (!parsed || received.has(parsed.index)) continue
+        this.#log.warn(
+          { uploadId: record.uploadId, index: parsed.index },
+          'chunk without a recorded event reconciled',
+        )
+        await r.events.handle({ bucket: r.store.bucket, key, size: 0 })
+        recorded++
+      }
+      await this.#uploads.markReconciled(record.uploadId, now)
+    }
+    return recorded
   }
 
   start(intervalMs: number): void {
     const tick = () => {
       this.#running = this.sweep()
         .then((result) => {
-          if (result.expired + result.cleaned + result.finalized > 0) this.#log.info(result, 'sweep done')
+          if (result.expired + result.cleaned + result.finalized + result.reconciled > 0) {
+            this.#log.info(result, 'sweep done')
+          }
         })
         .catch((err: unknown) => this.#log.error({ err }, 'sweep failed'))
         .finally(() => {

@@ -487,6 +487,44 @@ export class UploadRepository {
     return (out.Items ?? []).map(toUploadRecord)
   }
 
+  /**
+   * Unfinished sessions with no chunk recorded for a while (their expiry is at most `idleBefore`
+   * away from the end of the TTL) and not reconciled since `reconciledBefore`.
+   */
+  async idle(now: number, idleExpiresBefore: number, reconciledBefore: number, limit: number) {
+    const out = await this.#db.send(
+      new QueryCommand({
+        TableName: this.#table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
+        FilterExpression:
+          '#status = :uploading AND (attribute_not_exists(reconciledAt) OR reconciledAt < :reconciledBefore)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':pk': SWEEP_ACTIVE,
+          ':from': pad(now),
+          ':to': pad(idleExpiresBefore),
+          ':uploading': 'uploading',
+          ':reconciledBefore': reconciledBefore,
+        },
+        Limit: limit,
+      }),
+    )
+    return (out.Items ?? []).map(toUploadRecord)
+  }
+
+  async markReconciled(uploadId: string, now: number) {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: uploadPk(uploadId), sk: SESSION_SK },
+        UpdateExpression: 'SET reconciledAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': now },
+      }),
+    )
+  }
+
   /** Completion writes for the cross-table transaction (see FileRepository.completeUpload). */
   completionUpdate(
     record: UploadRecord,
