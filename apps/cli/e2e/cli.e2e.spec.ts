@@ -108,6 +108,23 @@ describe('lfusys CLI against the whole system', () => {
     )
     expect(state).toMatchObject({ uploadId, chunkCount: 5, chunkSize: 8 * MiB, fileSize: 40 * MiB })
 
+    // The server counts a chunk once its S3 event has been consumed: wait for both, so the resume
+    // below is measured against what the server really has. The CLI's own session file is used.
+    const session: unknown = JSON.parse(await readFile(join(dir, 'state', 'session.json'), 'utf8'))
+    const cookie = Object.entries(typeof session === 'object' && session !== null ? session : {})
+      .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null && 'value' in v ? String(v.value) : ''}`)
+      .join('; ')
+    await waitFor(
+      async () => {
+        const res = await fetch(`${system.apiUrl}/uploads/${uploadId}`, { headers: { cookie } })
+        const body: unknown = await res.json()
+        const received =
+          typeof body === 'object' && body !== null && 'receivedChunks' in body ? body.receivedChunks : []
+        return Array.isArray(received) && [...received].sort().join() === [...firstRun].sort().join()
+      },
+      { timeoutMs: 30_000, what: 'the server to count the two stored chunks' },
+    )
+
     system.gate.open()
     const second = await cli(['upload', file], env)
     expect(second.stderr).toContain(`Resuming upload ${uploadId}`)

@@ -222,6 +222,21 @@ describe('web app in Chromium against the whole system', () => {
     const uploadId = system.gate.completed.at(-1)?.uploadId ?? ''
     const storedBefore = system.gate.stored(uploadId)
     expect(storedBefore).toHaveLength(1)
+    // The server counts a chunk once its S3 event has been consumed: wait for that, so the resume
+    // below is measured against what the server really has.
+    await waitFor(
+      async () => {
+        const upload: unknown = await page.evaluate(
+          `fetch('/api/v1/uploads/${uploadId}').then((r) => r.json())`,
+        )
+        const received =
+          typeof upload === 'object' && upload !== null && 'receivedChunks' in upload
+            ? upload.receivedChunks
+            : []
+        return Array.isArray(received) && received.join() === String(storedBefore[0])
+      },
+      { timeoutMs: 30_000, what: 'the server to count the stored chunk' },
+    )
 
     await page.reload()
     await shot('upload-after-reload')
