@@ -1,5 +1,9 @@
-import { CompleteMultipartUploadCommand, UploadPartCopyCommand } from '@aws-sdk/client-s3'
-import { chunkKey } from '@lfusys/contracts'
+import {
+  CompleteMultipartUploadCommand,
+  DeleteObjectCommand,
+  UploadPartCopyCommand,
+} from '@aws-sdk/client-s3'
+import { chunkKey, objectKey } from '@lfusys/contracts'
 import { waitFor } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -119,6 +123,41 @@ describe('finalization after an earlier attempt completed the multipart upload',
     expect(await listKeys(h, `chunks/${session.uploadId}/`)).toEqual([])
     // A redelivered event afterwards changes nothing.
     expect(await h.app.chunkEvents.handle(event(session.uploadId, 1, 5 * MiB))).toBe('done')
+    expect(await sessionItem(h, session.uploadId)).toMatchObject({ finalizations: 1 })
+  })
+})
+
+describe('a last-reference delete racing a finalization of the same content', () => {
+  it('re-assembles the object when the delete removed it after the commit', async () => {
+    const file = await makeFile(6 * MiB, 5 * MiB)
+    const created = await createUpload(h, 'zoe', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    const key = objectKey('objects/', file.contentHash, file.bytes.length)
+    // The late DeleteObject of a concurrent delete lands right after this finalization's commit.
+    const repo = h.app.fileRepository
+    const original = repo.completeUpload.bind(repo)
+    let struck = false
+    repo.completeUpload = async (input) => {
+      const result = await original(input)
+      if (result === 'ok' && !input.objectExists && !struck) {
+        struck = true
+        await h.stack.clients.s3.send(new DeleteObjectCommand({ Bucket: h.stack.resources.bucket, Key: key }))
+      }
+      return result
+    }
+    try {
+      for (let i = 0; i < session.chunkCount; i++) {
+        await putChunk(h, session, file.bytes, i)
+        await h.app.chunkEvents.handle(event(session.uploadId, i, i === 0 ? 5 * MiB : MiB))
+      }
+    } finally {
+      repo.completeUpload = original
+    }
+    expect(struck).toBe(true)
+    await waitForStatus(h, 'zoe', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    expect((await download(h, 'zoe', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+    expect(await listKeys(h, `chunks/${session.uploadId}/`)).toEqual([])
     expect(await sessionItem(h, session.uploadId)).toMatchObject({ finalizations: 1 })
   })
 })

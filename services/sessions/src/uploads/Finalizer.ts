@@ -232,12 +232,51 @@ export class Finalizer {
           'upload complete',
         )
         this.#deps.notifier.publish(record.uploadId)
+        if (existing === undefined) await this.#ensureStored(record, chunks, key, log)
         await this.cleanup(record.uploadId, log)
         return 'complete'
       }
       // 'object-changed': the object item appeared or vanished meanwhile; look again.
     }
     throw new Error('object reference kept changing during finalization')
+  }
+
+  /**
+   * Closes the one known window of invariant 7: the last reference to this content was deleted just
+   * before our object item was written, and that delete's DeleteObject landed after our Complete.
+   * The chunks are still here (cleanup runs after this), so the object is assembled again.
+   */
+  async #ensureStored(record: UploadRecord, chunks: ChunkRecord[], key: string, log: Logger): Promise<void> {
+    const { store, uploads } = this.#deps
+    const noGuard = () => undefined
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const head = await store.head(key)
+      if (head && head.size === record.fileSize) return
+      log.error(
+        { objectKey: key },
+        'object removed by a concurrent delete after the commit; assembling again',
+      )
+      const id = await store.createMultipart(key, record.contentType)
+      const ref = formatMultipartRef(key, id)
+      await uploads.addMultipartUpload(record.uploadId, ref)
+      const assembled = usesPartCopy(record)
+        ? await this.#copyParts(record, chunks, id, ref, key, noGuard)
+        : await this.#groupParts(record, chunks, id, key, noGuard)
+      const done = await store.completeMultipart(key, id, assembled.parts)
+      if (done === 'no-such-upload') continue
+      const after = await store.head(key)
+      if (!after || after.size !== record.fileSize) continue
+      await this.#verify(
+        record,
+        chunks,
+        key,
+        done.checksumSha256 ?? after.checksumSha256,
+        assembled.expected,
+        log,
+      )
+      return
+    }
+    throw new Error(`object ${key} could not be stored again after a concurrent delete`)
   }
 
   async #assemble(

@@ -370,6 +370,19 @@ export class UploadRepository {
     }
   }
 
+  /** Remembers a multipart upload started outside the lease (re-assembly after completion). */
+  async addMultipartUpload(uploadId: string, multipartUploadRef: string) {
+    await this.#db.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: uploadPk(uploadId), sk: SESSION_SK },
+        UpdateExpression: 'ADD multipartUploadIds :ids',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':ids': new Set([multipartUploadRef]) },
+      }),
+    )
+  }
+
   /** Forgets a multipart upload that S3 no longer knows (completed or aborted), lease holder only. */
   async clearMultipartUpload(uploadId: string, owner: string) {
     await this.#db.send(
