@@ -14,7 +14,7 @@ import {
   listKeys,
   MiB,
   makeFile,
-  sessionEnvFor,
+  sessionsEnv,
   TOKEN_KEYS,
   waitForStatus,
 } from './testing/harness.ts'
@@ -54,7 +54,7 @@ beforeAll(async () => {
     cwd: repoRoot,
     env: {
       ...base,
-      ...sessionEnvFor(stack, { UPLOADS_PUBLIC_URL: `http://127.0.0.1:${uploadsPort}` }),
+      ...sessionsEnv(stack, { UPLOADS_PUBLIC_URL: `http://127.0.0.1:${uploadsPort}` }),
       LOG_LEVEL: 'info',
       SESSIONS_GRPC_PORT: String(sessionsPort),
     },

@@ -15,8 +15,8 @@ import {
   MiB,
   makeFile,
   putChunk,
-  sessionEnvFor,
   sessionItem,
+  sessionsEnv,
   waitForStatus,
 } from './testing/harness.ts'
 
@@ -106,7 +106,7 @@ afterAll(async () => {
 
 describe('sessions as separate processes', () => {
   it('four workers in two processes racing on the same uploads finalize each exactly once', async () => {
-    const env = sessionEnvFor(stack, { CONSUMER_WORKERS: '2', CHUNK_SIZE_BYTES: String(64 * 1024) })
+    const env = sessionsEnv(stack, { CONSUMER_WORKERS: '2', CHUNK_SIZE_BYTES: String(64 * 1024) })
     const a = await startProcess('sessions-a', env)
     const b = await startProcess('sessions-b', env)
     try {
@@ -173,7 +173,7 @@ describe('sessions as separate processes', () => {
   }, 120_000)
 
   it('a finalizing process killed with SIGKILL: the upload completes once after the lease expires', async () => {
-    const env = sessionEnvFor(stack, {
+    const env = sessionsEnv(stack, {
       CONSUMER_WORKERS: '2',
       // Lease and visibility equal (as in production): the redelivered message may find the dead
       // holder's lease still running and must wait for it rather than give up.

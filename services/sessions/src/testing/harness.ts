@@ -34,10 +34,6 @@ export interface Harness {
 export type Ctx = Pick<Harness, 'stack' | 'client'>
 
 /** Env for a sessions service on `stack`, with fast settings for tests. */
-export function sessionEnvFor(stack: TestStack, overrides: Record<string, string> = {}) {
-  return sessionsEnv(stack, overrides)
-}
-
 export function sessionsEnv(
   stack: TestStack,
   overrides: Record<string, string> = {},
