@@ -107,6 +107,9 @@ describe('web app in Chromium against the whole system', () => {
   it('shows the home page in light and dark', async () => {
     await page.goto(webUrl)
     await page.getByRole('heading', { name: /Upload very large files/ }).waitFor()
+    // Keyboard users meet the skip link first.
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content')
     await shot('home')
     await page.emulateMedia({ colorScheme: 'dark' })
     await page.reload()
@@ -271,8 +274,15 @@ describe('web app in Chromium against the whole system', () => {
   it('deletes a file after confirmation', async () => {
     await nav('Files')
     await page.getByTestId('file-row').filter({ hasText: 'big.bin' }).waitFor()
-    await page.getByRole('button', { name: 'Delete big.bin' }).click()
     const dialog = page.getByRole('dialog', { name: 'Delete file?' })
+    // Escape cancels, and focus starts on the harmless choice.
+    await page.getByRole('button', { name: 'Delete big.bin' }).click()
+    await dialog.waitFor()
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Cancel')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'hidden' })
+    expect(await page.getByTestId('file-row').filter({ hasText: 'big.bin' }).count()).toBe(1)
+    await page.getByRole('button', { name: 'Delete big.bin' }).click()
     await dialog.waitFor()
     await shot('files-delete-confirm')
     await dialog.getByRole('button', { name: 'Delete' }).click()

@@ -122,10 +122,12 @@ function NotFound() {
 function Page() {
   const { pathname } = useLocation()
   const main = useRef<HTMLElement>(null)
+  const shown = useRef(pathname)
   // Moves focus to the new page's content on navigation, so keyboard and screen reader users
-  // are not left on the link they activated.
-  // biome-ignore lint/correctness/useExhaustiveDependencies: runs on every navigation on purpose
+  // are not left on the link they activated. Not on first load: there the skip link comes first.
   useEffect(() => {
+    if (shown.current === pathname) return
+    shown.current = pathname
     main.current?.focus({ preventScroll: true })
   }, [pathname])
   let page: ReactNode
