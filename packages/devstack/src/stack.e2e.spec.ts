@@ -74,6 +74,47 @@ describe('local stack through @lfusys/aws', () => {
     expect(await receiveOne(stack.result.queueUrl, 1)).toBeUndefined()
   })
 
+  it('forwards every event of a burst of concurrent chunk writes, none dropped', async () => {
+    const count = 300
+    const keys = Array.from(
+      { length: count },
+      (_, i) => `${stack.resources.chunkPrefix}burst/${String(i).padStart(5, '0')}`,
+    )
+    // 48 writes in flight at a time: far more than the forwarder's own concurrency.
+    for (let i = 0; i < keys.length; i += 48) {
+      await Promise.all(
+        keys
+          .slice(i, i + 48)
+          .map((Key) =>
+            stack.clients.s3.send(
+              new PutObjectCommand({ Bucket: stack.resources.bucket, Key, Body: randomBytes(64) }),
+            ),
+          ),
+      )
+    }
+    const seen = new Set<string>()
+    await waitFor(
+      async () => {
+        const out = await stack.clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: stack.result.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        )
+        for (const m of out.Messages ?? []) {
+          seen.add(decodeEventKey(JSON.parse(m.Body ?? '{}').Records[0].s3.object.key))
+          await stack.clients.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: stack.result.queueUrl, ReceiptHandle: m.ReceiptHandle }),
+          )
+        }
+        return seen.size >= count
+      },
+      { timeoutMs: 60_000, what: `${count} chunk events (seen ${seen.size})` },
+    )
+    expect([...seen].sort()).toEqual(keys)
+  })
+
   it('moves a message that failed three times to the dead-letter queue', async () => {
     const key = `${stack.resources.chunkPrefix}poison/0`
     await stack.clients.s3.send(new PutObjectCommand({ Bucket: stack.resources.bucket, Key: key, Body: 'x' }))

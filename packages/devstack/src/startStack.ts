@@ -1,10 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { GetQueueUrlCommand } from '@aws-sdk/client-sqs'
 import {
   type AwsClients,
   createAwsClients,
-  isAwsError,
   type ProvisionResult,
   provisionStack,
   resourceEnv,
@@ -149,7 +147,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 
     const forwarder = new S3EventForwarder({
       s3: clients.s3,
-      sqs: clients.sqs,
+      send: (queueName, body) => {
+        fauxqs.sendMessage(queueName, body, { region })
+      },
       region,
       resolve: async (bucket) => {
         const stack = stackOfBucket(bucket)
@@ -160,16 +160,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         } catch {
           return undefined
         }
-        try {
-          const { QueueUrl } = await clients.sqs.send(
-            new GetQueueUrlCommand({ QueueName: resources.chunkEventsQueue }),
-          )
-          return QueueUrl ? { bucket, prefix: resources.chunkPrefix, queueUrl: QueueUrl } : undefined
-        } catch (err) {
-          if (isAwsError(err, 'QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue'))
-            return undefined
-          throw err
-        }
+        const exists = fauxqs.inspectQueue(resources.chunkEventsQueue) !== undefined
+        return exists
+          ? { bucket, prefix: resources.chunkPrefix, queueName: resources.chunkEventsQueue }
+          : undefined
       },
       onError: (err, event) =>
         log(`event forwarding failed for ${event.bucket}/${event.key}: ${String(err)}`),
