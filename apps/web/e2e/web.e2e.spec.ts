@@ -350,4 +350,44 @@ describe('web app in Chromium against the whole system', () => {
     for (const [name] of sizes) await page.getByTestId('file-row').filter({ hasText: name }).waitFor()
     expect(await page.getByTestId('file-row').count()).toBe(3)
   })
+
+  it('shows the live status of an upload running in another tab, over SSE', async () => {
+    const livePath = join(dir, 'live.bin')
+    await writeFile(livePath, randomBytes(9 * MiB))
+    system.gate.holdAfter(0)
+    await nav('Upload')
+    await page.getByLabel('Choose files').setInputFiles(livePath)
+    await waitFor(() => system.gate.heldCount >= 2, {
+      timeoutMs: 60_000,
+      what: 'both chunks of live.bin held',
+    })
+
+    const other = await context.newPage()
+    try {
+      await other.goto(`${webUrl}/files`)
+      const item = other.locator('[data-testid="unfinished-upload"]', { hasText: 'live.bin' })
+      await item.waitFor()
+      expect(['created', 'uploading']).toContain(await item.getAttribute('data-status'))
+      await other.screenshot({
+        path: join(shots, 'files-live-before.png'),
+        fullPage: true,
+        animations: 'disabled',
+      })
+
+      system.gate.open()
+      // The stream reports completion and the list reloads with the new file, without a reload.
+      await other
+        .locator('[data-testid="unfinished-upload"][data-status="complete"]', { hasText: 'live.bin' })
+        .waitFor()
+      await other.getByTestId('file-row').filter({ hasText: 'live.bin' }).waitFor()
+      await other.screenshot({
+        path: join(shots, 'files-live-after.png'),
+        fullPage: true,
+        animations: 'disabled',
+      })
+    } finally {
+      await other.close()
+    }
+    await queueItem('live.bin', 'complete').waitFor()
+  })
 })
