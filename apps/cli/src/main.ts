@@ -39,6 +39,14 @@ Environment:
   LFUSYS_STATE_DIR  where the session and resume state live (default ~/.local/state/lfusys)
 `
 
+/**
+ * `pnpm lfusys ...` runs the script from the workspace root; INIT_CWD is where the user typed it,
+ * so relative paths mean what the user meant.
+ */
+function userCwd(): string {
+  return process.env.INIT_CWD ?? process.cwd()
+}
+
 class UsageError extends Error {
   override readonly name = 'UsageError'
 }
@@ -166,7 +174,7 @@ async function upload(ctx: Context, args: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64)
     throw new UsageError('--concurrency must be an integer from 1 to 64')
 
-  const absPath = resolve(file)
+  const absPath = resolve(userCwd(), file)
   const source = await fileSource(absPath)
   const stateFile = statePath(ctx, absPath)
   let state = await readState(stateFile)
@@ -293,7 +301,7 @@ async function get(ctx: Context, args: string[]): Promise<void> {
   const id = positionals[0]
   if (!id || positionals.length > 1) throw new UsageError('get takes exactly one file id')
   const file = await ctx.api.getFile(id)
-  const out = resolve(values.output ?? file.name.replace(/[/\\]/g, '_'))
+  const out = resolve(userCwd(), values.output ?? file.name.replace(/[/\\]/g, '_'))
   // The gateway answers with a redirect to a presigned URL; follow it without our cookies.
   const redirectFetch = createSessionFetch({
     fetch: ctx.jar.fetch(),
