@@ -11,6 +11,7 @@ interface WorkerScope {
   postMessage(message: unknown, transfer?: Transferable[]): void
 }
 
+// lib.dom types `self` as Window; in a dedicated worker it is the worker scope.
 const scope = self as unknown as WorkerScope
 
 scope.onmessage = async (event) => {
