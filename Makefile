@@ -37,7 +37,7 @@ unit: deps
 	pnpm vitest run --project unit
 
 e2e: deps
-	pnpm vitest run --project e2e
+	pnpm vitest run --project e2e --project web
 
 bench: deps
 	pnpm --filter @lfusys/bench bench:pipeline $(ARGS)
