@@ -16,6 +16,6 @@ ARG SERVICE
 ENV NODE_ENV=production SERVICE=${SERVICE}
 WORKDIR /app
 COPY --from=deps /app /app
-COPY scripts/healthcheck.ts scripts/healthcheck.ts
+COPY scripts/healthcheck.ts scripts/start-service.sh scripts/
 USER node
-CMD ["sh", "-c", "exec node services/${SERVICE}/src/server.ts"]
+CMD ["sh", "-c", "exec scripts/start-service.sh \"$SERVICE\""]

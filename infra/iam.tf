@@ -73,7 +73,7 @@ data "aws_iam_policy_document" "uploads" {
   # Only writes chunk objects (and their staging copies); reads none, deletes only its own staging.
   statement {
     actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*", "${aws_s3_bucket.data.arn}/staging/*"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*", "${aws_s3_bucket.data.arn}/${local.staging_prefix}*"]
   }
   statement {
     actions   = ["s3:ListBucket"]

@@ -78,6 +78,7 @@ locals {
   bucket       = "${var.stack}-data"
   chunk_prefix = "chunks/"
   object_prefix = "objects/"
+  staging_prefix = "staging/"
   queue        = "${var.stack}-chunk-events"
   dlq          = "${var.stack}-chunk-events-dlq"
   tables       = ["users", "uploads", "files"]

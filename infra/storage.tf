@@ -34,6 +34,16 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
   rule {
+    id     = "expire-staged-chunks"
+    status = "Enabled"
+    filter {
+      prefix = local.staging_prefix
+    }
+    expiration {
+      days = 1
+    }
+  }
+  rule {
     id     = "abort-incomplete-multipart"
     status = "Enabled"
     filter {

@@ -53,6 +53,7 @@ describe('infra (Terraform)', () => {
     expect(l.dlq).toBe(asTf(probe.chunkEventsDeadLetterQueue))
     expect(l.chunk_prefix).toBe(probe.chunkPrefix)
     expect(l.object_prefix).toBe(probe.objectPrefix)
+    expect(l.staging_prefix).toBe(probe.stagingPrefix)
     expect(l.tables).toEqual(Object.keys(probe.tables))
     const table = one('aws_dynamodb_table', 'tables')
     expect(table.name).toBe('${var.stack}-${each.key}')
@@ -91,6 +92,7 @@ describe('infra (Terraform)', () => {
     const lifecycle = JSON.stringify(one('aws_s3_bucket_lifecycle_configuration', 'data'))
     expect(lifecycle).toContain('abort_incomplete_multipart_upload')
     expect(lifecycle).toContain('${local.chunk_prefix}')
+    expect(lifecycle).toContain('${local.staging_prefix}')
   })
 
   it('gives tasks only variables that .env.example documents, and secrets only through SSM', () => {

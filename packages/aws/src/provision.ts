@@ -66,6 +66,13 @@ async function ensureBucket(s3: S3Client, resources: StackResources, queueArn: s
               Expiration: { Days: resources.chunkLifecycleDays },
             },
             {
+              // A staged chunk lives seconds; one left by a crash is garbage after a day.
+              ID: 'expire-staged-chunks',
+              Status: 'Enabled',
+              Filter: { Prefix: resources.stagingPrefix },
+              Expiration: { Days: 1 },
+            },
+            {
               ID: 'abort-incomplete-multipart',
               Status: 'Enabled',
               Filter: { Prefix: '' },

@@ -21,6 +21,8 @@ export interface StackResources {
   chunkPrefix: string
   /** Assembled, content-addressed objects. */
   objectPrefix: string
+  /** Large chunks streamed by the uploads service before their digest is verified. */
+  stagingPrefix: string
   chunkEventsQueue: string
   chunkEventsDeadLetterQueue: string
   /** Receives after which SQS moves a message to the dead-letter queue. */
@@ -55,6 +57,7 @@ export function stackResources(stack: string): StackResources {
     bucket: `${stack}-data`,
     chunkPrefix: 'chunks/',
     objectPrefix: 'objects/',
+    stagingPrefix: 'staging/',
     chunkEventsQueue: `${stack}-chunk-events`,
     chunkEventsDeadLetterQueue: `${stack}-chunk-events-dlq`,
     maxReceiveCount: 3,
@@ -77,6 +80,7 @@ export function resourceEnv(resources: StackResources, queueUrl: string): Record
     S3_BUCKET: resources.bucket,
     S3_CHUNK_PREFIX: resources.chunkPrefix,
     S3_OBJECT_PREFIX: resources.objectPrefix,
+    UPLOADS_STAGING_PREFIX: resources.stagingPrefix,
     SQS_CHUNK_EVENTS_QUEUE_URL: queueUrl,
     DYNAMODB_USERS_TABLE: resources.tables.users.name,
     DYNAMODB_UPLOADS_TABLE: resources.tables.uploads.name,

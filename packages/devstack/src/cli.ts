@@ -72,6 +72,15 @@ function parseEnv(text: string): Record<string, string> {
   return out
 }
 
+/** Node flags of a service's `start` script (e.g. the uploads service's heap tuning), so dev runs it alike. */
+function nodeFlags(service: string): string[] {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'services', service, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string }
+  }
+  const match = /^node\s+(.*?)\s*src\/server\.ts$/.exec(manifest.scripts?.start ?? '')
+  return (match?.[1] ?? '').split(/\s+/).filter((flag) => flag.startsWith('--'))
+}
+
 interface DevService {
   name: string
   entry: string
@@ -173,11 +182,16 @@ async function main() {
       }))
       .filter((s) => existsSync(s.entry))
     for (const service of services) {
-      const child = spawnManaged(service.name, process.execPath, [service.entry], {
-        cwd: repoRoot,
-        env: { ...process.env, ...env },
-        onLine: (line) => console.log(`${color(35, `[${service.name}]`)} ${line}`),
-      })
+      const child = spawnManaged(
+        service.name,
+        process.execPath,
+        [...nodeFlags(service.name), service.entry],
+        {
+          cwd: repoRoot,
+          env: { ...process.env, ...env },
+          onLine: (line) => console.log(`${color(35, `[${service.name}]`)} ${line}`),
+        },
+      )
       children.push(child)
       await waitUntilReady(service.name, () => portInUse(service.port), { timeoutMs: 30_000, process: child })
       say(`${service.name} listening on 127.0.0.1:${service.port}`)
