@@ -6,3 +6,4 @@ export {
   isAppError,
   isErrorCode,
 } from './AppError.ts'
+export { HTTP_STATUS_BY_CODE } from './httpStatus.ts'

@@ -1,3 +1,4 @@
+import { parseKeyRing, type RingKey } from '@lfusys/config'
 import { isId } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
@@ -18,34 +19,11 @@ export interface UploadTokenClaims {
   chunkCount: number
 }
 
-export interface UploadTokenKey {
-  kid: string
-  secret: Uint8Array
-}
+export type UploadTokenKey = RingKey
 
-/**
- * Parses `kid:secret,kid:secret`. The first key signs; every key verifies, so a new key can be
- * rolled out (verify first, then sign) without invalidating tokens in flight.
- */
+/** Parses UPLOAD_TOKEN_KEYS (`kid:secret[,kid:secret]`; the first signs, every key verifies). */
 export function parseUploadTokenKeys(value: string): UploadTokenKey[] {
-  const keys = value
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((entry) => {
-      const colon = entry.indexOf(':')
-      const kid = entry.slice(0, colon)
-      const secret = entry.slice(colon + 1)
-      if (colon <= 0 || !/^[A-Za-z0-9._-]{1,64}$/.test(kid)) {
-        throw new Error('upload token keys must look like kid:secret[,kid:secret]')
-      }
-      if (secret.length < 32) throw new Error(`upload token key "${kid}" must be at least 32 characters`)
-      return { kid, secret: new TextEncoder().encode(secret) }
-    })
-  if (keys.length === 0) throw new Error('at least one upload token key is required')
-  if (new Set(keys.map((k) => k.kid)).size !== keys.length)
-    throw new Error('upload token key ids must be unique')
-  return keys
+  return parseKeyRing(value, 'UPLOAD_TOKEN_KEYS')
 }
 
 export async function signUploadToken(

@@ -1,25 +1,7 @@
-import { AppError, type ErrorCode, isAppError } from '@lfusys/errors'
+import { AppError, type ErrorCode, HTTP_STATUS_BY_CODE, isAppError } from '@lfusys/errors'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod'
 import type { App } from './context.ts'
-
-/** The gateway's one mapping from error codes to HTTP statuses. */
-export const HTTP_STATUS_BY_CODE: Readonly<Record<ErrorCode, number>> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  CONFLICT: 409,
-  PRECONDITION_FAILED: 412,
-  TOO_LARGE: 413,
-  LENGTH_REQUIRED: 411,
-  INTEGRITY_FAILED: 422,
-  RATE_LIMITED: 429,
-  QUOTA_EXCEEDED: 403,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-}
 
 /** Fastify's own client errors (bad JSON, wrong media type, body too large) by status. */
 const CODE_BY_FRAMEWORK_STATUS: Readonly<Record<number, ErrorCode>> = {

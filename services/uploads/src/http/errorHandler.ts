@@ -1,24 +1,6 @@
-import { AppError, type ErrorCode } from '@lfusys/errors'
+import { AppError, type ErrorCode, HTTP_STATUS_BY_CODE } from '@lfusys/errors'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { BodyIncompleteError } from '../chunks/ChunkService.ts'
-
-/** The one code -> HTTP status table of the uploads service. */
-export const statusOf: Record<ErrorCode, number> = {
-  VALIDATION_FAILED: 400,
-  UNAUTHENTICATED: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  ALREADY_EXISTS: 409,
-  CONFLICT: 409,
-  PRECONDITION_FAILED: 412,
-  TOO_LARGE: 413,
-  LENGTH_REQUIRED: 411,
-  INTEGRITY_FAILED: 422,
-  RATE_LIMITED: 429,
-  QUOTA_EXCEEDED: 403,
-  UNAVAILABLE: 503,
-  INTERNAL: 500,
-}
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: Record<string, unknown> }
@@ -44,7 +26,7 @@ function toAppError(err: unknown): AppError {
 
 export function errorHandler(err: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const appError = toAppError(err)
-  const status = statusOf[appError.code]
+  const status = HTTP_STATUS_BY_CODE[appError.code]
   if (status >= 500) request.log.error({ err }, 'request failed')
   else request.log.info({ code: appError.code, reason: appError.message }, 'request refused')
   // Refused before the body was read: an over-long or unbounded body is not worth draining, so the
