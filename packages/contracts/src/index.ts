@@ -1,4 +1,13 @@
 export {
+  type CreateUploadOutcome,
+  FINAL_UPLOAD_STATUSES,
+  type FilePage,
+  type FileRecord,
+  type Upload,
+  type UploadStatus,
+  type UploadTokenGrant,
+} from './api.ts'
+export {
   type ChunkPlan,
   type ChunkPlanOptions,
   chunkLength,

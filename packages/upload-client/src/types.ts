@@ -1,53 +1,21 @@
+import type {
+  CreateUploadOutcome as CreateUploadResult,
+  FileRecord,
+  Upload as ServerUpload,
+  UploadStatus,
+  UploadTokenGrant as UploadToken,
+} from '@lfusys/contracts'
 import { UploadError } from './errors.ts'
 
-export type UploadStatus =
-  | 'created'
-  | 'uploading'
-  | 'finalizing'
-  | 'complete'
-  | 'failed'
-  | 'cancelled'
-  | 'expired'
-
-export const FINAL_STATUSES: ReadonlySet<UploadStatus> = new Set([
-  'complete',
-  'failed',
-  'cancelled',
-  'expired',
-])
-
-/** An upload session as the gateway returns it. */
-export interface ServerUpload {
-  id: string
-  fileName: string
-  fileSize: number
-  contentType: string
-  contentHash: string | null
-  chunkSize: number
-  chunkCount: number
-  receivedChunks: number[]
-  status: UploadStatus
-  chunkUploadUrl: string
-  fileId: string | null
-  failureReason: string | null
-  createdAt: string
-  expiresAt: string
-}
-
-export interface FileRecord {
-  id: string
-  name: string
-  size: number
-  contentType: string
-  contentHash: string
-  createdAt: string
-  ownerId: string
-}
-
-export interface UploadToken {
-  token: string
-  expiresAt: string
-}
+// The gateway's JSON shapes live once, in @lfusys/contracts; the engine keeps its historical names.
+export type {
+  CreateUploadOutcome as CreateUploadResult,
+  FileRecord,
+  Upload as ServerUpload,
+  UploadStatus,
+  UploadTokenGrant as UploadToken,
+} from '@lfusys/contracts'
+export { FINAL_UPLOAD_STATUSES as FINAL_STATUSES } from '@lfusys/contracts'
 
 export interface User {
   id: string
@@ -55,10 +23,6 @@ export interface User {
   name: string
   role: 'user' | 'admin'
 }
-
-export type CreateUploadResult =
-  | { result: 'created' | 'resumed'; upload: ServerUpload; uploadToken: UploadToken }
-  | { result: 'duplicate'; file: FileRecord }
 
 // The gateway is trusted to follow the contract, but a proxy error page or a version skew must
 // surface as a clear PROTOCOL_ERROR rather than as undefined deep inside the engine.

@@ -1,57 +1,26 @@
-/** The Upload and File shapes of the public HTTP contract (times ISO-8601). */
-export type UploadStatus =
-  | 'created'
-  | 'uploading'
-  | 'finalizing'
-  | 'complete'
-  | 'failed'
-  | 'cancelled'
-  | 'expired'
+// The HTTP contract's shapes live once, in @lfusys/contracts.
+export type {
+  CreateUploadOutcome,
+  FilePage,
+  FileRecord,
+  Upload,
+  UploadStatus,
+  UploadTokenGrant,
+} from '@lfusys/contracts'
 
-export interface Upload {
-  id: string
-  fileName: string
-  fileSize: number
-  contentType: string
-  contentHash: string | null
-  chunkSize: number
-  chunkCount: number
-  receivedChunks: number[]
-  status: UploadStatus
-  chunkUploadUrl: string
-  fileId: string | null
-  failureReason: string | null
-  createdAt: string
-  expiresAt: string
-}
-
-export interface FileRecord {
-  id: string
-  name: string
-  size: number
-  contentType: string
-  contentHash: string
-  createdAt: string
-  ownerId: string
-}
-
-export interface UploadTokenGrant {
-  token: string
-  expiresAt: string
-}
-
-export type CreateUploadOutcome =
-  | { result: 'created' | 'resumed'; upload: Upload; uploadToken: UploadTokenGrant }
-  | { result: 'duplicate'; file: FileRecord }
+import {
+  type CreateUploadOutcome,
+  FINAL_UPLOAD_STATUSES,
+  type FilePage,
+  type FileRecord,
+  type Upload,
+  type UploadStatus,
+  type UploadTokenGrant,
+} from '@lfusys/contracts'
 
 export interface Caller {
   userId: string
   isAdmin: boolean
-}
-
-export interface FilePage {
-  files: FileRecord[]
-  nextCursor: string | null
 }
 
 export interface UploadWatch extends AsyncIterable<Upload> {
@@ -83,5 +52,5 @@ export interface SessionsApi {
 }
 
 export function isFinal(status: UploadStatus): boolean {
-  return status === 'complete' || status === 'failed' || status === 'cancelled' || status === 'expired'
+  return FINAL_UPLOAD_STATUSES.has(status)
 }
