@@ -1,6 +1,5 @@
-import { join } from 'node:path'
-import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
-import { repoRoot, type TestStack } from '@lfusys/testing'
+import { freePort, type ManagedProcess } from '@lfusys/devstack'
+import { startSystem as startServices, type TestStack } from '@lfusys/testing'
 import { ChunkGate } from './ChunkGate.ts'
 
 export interface RunningSystem {
@@ -31,83 +30,37 @@ export interface SystemOptions {
 export const UPLOAD_TOKEN_KEYS = 'e2e1:upload-token-secret-for-client-e2e-tests-0123456789'
 const AUTH_TOKEN_KEYS = 'e2e1:auth-token-secret-for-client-e2e-tests-0123456789abc'
 
-async function httpOk(url: string): Promise<boolean> {
-  try {
-    return (await fetch(url)).status === 200
-  } catch {
-    return false
-  }
-}
-
 /**
- * The whole backend as real processes (sessions, uploads, gateway), each started the way its
- * package's start script does, on free ports, against the stack provisioned for one test file.
+ * The whole backend as real processes (the shared helper of @lfusys/testing), with a ChunkGate in
+ * front of the uploads service so tests can hold chunk PUTs at a known point.
  */
 export async function startSystem(stack: TestStack, options: SystemOptions = {}): Promise<RunningSystem> {
-  const [grpcPort, uploadsPort, gatewayPort] = [await freePort(), await freePort(), await freePort()]
-  const uploadsUrl = `http://127.0.0.1:${uploadsPort}`
-  const gate = new ChunkGate(uploadsUrl)
+  const uploadsPort = await freePort()
+  const gate = new ChunkGate(`http://127.0.0.1:${uploadsPort}`)
   const publicUploadsUrl = await gate.start()
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
-  const webOrigin = options.webOrigin ?? 'http://127.0.0.1:5173'
-  const base = { PATH: process.env.PATH ?? '', ...stack.env, LOG_LEVEL: 'warn', WEB_ORIGIN: webOrigin }
-  const processes: ManagedProcess[] = []
-  const output = () => processes.map((p) => `--- ${p.name}\n${p.output()}`).join('\n')
-  const stop = async () => {
-    for (const p of [...processes].reverse()) await p.stop()
-    await gate.stop()
-  }
   try {
-    processes.push(
-      spawnManaged('sessions', process.execPath, [join(repoRoot, 'services/sessions/src/server.ts')], {
-        env: {
-          ...base,
-          SESSIONS_GRPC_PORT: String(grpcPort),
-          UPLOADS_PUBLIC_URL: publicUploadsUrl,
-          UPLOAD_TOKEN_KEYS,
-          CONSUMER_WAIT_SECONDS: '1',
-          WATCH_POLL_INTERVAL_MS: '200',
-          ...options.env?.sessions,
-        },
-      }),
-    )
-    const uploads = spawnManaged(
-      'uploads',
-      process.execPath,
-      [join(repoRoot, 'services/uploads/src/server.ts')],
-      {
-        env: { ...base, UPLOADS_PORT: String(uploadsPort), UPLOAD_TOKEN_KEYS, ...options.env?.uploads },
-      },
-    )
-    processes.push(uploads)
-    const gateway = spawnManaged(
-      'gateway',
-      process.execPath,
-      [join(repoRoot, 'services/gateway/src/server.ts')],
-      {
-        env: {
-          ...base,
-          GATEWAY_PORT: String(gatewayPort),
-          GATEWAY_PUBLIC_URL: gatewayUrl,
-          SESSIONS_GRPC_URL: `127.0.0.1:${grpcPort}`,
-          AUTH_TOKEN_KEYS,
-          ...options.env?.gateway,
-        },
-      },
-    )
-    processes.push(gateway)
-    await waitUntilReady('uploads', () => httpOk(`${uploadsUrl}/health/ready`), {
-      timeoutMs: 60_000,
-      process: uploads,
+    const services = await startServices(stack, {
+      env: { WEB_ORIGIN: options.webOrigin ?? 'http://127.0.0.1:5173' },
+      ...(options.env ? { services: options.env } : {}),
+      uploadTokenKeys: UPLOAD_TOKEN_KEYS,
+      authTokenKeys: AUTH_TOKEN_KEYS,
+      uploadsPort,
+      publicUploadsUrl,
     })
-    await waitUntilReady('gateway and sessions', () => httpOk(`${gatewayUrl}/health/ready`), {
-      timeoutMs: 60_000,
-      process: gateway,
-    })
-    return { gatewayUrl, apiUrl: `${gatewayUrl}/api/v1`, uploadsUrl, gate, processes, output, stop }
+    return {
+      gatewayUrl: services.gatewayUrl,
+      apiUrl: `${services.gatewayUrl}/api/v1`,
+      uploadsUrl: services.uploadsUrl,
+      gate,
+      processes: [services.sessions, services.uploads, services.gateway],
+      output: services.output,
+      async stop() {
+        await services.stop()
+        await gate.stop()
+      },
+    }
   } catch (err) {
-    const logs = output()
-    await stop()
-    throw new Error(`system did not start: ${err instanceof Error ? err.message : String(err)}\n${logs}`)
+    await gate.stop()
+    throw err
   }
 }
