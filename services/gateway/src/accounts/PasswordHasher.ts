@@ -3,9 +3,7 @@ import { hash, verify } from '@node-rs/argon2'
 /** OWASP's argon2id baseline: 19 MiB, 2 passes, 1 lane. @node-rs/argon2 defaults to argon2id. */
 const options = { memoryCost: 19_456, timeCost: 2, parallelism: 1 }
 
-export const PASSWORD_MIN_LENGTH = 10
-/** Checked before hashing, so nobody can make the server hash megabytes per request. */
-export const PASSWORD_MAX_LENGTH = 256
+export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@lfusys/contracts'
 
 export class PasswordHasher {
   private dummyHash: Promise<string> | undefined
