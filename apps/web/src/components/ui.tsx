@@ -1,4 +1,4 @@
-import type { ButtonHTMLAttributes, ReactNode } from 'react'
+import type { ButtonHTMLAttributes, InputHTMLAttributes, ReactNode } from 'react'
 
 type Variant = 'primary' | 'secondary' | 'danger' | 'ghost'
 
@@ -52,6 +52,32 @@ export function PageTitle({ children, subtitle }: { children: ReactNode; subtitl
     <div className="mb-6">
       <h1 className="text-2xl font-bold tracking-tight sm:text-3xl">{children}</h1>
       {subtitle ? <p className="mt-1 text-slate-600 dark:text-slate-400">{subtitle}</p> : null}
+    </div>
+  )
+}
+
+const INPUT_CLASS =
+  'mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100'
+
+/** A labelled input; `hint` is rendered below it and announced with it (aria-describedby). */
+export function TextField({
+  id,
+  label,
+  hint,
+  ...input
+}: { id: string; label: ReactNode; hint?: ReactNode } & InputHTMLAttributes<HTMLInputElement>) {
+  const hintId = hint === undefined ? undefined : `${id}-hint`
+  return (
+    <div>
+      <label htmlFor={id} className="text-sm font-medium">
+        {label}
+      </label>
+      <input id={id} aria-describedby={hintId} className={INPUT_CLASS} {...input} />
+      {hint === undefined ? null : (
+        <p id={hintId} className="mt-1 text-xs text-slate-500">
+          {hint}
+        </p>
+      )}
     </div>
   )
 }

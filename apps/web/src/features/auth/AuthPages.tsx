@@ -1,5 +1,6 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from '@lfusys/contracts'
 import { type FormEvent, useEffect, useState } from 'react'
-import { Alert, PageTitle } from '../../components/ui.tsx'
+import { Alert, PageTitle, TextField } from '../../components/ui.tsx'
 import { API_BASE, errorMessage } from '../../lib/api.ts'
 import { Link, navigate, useLocation } from '../../lib/router.tsx'
 import { useAuth } from './AuthContext.tsx'
@@ -9,9 +10,6 @@ function nextPath(search: string): string {
   // Only same-site paths: an open redirect would let a crafted link send users elsewhere.
   return next?.startsWith('/') && !next.startsWith('//') ? next : '/upload'
 }
-
-const inputClass =
-  'mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-slate-900 shadow-sm focus:border-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100'
 
 function OAuthButtons() {
   return (
@@ -105,34 +103,24 @@ export function LoginPage() {
       <OAuthButtons />
       <Divider />
       <form onSubmit={(e) => void submit(e)} className="space-y-4" noValidate={false}>
-        <div>
-          <label htmlFor="login-email" className="text-sm font-medium">
-            Email
-          </label>
-          <input
-            id="login-email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            className={inputClass}
-          />
-        </div>
-        <div>
-          <label htmlFor="login-password" className="text-sm font-medium">
-            Password
-          </label>
-          <input
-            id="login-password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            className={inputClass}
-          />
-        </div>
+        <TextField
+          id="login-email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
+        <TextField
+          id="login-password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         {error ? <Alert>{error}</Alert> : null}
         <button
           type="submit"
@@ -184,52 +172,43 @@ export function RegisterPage() {
       <OAuthButtons />
       <Divider />
       <form onSubmit={(e) => void submit(e)} className="space-y-4">
-        <div>
-          <label htmlFor="reg-name" className="text-sm font-medium">
-            Name <span className="font-normal text-slate-500">(optional)</span>
-          </label>
-          <input
-            id="reg-name"
-            type="text"
-            autoComplete="name"
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-            className={inputClass}
-          />
-        </div>
-        <div>
-          <label htmlFor="reg-email" className="text-sm font-medium">
-            Email
-          </label>
-          <input
-            id="reg-email"
-            type="email"
-            autoComplete="email"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            className={inputClass}
-          />
-        </div>
-        <div>
-          <label htmlFor="reg-password" className="text-sm font-medium">
-            Password
-          </label>
-          <input
-            id="reg-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            aria-describedby="reg-password-hint"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            className={inputClass}
-          />
-          <p id="reg-password-hint" className="mt-1 text-xs text-slate-500">
-            At least 8 characters.
-          </p>
-        </div>
+        <TextField
+          id="reg-name"
+          label={
+            <>
+              Name <span className="font-normal text-slate-500">(optional)</span>
+            </>
+          }
+          type="text"
+          autoComplete="name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+        />
+        <TextField
+          id="reg-email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+        />
+        <TextField
+          id="reg-password"
+          label="Password"
+          hint={
+            <>
+              {PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters.
+            </>
+          }
+          type="password"
+          autoComplete="new-password"
+          required
+          minLength={PASSWORD_MIN_LENGTH}
+          maxLength={PASSWORD_MAX_LENGTH}
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         {error ? <Alert>{error}</Alert> : null}
         <button
           type="submit"
