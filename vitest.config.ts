@@ -8,7 +8,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/src/**/*.spec.ts', 'services/*/src/**/*.spec.ts', 'tests/**/*.spec.ts'],
+          include: [
+            'packages/*/src/**/*.spec.ts',
+            'services/*/src/**/*.spec.ts',
+            'apps/cli/src/**/*.spec.ts',
+            'tests/**/*.spec.ts',
+          ],
           exclude: [...ignored, '**/*.e2e.spec.ts'],
         },
       },

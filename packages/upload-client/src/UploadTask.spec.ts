@@ -6,7 +6,7 @@ import { TransportError } from './ChunkTransport.ts'
 import { GatewayClient } from './GatewayClient.ts'
 import { sha256 } from './hashing.ts'
 import type { ServerUpload, UploadStatus } from './types.ts'
-import { UploadTask } from './UploadTask.ts'
+import { type UploadSnapshot, UploadTask } from './UploadTask.ts'
 
 // Engine logic against an in-memory fake of the gateway and the uploads service (the real services
 // are exercised by the e2e tests). Chunks are 1 KiB so every case stays tiny.
@@ -203,7 +203,8 @@ describe('UploadTask', () => {
     expect([...be.stored].sort()).toEqual([0, 1, 2, 3, 4])
     expect(phases).toEqual(['idle', 'hashing', 'creating', 'uploading', 'finalizing', 'complete'])
     expect(t.snapshot.file?.id).toBe('file-1')
-    expect(t.snapshot.uploadedBytes).toBe(file.length)
+    expect(t.snapshot.storedBytes).toBe(file.length)
+    expect(t.snapshot.inflightBytes).toBe(0)
     expect(be.calls).toContain('GET /uploads/u1/events')
   })
 
@@ -500,5 +501,54 @@ describe('UploadTask', () => {
     const outcome = await task(file, be).start()
     expect(outcome.kind).toBe('complete')
     expect(be.puts.map((p) => p.index)).toEqual([0])
+  })
+})
+
+describe('UploadTask progress', () => {
+  it('advances on stored chunks, reports bytes in flight apart and never shows ETA 0 before the end', async () => {
+    const file = data(5 * CHUNK)
+    let clock = 0
+    const releases: Array<() => void> = []
+    const be = fakeBackend(file, {
+      onPut: async (req) => {
+        // The whole body is on the wire at once (as a socket buffer would take it), but the
+        // uploads service answers only when the test says so.
+        req.onProgress?.(req.body.length)
+        await new Promise<void>((resolve) => releases.push(resolve))
+        return undefined
+      },
+    })
+    const t = task(file, be, { concurrency: 2, now: () => clock })
+    const seen: UploadSnapshot[] = []
+    t.subscribe((s) => seen.push(s))
+    const done = t.start()
+    const waitFor = async (pred: () => boolean) => {
+      for (let i = 0; i < 1000 && !pred(); i++) await new Promise((r) => setTimeout(r, 1))
+      expect(pred()).toBe(true)
+    }
+
+    await waitFor(() => releases.length === 2)
+    expect(t.snapshot).toMatchObject({ phase: 'uploading', storedBytes: 0, chunksDone: 0 })
+    expect(t.snapshot.inflightBytes).toBe(2 * CHUNK)
+    expect(t.snapshot.bytesPerSecond).toBeUndefined()
+
+    for (let stored = 1; stored <= 5; stored++) {
+      clock += 2000
+      const release = releases.shift()
+      release?.()
+      await waitFor(() => t.snapshot.chunksDone === stored)
+      expect(t.snapshot.storedBytes).toBe(stored * CHUNK)
+      if (stored < 5) {
+        expect(t.snapshot.bytesPerSecond).toBeCloseTo(CHUNK / 2, 5)
+        expect(t.snapshot.etaSeconds).toBe(((5 - stored) * CHUNK) / (CHUNK / 2))
+        await waitFor(() => releases.length >= 1)
+      }
+    }
+    expect((await done).kind).toBe('complete')
+    for (const s of seen) {
+      // The counter and the bar come from the same stored chunks.
+      if (s.phase === 'uploading') expect(s.storedBytes).toBe(s.chunksDone * CHUNK)
+      if (s.etaSeconds !== undefined && s.storedBytes < file.length) expect(s.etaSeconds).toBeGreaterThan(0)
+    }
   })
 })

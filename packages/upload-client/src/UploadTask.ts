@@ -15,7 +15,7 @@ import { type ChunkTransport, fetchChunkTransport, TransportError } from './Chun
 import { errorFromResponse, isAbortError, isRetryable, UploadError } from './errors.ts'
 import type { GatewayClient } from './GatewayClient.ts'
 import { type ChunkHasher, hashChunksInline, sha256 } from './hashing.ts'
-import { ThroughputMeter } from './ThroughputMeter.ts'
+import { StoredRate } from './StoredRate.ts'
 import { FINAL_STATUSES, type FileRecord, type ServerUpload, type UploadToken } from './types.ts'
 
 export type UploadPhase =
@@ -35,12 +35,16 @@ export interface UploadSnapshot {
   fileName: string
   totalBytes: number
   hashedBytes: number
-  /** Bytes the server has confirmed plus bytes of chunks in flight. */
-  uploadedBytes: number
+  /** Bytes of the chunks the uploads service has stored (answered 201 for). */
+  storedBytes: number
+  /** Bytes sent of chunks not stored yet, when the transport reports them (XHR does, fetch does not). */
+  inflightBytes: number
   chunkCount: number
+  /** Chunks stored, the ones the server had before a resume included. */
   chunksDone: number
-  /** Smoothed bytes per second while uploading, else undefined. */
+  /** Stored bytes per second over a sliding window while uploading; undefined until measurable. */
   bytesPerSecond: number | undefined
+  /** Seconds until every chunk is stored at that rate; at least 1 while anything remains. */
   etaSeconds: number | undefined
   uploadId: string | undefined
   contentHash: string | undefined
@@ -115,7 +119,7 @@ export class UploadTask {
   readonly #concurrency: number
   readonly #now: () => number
   readonly #random: () => number
-  readonly #meter = new ThroughputMeter()
+  readonly #rate = new StoredRate()
   readonly #listeners = new Set<(s: UploadSnapshot) => void>()
   readonly #cancel = new AbortController()
 
@@ -145,7 +149,8 @@ export class UploadTask {
       fileName: options.source.name,
       totalBytes: options.source.size,
       hashedBytes: 0,
-      uploadedBytes: 0,
+      storedBytes: 0,
+      inflightBytes: 0,
       chunkCount: 0,
       chunksDone: 0,
       bytesPerSecond: undefined,
@@ -180,9 +185,11 @@ export class UploadTask {
     if (this.#paused || this.#isSettled()) return
     this.#paused = true
     this.#segment?.abort(new PausedSignal('paused'))
-    this.#meter.reset()
+    this.#rate.reset()
     this.#emit({
       paused: true,
+      bytesPerSecond: undefined,
+      etaSeconds: undefined,
       phase: this.#snapshot.phase === 'uploading' ? 'paused' : this.#snapshot.phase,
     })
   }
@@ -344,11 +351,11 @@ export class UploadTask {
         if (received.has(i)) this.#confirmedBytes += chunkLength(plan, i)
         else pending.push(i)
       }
-      this.#emit({ phase: 'uploading', chunksDone: received.size, uploadedBytes: this.#confirmedBytes })
+      this.#emit({ phase: 'uploading', chunksDone: received.size, storedBytes: this.#confirmedBytes })
       await this.#sendAll(plan, pending)
     }
 
-    this.#emit({ phase: 'finalizing', bytesPerSecond: undefined, etaSeconds: undefined })
+    this.#emit({ phase: 'finalizing', inflightBytes: 0, bytesPerSecond: undefined, etaSeconds: undefined })
     const final = await this.#waitForFinal(session.id)
     if (final.status === 'complete' && final.fileId) return this.#finishComplete(final)
     const reason = final.failureReason ?? `the upload ended as ${final.status}`
@@ -368,7 +375,8 @@ export class UploadTask {
       fileId,
       file,
       chunksDone: upload.chunkCount,
-      uploadedBytes: upload.fileSize,
+      storedBytes: upload.fileSize,
+      inflightBytes: 0,
       bytesPerSecond: undefined,
       etaSeconds: undefined,
       paused: false,
@@ -394,14 +402,21 @@ export class UploadTask {
     return undefined
   }
 
-  #progress(): void {
+  /** Progress counts stored chunks; bytes on the wire are reported apart and never feed the rate. */
+  #progress(patch: Partial<UploadSnapshot> = {}): void {
     let inflight = 0
     for (const b of this.#inflight.values()) inflight += b
-    const uploadedBytes = Math.min(this.#source.size, this.#confirmedBytes + inflight)
-    this.#meter.sample(uploadedBytes, this.#now())
-    const speed = this.#paused ? undefined : this.#meter.bytesPerSecond
-    const eta = this.#paused ? undefined : this.#meter.etaSeconds(this.#source.size - uploadedBytes)
-    this.#emit({ uploadedBytes, bytesPerSecond: speed, etaSeconds: eta })
+    const storedBytes = Math.min(this.#source.size, this.#confirmedBytes)
+    const now = this.#now()
+    this.#rate.record(storedBytes, now)
+    const paused = this.#paused
+    this.#emit({
+      ...patch,
+      storedBytes,
+      inflightBytes: Math.min(this.#source.size - storedBytes, inflight),
+      bytesPerSecond: paused ? undefined : this.#rate.bytesPerSecond(now),
+      etaSeconds: paused ? undefined : this.#rate.etaSeconds(this.#source.size - storedBytes, now),
+    })
   }
 
   /** Runs the pool until every pending chunk is stored, pausing and resuming as asked. */
@@ -411,6 +426,10 @@ export class UploadTask {
       await this.#waitWhilePaused()
       const segment = new AbortController()
       this.#segment = segment
+      this.#rate.start(this.#confirmedBytes, this.#now())
+      // Transports that cannot report bytes on the wire (fetch) call back only per chunk; the tick
+      // lets the speed fall and the ETA grow while a slow chunk is still on its way.
+      const tick = setInterval(() => this.#progress(), 1000)
       const onCancel = () => segment.abort(this.#cancel.signal.reason)
       this.#cancel.signal.addEventListener('abort', onCancel, { once: true })
       let failure: unknown
@@ -435,12 +454,12 @@ export class UploadTask {
       try {
         await Promise.all(Array.from({ length: Math.min(this.#concurrency, queue.length) }, worker))
       } finally {
+        clearInterval(tick)
         this.#cancel.signal.removeEventListener('abort', onCancel)
         this.#segment = undefined
-        // Bytes of aborted requests no longer count: after a pause the bar shows what the
-        // server has, not what was on the wire.
+        // Bytes of aborted requests are gone: after a pause the bar shows what the server has.
         this.#inflight.clear()
-        this.#emit({ uploadedBytes: this.#confirmedBytes })
+        this.#emit({ storedBytes: this.#confirmedBytes, inflightBytes: 0 })
       }
       if (failure !== undefined) throw failure
       this.#cancel.signal.throwIfAborted()
@@ -476,8 +495,8 @@ export class UploadTask {
         if (res.status === 200 || res.status === 201) {
           this.#inflight.delete(index)
           this.#confirmedBytes += body.length
-          this.#emit({ chunksDone: this.#snapshot.chunksDone + 1 })
-          this.#progress()
+          // One snapshot for both, so the counter and the bar never disagree.
+          this.#progress({ chunksDone: this.#snapshot.chunksDone + 1 })
           return
         }
         error = errorFromResponse(

@@ -22,6 +22,8 @@ export {
   type GatewayClientOptions,
 } from './GatewayClient.ts'
 export { type ChunkHasher, type HashHooks, hashChunksInline, isSameContent, sha256 } from './hashing.ts'
+export { describeProgress, type ProgressStage, type ProgressView } from './progressView.ts'
+export { StoredRate } from './StoredRate.ts'
 export {
   CSRF_COOKIE,
   CSRF_HEADER,
@@ -30,7 +32,6 @@ export {
   type SessionFetchOptions,
 } from './sessionFetch.ts'
 export { readSse, type SseEvent } from './sse.ts'
-export { ThroughputMeter } from './ThroughputMeter.ts'
 export {
   type CreateUploadResult,
   FINAL_STATUSES,

@@ -345,8 +345,7 @@ function UnfinishedUploads({ onFinished }: { onFinished: () => void }) {
             </div>
             <div className="mt-2">
               <ProgressBar
-                value={u.receivedChunks.length}
-                max={u.chunkCount}
+                done={u.chunkCount > 0 ? u.receivedChunks.length / u.chunkCount : 0}
                 label={`${u.fileName} chunks received`}
               />
             </div>

@@ -1,4 +1,10 @@
-import { blobSource, isSameContent, UploadError, type UploadSnapshot } from '@lfusys/upload-client'
+import {
+  blobSource,
+  describeProgress,
+  isSameContent,
+  UploadError,
+  type UploadSnapshot,
+} from '@lfusys/upload-client'
 import { useCallback, useEffect, useId, useState, useSyncExternalStore } from 'react'
 import { type DroppedFile, DropZone } from '../../components/DropZone.tsx'
 import { ProgressBar } from '../../components/ProgressBar.tsx'
@@ -99,27 +105,14 @@ export function UploadPage() {
 }
 
 function statusText(s: UploadSnapshot): string {
-  switch (s.phase) {
-    case 'idle':
-      return 'Waiting'
+  const view = describeProgress(s)
+  switch (view.stage) {
     case 'hashing':
-      return `Hashing ${s.totalBytes > 0 ? Math.floor((s.hashedBytes / s.totalBytes) * 100) : 100}%`
-    case 'creating':
-      return 'Starting'
-    case 'uploading':
-      return s.paused ? 'Paused' : 'Uploading'
-    case 'paused':
-      return 'Paused'
-    case 'finalizing':
+      return `Hashing ${view.percent}%`
+    case 'assembling':
       return 'Assembling and verifying on the server'
-    case 'complete':
-      return 'Complete'
-    case 'duplicate':
-      return 'Already uploaded'
-    case 'failed':
-      return 'Failed'
-    case 'cancelled':
-      return 'Cancelled'
+    default:
+      return view.label
   }
 }
 
@@ -127,8 +120,7 @@ function QueueRow({ item }: { item: QueueItem }) {
   const s = item.snapshot
   const settled = isSettled(s)
   const canPause = !settled && !s.paused && s.phase !== 'finalizing'
-  const pct =
-    s.totalBytes > 0 ? Math.floor((s.uploadedBytes / s.totalBytes) * 100) : s.phase === 'complete' ? 100 : 0
+  const view = describeProgress(s)
   const statusId = useId()
   const tone =
     s.phase === 'complete' || s.phase === 'duplicate'
@@ -152,7 +144,9 @@ function QueueRow({ item }: { item: QueueItem }) {
           <p className="text-sm text-slate-600 dark:text-slate-400">
             {formatBytes(s.totalBytes)}
             {item.resumed ? ' · resumed' : ''}
-            {s.chunkCount > 0 && s.phase !== 'duplicate' ? ` · ${s.chunksDone}/${s.chunkCount} chunks` : ''}
+            {s.chunkCount > 0 && s.phase !== 'duplicate' && s.phase !== 'hashing'
+              ? ` · ${s.chunksDone}/${s.chunkCount} chunks stored`
+              : ''}
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
@@ -197,9 +191,10 @@ function QueueRow({ item }: { item: QueueItem }) {
       </div>
       <div className="mt-3">
         <ProgressBar
-          value={s.phase === 'hashing' ? s.hashedBytes : s.uploadedBytes}
-          max={s.totalBytes}
-          label={`${s.fileName} ${s.phase === 'hashing' ? 'hashing' : 'upload'} progress`}
+          done={view.done}
+          inflight={view.inflight}
+          label={`${s.fileName} ${view.stage === 'hashing' ? 'hashing' : 'upload'} progress`}
+          valueText={`${view.label}, ${view.percent}%`}
         />
       </div>
       <div id={statusId} className="mt-2 flex flex-wrap gap-x-4 gap-y-1 text-sm">
@@ -207,11 +202,18 @@ function QueueRow({ item }: { item: QueueItem }) {
         <span className={`font-medium ${tone}`} data-testid="queue-status" aria-live="polite">
           {statusText(s)}
         </span>
-        {s.phase === 'uploading' && !s.paused ? (
+        {view.stage === 'uploading' ? (
           <>
-            <span>{pct}%</span>
+            <span data-testid="queue-percent">{view.percent}% stored</span>
+            {s.inflightBytes > 0 ? (
+              <span className="text-slate-600 dark:text-slate-400">
+                {formatBytes(s.inflightBytes)} in flight
+              </span>
+            ) : null}
             <span>Speed {formatSpeed(s.bytesPerSecond)}</span>
-            <span>ETA {formatEta(s.etaSeconds)}</span>
+            <span data-testid="queue-eta">
+              {s.etaSeconds === undefined ? 'ETA estimating…' : `ETA ${formatEta(s.etaSeconds)}`}
+            </span>
           </>
         ) : null}
         {s.phase === 'duplicate' ? (
