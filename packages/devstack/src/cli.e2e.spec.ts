@@ -69,6 +69,9 @@ describe('devstack CLI', () => {
     expect(env).toContain(`AWS_ENDPOINT_URL_S3=http://127.0.0.1:${aws}`)
     expect(env).toContain(`AWS_ENDPOINT_URL_DYNAMODB=http://127.0.0.1:${dynamodb}`)
     expect(env).toContain(`REDIS_URL=redis://127.0.0.1:${redis}`)
+    // Sourcing the file must be enough for the AWS CLI, which may read only AWS_DEFAULT_REGION.
+    expect(env).toMatch(/^AWS_DEFAULT_REGION=us-east-1$/m)
+    expect(env).toMatch(/^AWS_REGION=us-east-1$/m)
     expect(env).toContain('S3_BUCKET=cli-probe-data')
     expect(env).toMatch(/UPLOAD_TOKEN_KEYS=dev1:\S{32,}/)
     expect(await redisPing('127.0.0.1', redis)).toBe(true)

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import { repoRoot } from './paths.ts'
 import { type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from './processes.ts'
 import { defaultPorts, startStack } from './startStack.ts'
+import { type DevUrl, formatUrlBlock } from './urlBlock.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -142,6 +143,8 @@ async function main() {
   const env: Record<string, string> = {
     LFUSYS_ENV: 'development',
     ...provisioned.env,
+    // The AWS CLI v1 and some tools read only AWS_DEFAULT_REGION ("You must specify a region").
+    AWS_DEFAULT_REGION: provisioned.env.AWS_REGION ?? 'us-east-1',
     ...devSecrets(),
     WEB_ORIGIN: `http://localhost:${servicePorts.web}`,
     GATEWAY_PORT: String(servicePorts.gateway),
@@ -174,6 +177,8 @@ async function main() {
   say(`  env written to .devstack/env; state in .devstack/state (--fresh wipes it)`)
 
   if (args.dev) {
+    // Everything a person opens; parts that run optionally (mail inbox, Jaeger) add theirs here.
+    const urls: DevUrl[] = []
     const services: DevService[] = (['sessions', 'uploads', 'gateway'] as const)
       .map((name) => ({
         name,
@@ -210,13 +215,14 @@ async function main() {
       )
       children.push(web)
       await waitUntilReady('web', () => portInUse(servicePorts.web), { timeoutMs: 30_000, process: web })
-      say(
-        `open http://localhost:${servicePorts.web}  (API docs: http://127.0.0.1:${servicePorts.gateway}/docs)`,
-      )
-    } else {
-      say(`web app not present; API at http://127.0.0.1:${servicePorts.gateway}`)
+      urls.push({ label: 'Web app', url: `http://localhost:${servicePorts.web}` })
     }
+    urls.push(
+      { label: 'API docs', url: `http://127.0.0.1:${servicePorts.gateway}/docs` },
+      { label: 'API', url: `http://127.0.0.1:${servicePorts.gateway}/api/v1` },
+    )
     say(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s; Ctrl-C stops it all`)
+    console.log(`\n${formatUrlBlock(urls)}\n`)
     for (const child of children) {
       child.exited.then((code) => {
         if (!stopping) {
