@@ -60,3 +60,13 @@ export interface FilePage {
   files: FileRecord[]
   nextCursor: string | null
 }
+
+/** `GET /api/v1/me/usage`: the caller's storage against the quota that upload creation enforces. */
+export interface StorageUsage {
+  /** Bytes of the caller's complete files. */
+  usedBytes: number
+  /** Bytes that the caller's unfinished uploads will add. */
+  pendingBytes: number
+  /** The per-user quota in bytes, or null when there is none. */
+  quotaBytes: number | null
+}

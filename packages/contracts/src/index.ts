@@ -4,6 +4,7 @@ export {
   FINAL_UPLOAD_STATUSES,
   type FilePage,
   type FileRecord,
+  type StorageUsage,
   type Upload,
   type UploadStatus,
   type UploadTokenGrant,

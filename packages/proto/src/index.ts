@@ -15,6 +15,7 @@ export type { FileInfo, FileInfo__Output } from './generated/lfusys/sessions/v1/
 export type { GetDownloadUrlRequest } from './generated/lfusys/sessions/v1/GetDownloadUrlRequest.ts'
 export type { GetFileRequest } from './generated/lfusys/sessions/v1/GetFileRequest.ts'
 export type { GetUploadRequest } from './generated/lfusys/sessions/v1/GetUploadRequest.ts'
+export type { GetUsageRequest } from './generated/lfusys/sessions/v1/GetUsageRequest.ts'
 export {
   IntegrityCheck,
   type IntegrityCheck__Output,
@@ -42,6 +43,7 @@ export {
   type UploadStatus__Output,
 } from './generated/lfusys/sessions/v1/UploadStatus.ts'
 export type { UploadToken, UploadToken__Output } from './generated/lfusys/sessions/v1/UploadToken.ts'
+export type { Usage, Usage__Output } from './generated/lfusys/sessions/v1/Usage.ts'
 export type { WatchUploadRequest } from './generated/lfusys/sessions/v1/WatchUploadRequest.ts'
 export {
   CODE_BY_GRPC_STATUS,

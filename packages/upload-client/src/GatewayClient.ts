@@ -8,9 +8,11 @@ import {
   parseCreateResult,
   parseFileRecord,
   parseServerUpload,
+  parseStorageUsage,
   parseUploadToken,
   parseUser,
   type ServerUpload,
+  type StorageUsage,
   type UploadToken,
   type User,
 } from './types.ts'
@@ -200,6 +202,12 @@ export class GatewayClient {
       }
       yield parseServerUpload(data)
     }
+  }
+
+  /** The caller's storage against the quota (`GET /me/usage`). */
+  async usage(signal?: AbortSignal): Promise<StorageUsage> {
+    const { body } = await this.request('/me/usage', { signal, retry: true })
+    return parseStorageUsage(body)
   }
 
   // --- files ---

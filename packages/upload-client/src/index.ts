@@ -38,6 +38,7 @@ export {
   type FileRecord,
   parseServerUpload,
   type ServerUpload,
+  type StorageUsage,
   type UploadStatus,
   type UploadToken,
   type User,

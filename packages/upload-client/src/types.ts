@@ -2,6 +2,7 @@ import type {
   CreateUploadOutcome as CreateUploadResult,
   FileRecord,
   Upload as ServerUpload,
+  StorageUsage,
   UploadStatus,
   UploadTokenGrant as UploadToken,
 } from '@lfusys/contracts'
@@ -11,6 +12,7 @@ import { UploadError } from './errors.ts'
 export type {
   CreateUploadOutcome as CreateUploadResult,
   FileRecord,
+  StorageUsage,
   Upload as ServerUpload,
   UploadStatus,
   UploadTokenGrant as UploadToken,
@@ -106,6 +108,17 @@ export function parseFileRecord(value: unknown): FileRecord {
     contentHash: str(value, 'contentHash', what),
     createdAt: str(value, 'createdAt', what),
     ownerId: str(value, 'ownerId', what),
+  }
+}
+
+export function parseStorageUsage(value: unknown): StorageUsage {
+  const what = 'storage usage'
+  if (!isObj(value)) fail(what, '(body)')
+  const quota = value.quotaBytes
+  return {
+    usedBytes: int(value, 'usedBytes', what),
+    pendingBytes: int(value, 'pendingBytes', what),
+    quotaBytes: quota === null ? null : int(value, 'quotaBytes', what),
   }
 }
 

@@ -196,6 +196,27 @@ describe('uploads API', () => {
     ).not.toContain(first.upload.id)
   })
 
+  it('reports the caller’s storage (complete files, unfinished uploads) against the quota', async () => {
+    const signedOut = await new HttpBrowser(system.gatewayUrl).fetch('/api/v1/me/usage')
+    expect(signedOut.status).toBe(401)
+    expect((await signedOut.json()).error.code).toBe('UNAUTHENTICATED')
+
+    const browser = await signedIn()
+    const quotaBytes = 1024 ** 4 // the sessions service's default USER_QUOTA_BYTES
+    const empty = await browser.fetch('/api/v1/me/usage')
+    expect(empty.status).toBe(200)
+    expect(empty.headers.get('cache-control')).toBe('no-store')
+    expect(await empty.json()).toEqual({ usedBytes: 0, pendingBytes: 0, quotaBytes })
+
+    await storedFile(browser, randomBytes(3000), 'kept.bin')
+    expect((await createUpload(browser, randomBytes(1000), 'pending.bin')).status).toBe(201)
+    expect(await (await browser.fetch('/api/v1/me/usage')).json()).toEqual({
+      usedBytes: 3000,
+      pendingBytes: 1000,
+      quotaBytes,
+    })
+  })
+
   it('answers duplicate for a file this user already has, without any bytes', async () => {
     const browser = await signedIn()
     const bytes = randomBytes(2048)

@@ -46,6 +46,10 @@ import type {
   GetUploadRequest__Output as _lfusys_sessions_v1_GetUploadRequest__Output,
 } from './lfusys/sessions/v1/GetUploadRequest.ts'
 import type {
+  GetUsageRequest as _lfusys_sessions_v1_GetUsageRequest,
+  GetUsageRequest__Output as _lfusys_sessions_v1_GetUsageRequest__Output,
+} from './lfusys/sessions/v1/GetUsageRequest.ts'
+import type {
   ListFilesRequest as _lfusys_sessions_v1_ListFilesRequest,
   ListFilesRequest__Output as _lfusys_sessions_v1_ListFilesRequest__Output,
 } from './lfusys/sessions/v1/ListFilesRequest.ts'
@@ -81,6 +85,10 @@ import type {
   UploadToken as _lfusys_sessions_v1_UploadToken,
   UploadToken__Output as _lfusys_sessions_v1_UploadToken__Output,
 } from './lfusys/sessions/v1/UploadToken.ts'
+import type {
+  Usage as _lfusys_sessions_v1_Usage,
+  Usage__Output as _lfusys_sessions_v1_Usage__Output,
+} from './lfusys/sessions/v1/Usage.ts'
 import type {
   WatchUploadRequest as _lfusys_sessions_v1_WatchUploadRequest,
   WatchUploadRequest__Output as _lfusys_sessions_v1_WatchUploadRequest__Output,
@@ -132,6 +140,10 @@ export interface ProtoGrpcType {
           _lfusys_sessions_v1_GetUploadRequest,
           _lfusys_sessions_v1_GetUploadRequest__Output
         >
+        GetUsageRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_GetUsageRequest,
+          _lfusys_sessions_v1_GetUsageRequest__Output
+        >
         IntegrityCheck: EnumTypeDefinition
         ListFilesRequest: MessageTypeDefinition<
           _lfusys_sessions_v1_ListFilesRequest,
@@ -169,6 +181,7 @@ export interface ProtoGrpcType {
           _lfusys_sessions_v1_UploadToken,
           _lfusys_sessions_v1_UploadToken__Output
         >
+        Usage: MessageTypeDefinition<_lfusys_sessions_v1_Usage, _lfusys_sessions_v1_Usage__Output>
         WatchUploadRequest: MessageTypeDefinition<
           _lfusys_sessions_v1_WatchUploadRequest,
           _lfusys_sessions_v1_WatchUploadRequest__Output

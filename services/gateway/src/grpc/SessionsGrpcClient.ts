@@ -13,6 +13,7 @@ import {
   type SessionsClient,
   type UploadSession__Output,
   type UploadToken__Output,
+  type Usage__Output,
 } from '@lfusys/proto'
 import type {
   Caller,
@@ -20,6 +21,7 @@ import type {
   FilePage,
   FileRecord,
   SessionsApi,
+  StorageUsage,
   Upload,
   UploadWatch,
 } from '../uploads/types.ts'
@@ -189,6 +191,17 @@ export class SessionsGrpcClient implements SessionsApi {
       this.client.getDownloadUrl({ caller: protoCaller(caller), fileId }, o, cb),
     )
     return { url: res.url, expiresAt: iso(res.expiresAtMs) }
+  }
+
+  async usage(caller: Caller): Promise<StorageUsage> {
+    const res = await this.unary<Usage__Output>((o, cb) =>
+      this.client.getUsage({ caller: protoCaller(caller) }, o, cb),
+    )
+    return {
+      usedBytes: res.usedBytes,
+      pendingBytes: res.pendingBytes,
+      quotaBytes: res.quotaBytes > 0 ? res.quotaBytes : null,
+    }
   }
 
   /**

@@ -85,6 +85,7 @@ const sessions: SessionsApi = {
   getFile: unavailable,
   deleteFile: unavailable,
   downloadUrl: unavailable,
+  usage: unavailable,
   ping: async () => {},
   close: () => {},
 }

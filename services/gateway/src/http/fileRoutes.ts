@@ -2,7 +2,7 @@ import { AppError } from '@lfusys/errors'
 import { z } from 'zod'
 import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
-import { errorResponses, fileSchema, idParamsSchema, listFilesQuerySchema } from './schemas.ts'
+import { errorResponses, fileSchema, idParamsSchema, listFilesQuerySchema, usageSchema } from './schemas.ts'
 
 const tags = ['files']
 
@@ -39,6 +39,24 @@ export function fileRoutes(app: App, ctx: RouteContext) {
       const { page, cache } = await ctx.filesCache.page(caller.userId, { limit, cursor }, load)
       reply.header('x-cache', cache)
       return page
+    },
+  )
+
+  app.get(
+    '/api/v1/me/usage',
+    {
+      schema: {
+        tags,
+        summary: "The caller's storage: bytes of complete files and of unfinished uploads, and the quota",
+        description:
+          'Upload creation refuses a file when `usedBytes + pendingBytes + fileSize` would exceed `quotaBytes` (403 `QUOTA_EXCEEDED`); `quotaBytes` is null when there is no quota.',
+        response: { 200: usageSchema, ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store')
+      return ctx.sessions.usage(callerOf(request))
     },
   )
 

@@ -85,6 +85,12 @@ export const fileSchema = z.object({
   ownerId: z.string(),
 })
 
+export const usageSchema = z.object({
+  usedBytes: z.number().int(),
+  pendingBytes: z.number().int(),
+  quotaBytes: z.number().int().nullable(),
+})
+
 export const uploadTokenSchema = z.object({ token: z.string(), expiresAt: z.string() })
 
 export const createUploadBodySchema = z.object({

@@ -3,6 +3,7 @@ export type {
   CreateUploadOutcome,
   FilePage,
   FileRecord,
+  StorageUsage,
   Upload,
   UploadStatus,
   UploadTokenGrant,
@@ -13,6 +14,7 @@ import {
   FINAL_UPLOAD_STATUSES,
   type FilePage,
   type FileRecord,
+  type StorageUsage,
   type Upload,
   type UploadStatus,
   type UploadTokenGrant,
@@ -46,6 +48,7 @@ export interface SessionsApi {
   getFile(caller: Caller, fileId: string): Promise<FileRecord>
   deleteFile(caller: Caller, fileId: string): Promise<void>
   downloadUrl(caller: Caller, fileId: string): Promise<{ url: string; expiresAt: string }>
+  usage(caller: Caller): Promise<StorageUsage>
   /** Readiness: resolves when the service answers. */
   ping(timeoutMs: number): Promise<void>
   close(): void

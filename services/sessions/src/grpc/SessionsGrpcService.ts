@@ -12,6 +12,7 @@ import {
   toGrpcStatus,
   type UploadSession,
   type UploadToken,
+  type Usage,
 } from '@lfusys/proto'
 import { ALL_FILES_PK, ownerFilesPk } from '../files/FileRepository.ts'
 import type { FileService } from '../files/FileService.ts'
@@ -171,6 +172,11 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
       const input = parseRequest(fileRequestSchema, request)
       const out = await files.downloadUrl(toCaller(input.caller), input.fileId)
       return { url: out.url, expiresAtMs: out.expiresAt }
+    }),
+
+    GetUsage: unary('GetUsage', async (request): Promise<Usage> => {
+      const input = parseRequest(callerRequestSchema, request)
+      return sessions.usage(toCaller(input.caller))
     }),
   }
 }

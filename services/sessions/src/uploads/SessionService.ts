@@ -52,6 +52,10 @@ export interface SessionServiceDeps {
   now?: () => number
 }
 
+function pendingBytes(active: UploadRecord[]): number {
+  return active.filter((u) => !isFinal(u.status)).reduce((sum, u) => sum + u.fileSize, 0)
+}
+
 /** Upload sessions: creation with dedup, resume and quota, reads, cancel, tokens and live status. */
 export class SessionService {
   readonly #deps: SessionServiceDeps
@@ -138,6 +142,15 @@ export class SessionService {
     return receiving.find((u) => u.contentHash === input.contentHash)
   }
 
+  /** What the caller stores, what their unfinished uploads will add, and the quota (0: none). */
+  async usage(caller: Caller): Promise<{ usedBytes: number; pendingBytes: number; quotaBytes: number }> {
+    const [usedBytes, active] = await Promise.all([
+      this.#deps.files.usage(caller.userId),
+      this.#deps.uploads.listActive(caller.userId),
+    ])
+    return { usedBytes, pendingBytes: pendingBytes(active), quotaBytes: this.#options.userQuotaBytes }
+  }
+
   /**
    * Stored bytes plus what unfinished uploads will add. Not transactional: two creations racing can
    * overshoot by one file, which the next creation then sees.
@@ -146,7 +159,7 @@ export class SessionService {
     const quota = this.#options.userQuotaBytes
     if (quota === 0) return
     const stored = await this.#deps.files.usage(userId)
-    const pending = active.filter((u) => !isFinal(u.status)).reduce((sum, u) => sum + u.fileSize, 0)
+    const pending = pendingBytes(active)
     if (stored + pending + fileSize > quota) {
       throw new AppError('QUOTA_EXCEEDED', 'storage quota exceeded', {
         details: { quotaBytes: quota, usedBytes: stored, pendingBytes: pending, requestedBytes: fileSize },

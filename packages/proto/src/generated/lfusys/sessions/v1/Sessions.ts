@@ -43,6 +43,10 @@ import type {
   GetUploadRequest__Output as _lfusys_sessions_v1_GetUploadRequest__Output,
 } from '../../../lfusys/sessions/v1/GetUploadRequest.ts'
 import type {
+  GetUsageRequest as _lfusys_sessions_v1_GetUsageRequest,
+  GetUsageRequest__Output as _lfusys_sessions_v1_GetUsageRequest__Output,
+} from '../../../lfusys/sessions/v1/GetUsageRequest.ts'
+import type {
   ListFilesRequest as _lfusys_sessions_v1_ListFilesRequest,
   ListFilesRequest__Output as _lfusys_sessions_v1_ListFilesRequest__Output,
 } from '../../../lfusys/sessions/v1/ListFilesRequest.ts'
@@ -70,6 +74,10 @@ import type {
   UploadToken as _lfusys_sessions_v1_UploadToken,
   UploadToken__Output as _lfusys_sessions_v1_UploadToken__Output,
 } from '../../../lfusys/sessions/v1/UploadToken.ts'
+import type {
+  Usage as _lfusys_sessions_v1_Usage,
+  Usage__Output as _lfusys_sessions_v1_Usage__Output,
+} from '../../../lfusys/sessions/v1/Usage.ts'
 import type {
   WatchUploadRequest as _lfusys_sessions_v1_WatchUploadRequest,
   WatchUploadRequest__Output as _lfusys_sessions_v1_WatchUploadRequest__Output,
@@ -322,6 +330,47 @@ export interface SessionsClient extends grpc.Client {
     callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
   ): grpc.ClientUnaryCall
 
+  GetUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  GetUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  GetUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  GetUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  getUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  getUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  getUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+  getUsage(
+    argument: _lfusys_sessions_v1_GetUsageRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_Usage__Output>,
+  ): grpc.ClientUnaryCall
+
   ListFiles(
     argument: _lfusys_sessions_v1_ListFilesRequest,
     metadata: grpc.Metadata,
@@ -493,6 +542,8 @@ export interface SessionsHandlers extends grpc.UntypedServiceImplementation {
     _lfusys_sessions_v1_UploadSession
   >
 
+  GetUsage: grpc.handleUnaryCall<_lfusys_sessions_v1_GetUsageRequest__Output, _lfusys_sessions_v1_Usage>
+
   ListFiles: grpc.handleUnaryCall<
     _lfusys_sessions_v1_ListFilesRequest__Output,
     _lfusys_sessions_v1_ListFilesResponse
@@ -550,6 +601,12 @@ export interface SessionsDefinition extends grpc.ServiceDefinition {
     _lfusys_sessions_v1_UploadSession,
     _lfusys_sessions_v1_GetUploadRequest__Output,
     _lfusys_sessions_v1_UploadSession__Output
+  >
+  GetUsage: MethodDefinition<
+    _lfusys_sessions_v1_GetUsageRequest,
+    _lfusys_sessions_v1_Usage,
+    _lfusys_sessions_v1_GetUsageRequest__Output,
+    _lfusys_sessions_v1_Usage__Output
   >
   ListFiles: MethodDefinition<
     _lfusys_sessions_v1_ListFilesRequest,
