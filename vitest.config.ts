@@ -12,6 +12,7 @@ export default defineConfig({
             'packages/*/src/**/*.spec.ts',
             'services/*/src/**/*.spec.ts',
             'apps/cli/src/**/*.spec.ts',
+            'apps/web/src/**/*.spec.ts',
             'tests/**/*.spec.ts',
           ],
           exclude: [...ignored, '**/*.e2e.spec.ts'],

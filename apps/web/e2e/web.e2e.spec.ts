@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import AxeBuilder from '@axe-core/playwright'
 import { MiB } from '@lfusys/contracts'
 import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
 import { artifactsDir, provisionTestStack, repoRoot, type TestStack, waitFor } from '@lfusys/testing'
@@ -27,6 +28,58 @@ const shots = join(artifactsDir, 'web')
 
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')
+}
+
+/** The design's content hash: SHA-256 over the raw SHA-256 digests of the 8 MiB chunks. */
+function contentHash(data: Uint8Array): string {
+  const outer = createHash('sha256')
+  for (let at = 0; at < data.length; at += 8 * MiB) {
+    outer.update(
+      createHash('sha256')
+        .update(data.subarray(at, at + 8 * MiB))
+        .digest(),
+    )
+  }
+  return outer.digest('hex')
+}
+
+/** Every console error or warning and every uncaught exception of every page, with where it was. */
+const consoleProblems: string[] = []
+/** A message a test provokes on purpose (a wrong password answers 401) is tolerated while it runs. */
+let tolerated: RegExp | undefined
+
+function watchConsole(p: Page, label: string): void {
+  p.on('console', (m) => {
+    if (m.type() !== 'error' && m.type() !== 'warning') return
+    const line = `[${label} ${m.type()}] ${m.text()} (${m.location().url} on ${p.url()})`
+    console.log(line)
+    if (!tolerated?.test(m.text())) consoleProblems.push(line)
+  })
+  p.on('pageerror', (err) => {
+    const line = `[${label} pageerror] ${err.message} (on ${p.url()})`
+    console.log(line)
+    consoleProblems.push(line)
+  })
+}
+
+/** Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page as it is now. */
+async function axeViolations(p: Page, where: string): Promise<string[]> {
+  const results = await new AxeBuilder({ page: p })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+    .analyze()
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map(
+      (v) =>
+        `${where}: ${v.id} (${v.impact}) ${v.help} at ${v.nodes
+          .slice(0, 3)
+          .map((n) => n.target.join(' '))
+          .join(', ')}`,
+    )
+}
+
+async function expectAccessible(p: Page, where: string): Promise<void> {
+  expect(await axeViolations(p, where)).toEqual([])
 }
 
 describe('web app in Chromium against the whole system', () => {
@@ -89,11 +142,8 @@ describe('web app in Chromium against the whole system', () => {
     // Generous: the whole suite may run beside this file on two shared cores.
     context.setDefaultTimeout(60_000)
     page = await context.newPage()
-    // Browser-side errors end up in the test output, where a failure can be understood.
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') console.log(`[browser ${m.type()}] ${m.text()}`)
-    })
-    page.on('pageerror', (err) => console.log(`[browser pageerror] ${err.message}`))
+    // Browser-side errors end up in the test output and fail the console check at the end.
+    watchConsole(page, 'browser')
   })
 
   afterAll(async () => {
@@ -118,6 +168,37 @@ describe('web app in Chromium against the whole system', () => {
     await page.emulateMedia({ colorScheme: 'light' })
   })
 
+  it('has no serious or critical axe violations on any signed-out page, light and dark', async () => {
+    const visitor = await browser.newContext({ viewport: { width: 1280, height: 860 } })
+    const p = await visitor.newPage()
+    watchConsole(p, 'visitor')
+    try {
+      const found: string[] = []
+      for (const scheme of ['light', 'dark'] as const) {
+        await p.emulateMedia({ colorScheme: scheme })
+        for (const [path, heading] of [
+          ['/', /Upload very large files/],
+          ['/login', 'Log in'],
+          ['/register', 'Create an account'],
+        ] as const) {
+          await p.goto(`${webUrl}${path}`)
+          await p.getByRole('heading', { name: heading, level: 1 }).waitFor()
+          found.push(...(await axeViolations(p, `${path} signed out, ${scheme}`)))
+        }
+      }
+      // Narrow: a phone in portrait.
+      await p.setViewportSize({ width: 390, height: 844 })
+      await p.emulateMedia({ colorScheme: 'light' })
+      await p.goto(webUrl)
+      await p.getByRole('heading', { name: /Upload very large files/ }).waitFor()
+      found.push(...(await axeViolations(p, '/ signed out, 390 px')))
+      await p.screenshot({ path: join(shots, 'home-mobile.png'), fullPage: true, animations: 'disabled' })
+      expect(found).toEqual([])
+    } finally {
+      await visitor.close()
+    }
+  })
+
   it('registers, logs out and logs in again', async () => {
     await page.goto(`${webUrl}/register`)
     expect(await page.getByRole('link', { name: 'Continue with GitHub' }).getAttribute('href')).toBe(
@@ -139,8 +220,11 @@ describe('web app in Chromium against the whole system', () => {
     await page.goto(`${webUrl}/login`)
     await page.getByLabel('Email').fill(email)
     await page.getByLabel('Password').fill('wrong password entirely')
+    // The refused login is the one 401 this suite provokes on purpose.
+    tolerated = /status of 401/
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.getByRole('alert').waitFor()
+    tolerated = undefined
     await page.getByLabel('Password').fill(password)
     await shot('login')
     await page.getByRole('button', { name: 'Log in' }).click()
@@ -155,7 +239,16 @@ describe('web app in Chromium against the whole system', () => {
       what: 'two chunks stored, the next held',
     })
     await queueItem('big.bin', 'uploading').waitFor()
+    // Honest progress: with 2 of 5 chunks stored and the others held on the wire, the bar and the
+    // counter say 40 % and 2/5, whatever bytes the browser has already sent.
+    const row = queueItem('big.bin', 'uploading')
+    await row.getByText('2/5 chunks stored').waitFor()
+    const progress = page.getByRole('progressbar', { name: 'big.bin upload progress' })
+    expect(await progress.getAttribute('aria-valuenow')).toBe('40')
+    expect(await row.getByTestId('queue-percent').textContent()).toBe('40% stored')
+    expect(await row.getByTestId('queue-eta').textContent()).not.toMatch(/^ETA 0 s$/)
     await shot('upload-progress')
+    await expectAccessible(page, '/upload signed in, uploading')
 
     await page.getByRole('button', { name: 'Pause big.bin' }).click()
     await queueItem('big.bin', 'paused').waitFor()
@@ -186,6 +279,14 @@ describe('web app in Chromium against the whole system', () => {
     await row.waitFor()
     expect(await row.getByTestId('file-hash').getAttribute('title')).toMatch(/^[0-9a-f]{64}$/)
     expect(await row.textContent()).toContain('40 MiB')
+    expect(await row.getByTestId('file-kind').getAttribute('data-kind')).toBe('other')
+    // The space used, against the quota (the sessions service's default of 1 TiB).
+    expect(await page.getByTestId('usage').textContent()).toContain('40 MiB of 1.0 TiB used')
+    // The full content hash goes to the clipboard.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: webUrl })
+    await row.getByRole('button', { name: 'Copy the content hash of big.bin' }).click()
+    await page.getByText('Copied the content hash of big.bin.').waitFor()
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(contentHash(big))
     await shot('files')
 
     const [download] = await Promise.all([
@@ -271,6 +372,45 @@ describe('web app in Chromium against the whole system', () => {
     await shot('upload-resumed-complete')
   })
 
+  it('sorts and filters the files list, with every action reachable by keyboard', async () => {
+    await nav('Files')
+    const names = async () =>
+      (await page.getByTestId('file-row').locator('td:first-child span.font-medium').allTextContents()).map(
+        (t) => t.trim(),
+      )
+    await waitFor(async () => (await names()).length === 2, { what: 'two files listed' })
+    // Newest first by default.
+    expect(await names()).toEqual(['second.bin', 'big.bin'])
+    await page.getByRole('button', { name: /^Name/ }).click()
+    expect(await names()).toEqual(['big.bin', 'second.bin'])
+    expect(await page.getByRole('columnheader', { name: /^Name/ }).getAttribute('aria-sort')).toBe(
+      'ascending',
+    )
+    await page.getByRole('button', { name: /^Size/ }).click()
+    expect(await names()).toEqual(['big.bin', 'second.bin'])
+    await page.getByRole('button', { name: /^Size/ }).click()
+    expect(await names()).toEqual(['second.bin', 'big.bin'])
+
+    await page.getByLabel('Filter by name').fill('BIG')
+    expect(await names()).toEqual(['big.bin'])
+    await page.getByLabel('Filter by name').fill('nothing-like-this')
+    await page.getByText('No file name contains “nothing-like-this”.').waitFor()
+    await page.getByLabel('Filter by name').fill('')
+
+    // Keyboard only: Tab reaches the row's actions, Enter on "Copy hash" copies.
+    const download = page.getByRole('link', { name: 'Download big.bin' })
+    await download.focus()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe(
+      'Copy the content hash of big.bin',
+    )
+    await page.keyboard.press('Enter')
+    await page.getByText('Copied the content hash of big.bin.').waitFor()
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe('Delete big.bin')
+    await shot('files-sorted')
+  })
+
   it('deletes a file after confirmation', async () => {
     await nav('Files')
     await page.getByTestId('file-row').filter({ hasText: 'big.bin' }).waitFor()
@@ -285,6 +425,7 @@ describe('web app in Chromium against the whole system', () => {
     await page.getByRole('button', { name: 'Delete big.bin' }).click()
     await dialog.waitFor()
     await shot('files-delete-confirm')
+    await expectAccessible(page, '/files signed in, delete dialog')
     await dialog.getByRole('button', { name: 'Delete' }).click()
     await page.getByText('Deleted big.bin.').waitFor()
     await page.getByTestId('file-row').filter({ hasText: 'big.bin' }).waitFor({ state: 'detached' })
@@ -301,6 +442,7 @@ describe('web app in Chromium against the whole system', () => {
     const adminContext = await browser.newContext({ viewport: { width: 1280, height: 860 } })
     const admin = await adminContext.newPage()
     try {
+      watchConsole(admin, 'admin')
       await admin.goto(`${webUrl}/register?next=/files`)
       await admin.getByLabel('Email').fill(adminEmail)
       await admin.getByLabel('Password').fill(password)
@@ -363,6 +505,7 @@ describe('web app in Chromium against the whole system', () => {
     })
 
     const other = await context.newPage()
+    watchConsole(other, 'second tab')
     try {
       await other.goto(`${webUrl}/files`)
       const item = other.locator('[data-testid="unfinished-upload"]', { hasText: 'live.bin' })
@@ -389,5 +532,33 @@ describe('web app in Chromium against the whole system', () => {
       await other.close()
     }
     await queueItem('live.bin', 'complete').waitFor()
+  })
+
+  it('has no serious or critical axe violations on any signed-in page, light and dark, wide and narrow', async () => {
+    const found: string[] = []
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme })
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: width > 500 ? 860 : 844 })
+        for (const [name, heading] of [
+          ['Home', /Upload very large files/],
+          ['Upload', 'Upload files'],
+          ['Files', 'Files'],
+        ] as const) {
+          await page.goto(`${webUrl}${{ Home: '/', Upload: '/upload', Files: '/files' }[name]}`)
+          await page.getByRole('heading', { name: heading, level: 1, exact: true }).waitFor()
+          if (name === 'Files') await page.getByTestId('file-row').first().waitFor()
+          found.push(...(await axeViolations(page, `${name} signed in, ${scheme}, ${width} px`)))
+        }
+      }
+    }
+    await shot('files-mobile-dark-final')
+    await page.emulateMedia({ colorScheme: 'light' })
+    await page.setViewportSize({ width: 1280, height: 860 })
+    expect(found).toEqual([])
+  })
+
+  it('logged no console error or warning in all of the above (signed out included)', () => {
+    expect(consoleProblems).toEqual([])
   })
 })

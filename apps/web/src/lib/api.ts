@@ -1,4 +1,4 @@
-import { CSRF_COOKIE, createSessionFetch, GatewayClient, readCookie } from '@lfusys/upload-client'
+import { CSRF_COOKIE, createSessionFetch, GatewayClient, readCookie, type User } from '@lfusys/upload-client'
 
 export const API_BASE = '/api/v1'
 
@@ -20,7 +20,20 @@ const sessionFetch = createSessionFetch({
   },
 })
 
-export const api = new GatewayClient({ baseUrl: API_BASE, fetch: sessionFetch })
+/**
+ * The gateway client of the web app. Asking "who is signed in?" without a session would answer
+ * 401, which the browser logs as an error on every page a signed-out visitor opens. The CSRF
+ * cookie is readable by script and lives exactly as long as the refresh token, so without it
+ * there is no session to find and the question is not sent at all.
+ */
+class WebGatewayClient extends GatewayClient {
+  override async me(signal?: AbortSignal): Promise<User | null> {
+    if (!readCookie(document.cookie, CSRF_COOKIE)) return null
+    return super.me(signal)
+  }
+}
+
+export const api = new WebGatewayClient({ baseUrl: API_BASE, fetch: sessionFetch })
 
 export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message

@@ -1,41 +1,66 @@
-import { type FileRecord, parseServerUpload, type ServerUpload } from '@lfusys/upload-client'
-import { useCallback, useEffect, useRef, useState } from 'react'
+import {
+  type FileRecord,
+  parseServerUpload,
+  type ServerUpload,
+  type StorageUsage,
+} from '@lfusys/upload-client'
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { ProgressBar } from '../../components/ProgressBar.tsx'
 import { Alert, Button, PageTitle } from '../../components/ui.tsx'
 import { API_BASE, api, errorMessage } from '../../lib/api.ts'
 import { formatBytes, formatDate, shortHash } from '../../lib/format.ts'
 import { Link } from '../../lib/router.tsx'
 import { useAuth } from '../auth/AuthContext.tsx'
+import { FileKindIcon } from './FileKindIcon.tsx'
+import { fileKind, nextSort, type Sort, type SortKey, visibleFiles } from './fileList.ts'
 
 const PAGE_SIZE = 20
+/** Sorting and filtering need the whole list; it is read in pages of the API's largest size. */
+const FETCH_PAGE = 200
+const MAX_FILES = 5000
 /** Browsers allow six HTTP/1.1 connections per origin; live streams must leave room for the rest. */
 const MAX_LIVE_STREAMS = 3
+
+async function loadAllFiles(
+  all: boolean,
+  signal: AbortSignal,
+): Promise<{ files: FileRecord[]; more: boolean }> {
+  const files: FileRecord[] = []
+  let cursor: string | null = null
+  do {
+    const page = await api.listFiles({ limit: FETCH_PAGE, cursor, all }, signal)
+    files.push(...page.files)
+    cursor = page.nextCursor
+  } while (cursor && files.length < MAX_FILES)
+  return { files, more: cursor !== null }
+}
 
 export function FilesPage() {
   const { user } = useAuth()
   const isAdmin = user?.role === 'admin'
   const [all, setAll] = useState(false)
-  const [cursors, setCursors] = useState<Array<string | null>>([null])
   const [files, setFiles] = useState<FileRecord[]>([])
-  const [nextCursor, setNextCursor] = useState<string | null>(null)
+  const [truncated, setTruncated] = useState(false)
+  const [usage, setUsage] = useState<StorageUsage | null>(null)
+  const [query, setQuery] = useState('')
+  const [sort, setSort] = useState<Sort>({ key: 'date', dir: 'desc' })
+  const [page, setPage] = useState(0)
   const [loading, setLoading] = useState(true)
   const [error, setError] = useState('')
   const [notice, setNotice] = useState('')
   const [toDelete, setToDelete] = useState<FileRecord | null>(null)
   const [reload, setReload] = useState(0)
-  const page = cursors.length - 1
-  const cursor = cursors[page] ?? null
+  const filterId = useId()
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: reload re-runs the query on purpose
   useEffect(() => {
     const controller = new AbortController()
     setLoading(true)
     setError('')
-    api
-      .listFiles({ limit: PAGE_SIZE, cursor, all: isAdmin && all }, controller.signal)
+    loadAllFiles(isAdmin && all, controller.signal)
       .then((r) => {
         setFiles(r.files)
-        setNextCursor(r.nextCursor)
+        setTruncated(r.more)
       })
       .catch((err: unknown) => {
         if (!controller.signal.aborted) setError(`Could not load your files: ${errorMessage(err)}`)
@@ -43,10 +68,36 @@ export function FilesPage() {
       .finally(() => {
         if (!controller.signal.aborted) setLoading(false)
       })
+    api
+      .usage(controller.signal)
+      .then(setUsage)
+      .catch(() => {
+        // The space meter is a nicety; the list is what matters, and its own errors are shown.
+        if (!controller.signal.aborted) setUsage(null)
+      })
     return () => controller.abort()
-  }, [cursor, all, isAdmin, reload])
+  }, [all, isAdmin, reload])
 
   const refresh = useCallback(() => setReload((r) => r + 1), [])
+
+  const shown = useMemo(() => visibleFiles(files, query, sort), [files, query, sort])
+  const pageCount = Math.max(1, Math.ceil(shown.length / PAGE_SIZE))
+  const current = Math.min(page, pageCount - 1)
+  const rows = shown.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE)
+
+  const sortBy = (key: SortKey) => {
+    setSort((s) => nextSort(s, key))
+    setPage(0)
+  }
+
+  const copyHash = async (f: FileRecord) => {
+    try {
+      await navigator.clipboard.writeText(f.contentHash)
+      setNotice(`Copied the content hash of ${f.name}.`)
+    } catch {
+      setNotice(`Could not copy automatically. The content hash of ${f.name} is ${f.contentHash}`)
+    }
+  }
 
   const confirmDelete = async () => {
     const f = toDelete
@@ -61,23 +112,65 @@ export function FilesPage() {
     }
   }
 
+  const header = (key: SortKey, label: string, className = '') => {
+    const active = sort.key === key
+    return (
+      <th
+        scope="col"
+        className={`px-4 py-2 font-medium ${className}`}
+        aria-sort={active ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+      >
+        <button
+          type="button"
+          onClick={() => sortBy(key)}
+          className="inline-flex items-center gap-1 rounded hover:text-slate-900 dark:hover:text-slate-100"
+        >
+          {label}
+          <span aria-hidden="true" className={active ? '' : 'opacity-30'}>
+            {active && sort.dir === 'asc' ? '▲' : '▼'}
+          </span>
+          <span className="sr-only">
+            {active ? `, sorted ${sort.dir === 'asc' ? 'ascending' : 'descending'}` : ', sort'}
+          </span>
+        </button>
+      </th>
+    )
+  }
+
   return (
     <div>
-      <PageTitle subtitle="Everything you have uploaded, newest first.">Files</PageTitle>
+      <PageTitle subtitle="Everything you have uploaded. Sort by a column, filter by name.">Files</PageTitle>
+
+      {usage ? <UsageMeter usage={usage} /> : null}
 
       <UnfinishedUploads onFinished={refresh} />
 
-      <div className="mb-3 flex flex-wrap items-center justify-between gap-3">
+      <div className="mb-3 flex flex-wrap items-end justify-between gap-3">
         <h2 className="text-lg font-semibold">{all ? "All users' files" : 'Your files'}</h2>
-        <div className="flex items-center gap-3">
+        <div className="flex flex-wrap items-end gap-3">
+          <div>
+            <label htmlFor={filterId} className="block text-sm font-medium">
+              Filter by name
+            </label>
+            <input
+              id={filterId}
+              type="search"
+              value={query}
+              onChange={(e) => {
+                setQuery(e.currentTarget.value)
+                setPage(0)
+              }}
+              className="mt-1 block w-56 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+            />
+          </div>
           {isAdmin ? (
-            <label className="inline-flex items-center gap-2 text-sm">
+            <label className="inline-flex items-center gap-2 pb-1.5 text-sm">
               <input
                 type="checkbox"
                 checked={all}
                 onChange={(e) => {
                   setAll(e.currentTarget.checked)
-                  setCursors([null])
+                  setPage(0)
                 }}
                 className="h-4 w-4 accent-indigo-600"
               />
@@ -89,7 +182,7 @@ export function FilesPage() {
       </div>
 
       {notice ? (
-        <div className="mb-3">
+        <div className="mb-3 break-all">
           <Alert kind="success">{notice}</Alert>
         </div>
       ) : null}
@@ -98,33 +191,42 @@ export function FilesPage() {
           <Alert>{error}</Alert>
         </div>
       ) : null}
+      {truncated ? (
+        <div className="mb-3">
+          <Alert kind="info">
+            Showing the newest {files.length} files; sorting and filtering cover those.
+          </Alert>
+        </div>
+      ) : null}
 
       {loading && files.length === 0 ? <p aria-live="polite">Loading...</p> : null}
       {!loading && files.length === 0 && !error ? (
         <p className="text-slate-600 dark:text-slate-400">
           No files yet.{' '}
-          <Link href="/upload" className="text-indigo-600 underline dark:text-indigo-400">
+          <Link href="/upload" className="text-indigo-700 underline dark:text-indigo-300">
             Upload one
           </Link>
           .
         </p>
       ) : null}
+      {files.length > 0 && shown.length === 0 ? (
+        <p className="text-slate-600 dark:text-slate-400" aria-live="polite">
+          No file name contains “{query.trim()}”.
+        </p>
+      ) : null}
 
-      {files.length > 0 ? (
+      {rows.length > 0 ? (
         <div className="overflow-x-auto rounded-xl border border-slate-200 dark:border-slate-800">
           <table className="w-full text-left text-sm" aria-busy={loading}>
-            <caption className="sr-only">Files, page {page + 1}</caption>
-            <thead className="bg-slate-50 text-slate-600 dark:bg-slate-900 dark:text-slate-400">
+            <caption className="sr-only">
+              Files, page {current + 1} of {pageCount}, sorted by {sort.key}{' '}
+              {sort.dir === 'asc' ? 'ascending' : 'descending'}
+            </caption>
+            <thead className="bg-slate-50 text-slate-700 dark:bg-slate-900 dark:text-slate-300">
               <tr>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Name
-                </th>
-                <th scope="col" className="px-4 py-2 font-medium">
-                  Size
-                </th>
-                <th scope="col" className="hidden px-4 py-2 font-medium md:table-cell">
-                  Uploaded
-                </th>
+                {header('name', 'Name')}
+                {header('size', 'Size')}
+                {header('date', 'Uploaded', 'hidden md:table-cell')}
                 <th scope="col" className="hidden px-4 py-2 font-medium lg:table-cell">
                   Content hash
                 </th>
@@ -139,24 +241,31 @@ export function FilesPage() {
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-200 dark:divide-slate-800">
-              {files.map((f) => (
+              {rows.map((f) => (
                 <tr key={f.id} data-testid="file-row" className="bg-white dark:bg-slate-950">
-                  <td className="max-w-[10rem] px-4 py-2 sm:max-w-[16rem]">
-                    <span className="block truncate font-medium" title={f.name}>
-                      {f.name}
-                    </span>
-                    {/* Narrow screens hide the date and hash columns; they appear here instead. */}
-                    <span className="block truncate text-xs text-slate-500 md:hidden">
-                      {formatDate(f.createdAt)}
-                    </span>
-                    <span
-                      className="block truncate font-mono text-xs text-slate-500 lg:hidden"
-                      title={f.contentHash}
-                    >
-                      {shortHash(f.contentHash)}
-                    </span>
+                  <td className="max-w-[12rem] px-4 py-2 sm:max-w-[20rem]">
+                    <div className="flex items-center gap-2">
+                      <FileKindIcon kind={fileKind(f)} />
+                      <div className="min-w-0">
+                        <span className="block truncate font-medium" title={f.name}>
+                          {f.name}
+                        </span>
+                        {/* Narrow screens hide the date and hash columns; they appear here instead. */}
+                        <span className="block truncate text-xs text-slate-600 md:hidden dark:text-slate-400">
+                          {formatDate(f.createdAt)}
+                        </span>
+                        <span
+                          className="block truncate font-mono text-xs text-slate-600 lg:hidden dark:text-slate-400"
+                          title={f.contentHash}
+                        >
+                          {shortHash(f.contentHash)}
+                        </span>
+                      </div>
+                    </div>
                   </td>
-                  <td className="whitespace-nowrap px-4 py-2">{formatBytes(f.size)}</td>
+                  <td className="whitespace-nowrap px-4 py-2" data-testid="file-size">
+                    {formatBytes(f.size)}
+                  </td>
                   <td className="hidden whitespace-nowrap px-4 py-2 md:table-cell">
                     {formatDate(f.createdAt)}
                   </td>
@@ -181,6 +290,14 @@ export function FilesPage() {
                       >
                         Download
                       </a>
+                      <Button
+                        variant="ghost"
+                        onClick={() => void copyHash(f)}
+                        aria-label={`Copy the content hash of ${f.name}`}
+                        title="Copy the full SHA-256 content hash"
+                      >
+                        Copy hash
+                      </Button>
                       <Button variant="ghost" onClick={() => setToDelete(f)} aria-label={`Delete ${f.name}`}>
                         Delete
                       </Button>
@@ -194,11 +311,14 @@ export function FilesPage() {
       ) : null}
 
       <nav aria-label="Pagination" className="mt-4 flex items-center justify-between">
-        <Button disabled={page === 0} onClick={() => setCursors((c) => c.slice(0, -1))}>
+        <Button disabled={current === 0} onClick={() => setPage(current - 1)}>
           Previous
         </Button>
-        <span className="text-sm text-slate-600 dark:text-slate-400">Page {page + 1}</span>
-        <Button disabled={!nextCursor} onClick={() => setCursors((c) => [...c, nextCursor])}>
+        <span className="text-sm text-slate-600 dark:text-slate-400">
+          Page {current + 1} of {pageCount}
+          {query.trim() ? ` · ${shown.length} of ${files.length} files match` : ` · ${files.length} files`}
+        </span>
+        <Button disabled={current >= pageCount - 1} onClick={() => setPage(current + 1)}>
           Next
         </Button>
       </nav>
@@ -216,6 +336,38 @@ export function FilesPage() {
         onConfirm={() => void confirmDelete()}
       />
     </div>
+  )
+}
+
+/** Space used against the quota; unfinished uploads count toward it too, as upload creation does. */
+function UsageMeter({ usage }: { usage: StorageUsage }) {
+  const { usedBytes, pendingBytes, quotaBytes } = usage
+  const text =
+    quotaBytes === null
+      ? `${formatBytes(usedBytes)} used`
+      : `${formatBytes(usedBytes)} of ${formatBytes(quotaBytes)} used`
+  return (
+    <section aria-label="Storage" className="mb-6" data-testid="usage">
+      <p className="text-sm">
+        <span className="font-medium">{text}</span>
+        {pendingBytes > 0 ? (
+          <span className="text-slate-600 dark:text-slate-400">
+            {' '}
+            · {formatBytes(pendingBytes)} reserved by unfinished uploads
+          </span>
+        ) : null}
+      </p>
+      {quotaBytes !== null ? (
+        <div className="mt-2 max-w-md">
+          <ProgressBar
+            done={quotaBytes > 0 ? usedBytes / quotaBytes : 0}
+            inflight={quotaBytes > 0 ? pendingBytes / quotaBytes : 0}
+            label="Storage used of the quota"
+            valueText={text}
+          />
+        </div>
+      ) : null}
+    </section>
   )
 }
 
