@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort, type ManagedProcess } from '@lfusys/devstack'
 import { artifactsDir, provisionTestStack, type TestStack } from '@lfusys/testing'
@@ -22,6 +22,11 @@ interface PageScores {
   performance: number
   accessibility: number
   bestPractices: number
+  /** Where Lighthouse ended up: a signed-in page that bounced to /login would say so here. */
+  finalPath: string
+  metrics: Record<string, number | undefined>
+  /** The machine's 1-minute load average when the page was measured (performance depends on it). */
+  loadAverage: number
   failing: string[]
 }
 
@@ -78,12 +83,25 @@ describe('Lighthouse on the built web app', () => {
         .filter((ref) => ref.weight > 0 && (lhr.audits[ref.id]?.score ?? 1) < 1)
         .map((ref) => `${id}: ${ref.id} — ${lhr.audits[ref.id]?.title ?? ''}`),
     )
-    const out = {
+    const metric = (id: string) => {
+      const v = lhr.audits[id]?.numericValue
+      return v === undefined ? undefined : Math.round(v * 1000) / 1000
+    }
+    const out: PageScores = {
       page: path,
       signedIn,
       performance: score('performance'),
       accessibility: score('accessibility'),
       bestPractices: score('best-practices'),
+      finalPath: new URL(lhr.finalDisplayedUrl).pathname,
+      metrics: {
+        firstContentfulPaintMs: metric('first-contentful-paint'),
+        largestContentfulPaintMs: metric('largest-contentful-paint'),
+        totalBlockingTimeMs: metric('total-blocking-time'),
+        cumulativeLayoutShift: metric('cumulative-layout-shift'),
+        speedIndexMs: metric('speed-index'),
+      },
+      loadAverage: Math.round((loadavg()[0] ?? 0) * 10) / 10,
       failing,
     }
     console.log(`[lighthouse] ${JSON.stringify(out)}`)
@@ -130,6 +148,7 @@ describe('Lighthouse on the built web app', () => {
     await signIn()
     results.push(await audit('/upload', true), await audit('/files', true))
     for (const r of results) {
+      expect(r.finalPath).toBe(r.page)
       expect(
         r.accessibility,
         `${r.page} accessibility; failing audits: ${r.failing.join('; ')}`,

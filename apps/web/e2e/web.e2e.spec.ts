@@ -4,25 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import { MiB } from '@lfusys/contracts'
-import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
-import { artifactsDir, provisionTestStack, repoRoot, type TestStack, waitFor } from '@lfusys/testing'
+import { freePort, type ManagedProcess } from '@lfusys/devstack'
+import { artifactsDir, provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
 import { type RunningSystem, startSystem } from '@lfusys/upload-client/testing'
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-// Flags from shared/local-stack.md: no sandbox (root), no GPU, and no lookups of anything but
-// loopback, so the browser never reaches out to update or safe-browsing servers.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost',
-]
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { buildAndPreview, CHROMIUM_ARGS, CHROMIUM_PATH } from './webServer.ts'
 
 const shots = join(artifactsDir, 'web')
 
@@ -116,34 +103,22 @@ describe('web app in Chromium against the whole system', () => {
     const webPort = await freePort()
     webUrl = `http://127.0.0.1:${webPort}`
     system = await startSystem(stack, { webOrigin: webUrl, env: { gateway: { ADMIN_EMAILS: adminEmail } } })
-    // The production build behind `vite preview` (same /api proxy as the dev server): what users
-    // get, and no dev-server dependency discovery reloading the page in the middle of a test.
-    const vite = join(repoRoot, 'apps/web/node_modules/vite/bin/vite.js')
-    const outDir = join(dir, 'dist')
-    const build = spawnManaged(
-      'web-build',
-      process.execPath,
-      [vite, 'build', '--outDir', outDir, '--emptyOutDir'],
-      {
-        cwd: join(repoRoot, 'apps/web'),
-        env: { PATH: process.env.PATH ?? '' },
-      },
-    )
-    const built = await build.exited
-    if (built !== 0) throw new Error(`web build failed:\n${build.output()}`)
-    web = spawnManaged('web', process.execPath, [vite, 'preview', '--outDir', outDir], {
-      cwd: join(repoRoot, 'apps/web'),
-      env: { PATH: process.env.PATH ?? '', GATEWAY_URL: system.gatewayUrl, WEB_PORT: String(webPort) },
-    })
-    await waitUntilReady('web', async () => (await fetch(webUrl)).ok, { timeoutMs: 60_000, process: web })
+    web = await buildAndPreview({ outDir: join(dir, 'dist'), port: webPort, gatewayUrl: system.gatewayUrl })
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 } })
     // Generous: the whole suite may run beside this file on two shared cores.
     context.setDefaultTimeout(60_000)
     page = await context.newPage()
     // Browser-side errors end up in the test output and fail the console check at the end.
     watchConsole(page, 'browser')
+  })
+
+  // A failed step leaves a picture of where it stopped.
+  afterEach(async ({ task }) => {
+    if (task.result?.state !== 'fail' || !page) return
+    const name = task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)
+    await page.screenshot({ path: join(shots, `failed-${name}.png`), fullPage: true }).catch(() => undefined)
   })
 
   afterAll(async () => {

@@ -74,7 +74,7 @@ export function TextField({
       </label>
       <input id={id} aria-describedby={hintId} className={INPUT_CLASS} {...input} />
       {hint === undefined ? null : (
-        <p id={hintId} className="mt-1 text-xs text-slate-500">
+        <p id={hintId} className="mt-1 text-xs text-slate-600 dark:text-slate-400">
           {hint}
         </p>
       )}

@@ -53,7 +53,7 @@ function OAuthButtons() {
 
 function Divider() {
   return (
-    <div className="my-6 flex items-center gap-3 text-sm text-slate-500">
+    <div className="my-6 flex items-center gap-3 text-sm text-slate-600 dark:text-slate-400">
       <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
       or with email
       <span className="h-px flex-1 bg-slate-200 dark:bg-slate-800" />
@@ -176,7 +176,7 @@ export function RegisterPage() {
           id="reg-name"
           label={
             <>
-              Name <span className="font-normal text-slate-500">(optional)</span>
+              Name <span className="font-normal text-slate-600 dark:text-slate-400">(optional)</span>
             </>
           }
           type="text"
