@@ -259,7 +259,7 @@ describe('web app in Chromium against the whole system', () => {
     expect(await page.getByTestId('usage').textContent()).toContain('40 MiB of 1.0 TiB used')
     // The full content hash goes to the clipboard.
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: webUrl })
-    await row.getByRole('button', { name: 'Copy the content hash of big.bin' }).click()
+    await row.getByRole('button', { name: 'Copy hash of big.bin' }).click()
     await page.getByText('Copied the content hash of big.bin.').waitFor()
     expect(await page.evaluate('navigator.clipboard.readText()')).toBe(contentHash(big))
     await shot('files')
@@ -377,7 +377,7 @@ describe('web app in Chromium against the whole system', () => {
     await download.focus()
     await page.keyboard.press('Tab')
     expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe(
-      'Copy the content hash of big.bin',
+      'Copy hash of big.bin',
     )
     await page.keyboard.press('Enter')
     await page.getByText('Copied the content hash of big.bin.').waitFor()

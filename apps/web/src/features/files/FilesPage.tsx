@@ -160,8 +160,31 @@ export function FilesPage() {
                 setQuery(e.currentTarget.value)
                 setPage(0)
               }}
-              className="mt-1 block w-56 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+              className="mt-1 block w-44 rounded-lg sm:w-56 border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
             />
+          </div>
+          {/* The column headers sort on wide screens; narrow ones hide some columns, so a list does. */}
+          <div className="sm:hidden">
+            <label htmlFor={`${filterId}-sort`} className="block text-sm font-medium">
+              Sort by
+            </label>
+            <select
+              id={`${filterId}-sort`}
+              value={`${sort.key}-${sort.dir}`}
+              onChange={(e) => {
+                const [key, dir] = e.currentTarget.value.split('-') as [SortKey, 'asc' | 'desc']
+                setSort({ key, dir })
+                setPage(0)
+              }}
+              className="mt-1 block rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100"
+            >
+              <option value="date-desc">Newest first</option>
+              <option value="date-asc">Oldest first</option>
+              <option value="name-asc">Name A-Z</option>
+              <option value="name-desc">Name Z-A</option>
+              <option value="size-desc">Largest first</option>
+              <option value="size-asc">Smallest first</option>
+            </select>
           </div>
           {isAdmin ? (
             <label className="inline-flex items-center gap-2 pb-1.5 text-sm">
@@ -225,7 +248,7 @@ export function FilesPage() {
             <thead className="bg-slate-50 text-slate-700 dark:bg-slate-900 dark:text-slate-300">
               <tr>
                 {header('name', 'Name')}
-                {header('size', 'Size')}
+                {header('size', 'Size', 'hidden sm:table-cell')}
                 {header('date', 'Uploaded', 'hidden md:table-cell')}
                 <th scope="col" className="hidden px-4 py-2 font-medium lg:table-cell">
                   Content hash
@@ -250,7 +273,10 @@ export function FilesPage() {
                         <span className="block truncate font-medium" title={f.name}>
                           {f.name}
                         </span>
-                        {/* Narrow screens hide the date and hash columns; they appear here instead. */}
+                        {/* Narrow screens hide the size, date and hash columns; they appear here instead. */}
+                        <span className="block truncate text-xs text-slate-600 sm:hidden dark:text-slate-400">
+                          {formatBytes(f.size)}
+                        </span>
                         <span className="block truncate text-xs text-slate-600 md:hidden dark:text-slate-400">
                           {formatDate(f.createdAt)}
                         </span>
@@ -263,7 +289,7 @@ export function FilesPage() {
                       </div>
                     </div>
                   </td>
-                  <td className="whitespace-nowrap px-4 py-2" data-testid="file-size">
+                  <td className="hidden whitespace-nowrap px-4 py-2 sm:table-cell" data-testid="file-size">
                     {formatBytes(f.size)}
                   </td>
                   <td className="hidden whitespace-nowrap px-4 py-2 md:table-cell">
@@ -293,7 +319,7 @@ export function FilesPage() {
                       <Button
                         variant="ghost"
                         onClick={() => void copyHash(f)}
-                        aria-label={`Copy the content hash of ${f.name}`}
+                        aria-label={`Copy hash of ${f.name}`}
                         title="Copy the full SHA-256 content hash"
                       >
                         Copy hash

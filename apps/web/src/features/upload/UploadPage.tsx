@@ -82,7 +82,10 @@ export function UploadPage() {
       <section aria-labelledby="queue-heading" className="mt-8">
         <div className="mb-3 flex items-center justify-between gap-2">
           <h2 id="queue-heading" className="text-lg font-semibold">
-            Queue {items.length > 0 ? <span className="text-slate-600 dark:text-slate-400">({items.length})</span> : null}
+            Queue{' '}
+            {items.length > 0 ? (
+              <span className="text-slate-600 dark:text-slate-400">({items.length})</span>
+            ) : null}
           </h2>
           {finished > 0 ? (
             <Button variant="ghost" onClick={() => uploadManager.clearFinished()}>
