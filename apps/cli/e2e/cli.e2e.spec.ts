@@ -129,6 +129,8 @@ describe('lfusys CLI against the whole system', () => {
     const second = await cli(['upload', file], env)
     expect(second.stderr).toContain(`Resuming upload ${uploadId}`)
     expect(second.code).toBe(0)
+    // On a pipe the progress is one line per stage, named as a person sees it.
+    expect(second.stderr).toContain(`uploading ${uploadId}\nassembling ${uploadId}\ncomplete ${uploadId}\n`)
     const [fileId, verdict] = second.stdout.trim().split('\t')
     expect(verdict).toBe('complete')
     // Nothing the server already had was sent again.
