@@ -17,6 +17,7 @@ import {
 } from '@lfusys/proto'
 import type {
   Caller,
+  CreateUploadInput,
   CreateUploadOutcome,
   FilePage,
   FileRecord,
@@ -78,10 +79,7 @@ export class SessionsGrpcClient implements SessionsApi {
     this.deadlineMs = deadlineMs
   }
 
-  async createUpload(
-    caller: Caller,
-    input: { fileName: string; fileSize: number; contentType: string; contentHash: string | undefined },
-  ): Promise<CreateUploadOutcome> {
+  async createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome> {
     const res = await this.unary<CreateUploadResponse__Output>((o, cb) =>
       this.client.createUpload(
         {
@@ -90,6 +88,7 @@ export class SessionsGrpcClient implements SessionsApi {
           fileSize: input.fileSize,
           contentType: input.contentType,
           ...(input.contentHash ? { contentHash: input.contentHash } : {}),
+          ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
         },
         o,
         cb,
