@@ -47,6 +47,7 @@ import { createS3Client } from '@lfusys/aws'
 import {
   type ChunkPlan,
   chunkLength,
+  contentHashFromDigests,
   formatContentDigest,
   MiB,
   planChunks,
@@ -367,6 +368,7 @@ async function systemRun(options: {
   let uploadId: string
   let token: string
   if (sessions) {
+    const contentHash = await contentHashFromDigests(file.digests.map((d) => d.sha256))
     const created = await call<CreateUploadResponse__Output>((o, cb) =>
       sessions.CreateUpload(
         {
@@ -374,6 +376,9 @@ async function systemRun(options: {
           fileName: `bench-${file.size}.bin`,
           fileSize: file.size,
           contentType: 'application/octet-stream',
+          // Declared like the upload client does (it hashes first): chunks are then copied into
+          // the multipart upload as their events arrive.
+          contentHash,
         },
         o,
         cb,
@@ -585,7 +590,9 @@ async function smallFileLatencies(options: {
   const latencies: number[] = []
   for (let run = 0; run < options.runs; run++) {
     const body = randomBytes(1024)
-    const digest = formatContentDigest(createHash('sha256').update(body).digest())
+    const sha256 = createHash('sha256').update(body).digest()
+    const digest = formatContentDigest(sha256)
+    const contentHash = await contentHashFromDigests([sha256])
     const started = now()
     const created = await call<CreateUploadResponse__Output>((o, cb) =>
       sessions.CreateUpload(
@@ -594,6 +601,7 @@ async function smallFileLatencies(options: {
           fileName: `small-${run}.bin`,
           fileSize: body.length,
           contentType: 'application/octet-stream',
+          contentHash,
         },
         o,
         cb,

@@ -6,6 +6,7 @@
  * offset. This process answers it from the parts its own store uploaded (the same answer S3 would
  * give), so the peer runs unmodified otherwise.
  */
+import { statSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { ListPartsCommandInput, Part, UploadPartCommandInput } from '@aws-sdk/client-s3'
 import { S3Store } from '@tus/s3-store'
@@ -32,9 +33,12 @@ const uploadPart = client.uploadPart?.bind(client) as (
   input: UploadPartCommandInput,
 ) => Promise<{ ETag?: string }>
 client.uploadPart = (async (input: UploadPartCommandInput) => {
+  // The store sends each part from a temporary file it wrote completely first.
+  const path = (input.Body as { path?: unknown } | undefined)?.path
+  const size = typeof path === 'string' ? statSync(path).size : Number(input.ContentLength ?? 0)
   const out = await uploadPart(input)
   const parts = partsByUpload.get(input.UploadId ?? '') ?? []
-  parts.push({ PartNumber: input.PartNumber, ETag: out.ETag, Size: Number(input.ContentLength ?? 0) })
+  parts.push({ PartNumber: input.PartNumber, ETag: out.ETag, Size: size })
   partsByUpload.set(input.UploadId ?? '', parts)
   return out
 }) as never
