@@ -188,6 +188,9 @@ describe('fauxqs with S3 checksum semantics', () => {
       ranged.CopyPartResult?.ChecksumSHA256,
       plain.CopyPartResult?.ChecksumSHA256,
     ]).toEqual(expectedParts)
+    // ETags stay S3's: the MD5 of each part's bytes (a whole-object copy reuses the source's).
+    const partBodies = [verified, verified.subarray(0, 5 * MiB), unverified]
+    expect([whole, ranged, plain].map((p) => p.CopyPartResult?.ETag)).toEqual(partBodies.map(md5Etag))
 
     const done = await s3.send(
       new CompleteMultipartUploadCommand({
@@ -204,6 +207,8 @@ describe('fauxqs with S3 checksum semantics', () => {
       }),
     )
     const expected = composite(expectedParts)
+    const md5s = partBodies.map((b) => createHash('md5').update(b).digest())
+    expect(done.ETag).toBe(`"${createHash('md5').update(Buffer.concat(md5s)).digest('hex')}-3"`)
     expect(done.ChecksumSHA256).toBe(expected)
     expect(done.ChecksumType).toBe('COMPOSITE')
 
