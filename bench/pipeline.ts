@@ -42,8 +42,9 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3'
-import type * as grpc from '@grpc/grpc-js'
+import * as grpc from '@grpc/grpc-js'
 import { createS3Client } from '@lfusys/aws'
+import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
 import {
   type ChunkPlan,
   chunkLength,
@@ -310,11 +311,22 @@ function putChunk(
   })
 }
 
-function call<Res>(
-  invoke: (options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+/** Caller-token keys the bench's sessions service trusts; each call is signed for its user, as the gateway does. */
+const serviceKeysText = `bench1:${randomBytes(32).toString('base64url')}`
+const serviceKeys = parseCallerTokenKeys(serviceKeysText)
+
+async function call<Res>(
+  who: { userId: string; isAdmin: boolean },
+  invoke: (
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: Res) => void,
+  ) => unknown,
 ): Promise<Res> {
+  const metadata = new grpc.Metadata()
+  metadata.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(serviceKeys, who)}`)
   return new Promise((resolve, reject) => {
-    invoke({ deadline: Date.now() + 30_000 }, (err, res) => {
+    invoke(metadata, { deadline: Date.now() + 30_000 }, (err, res) => {
       if (err) reject(err)
       else if (res === undefined) reject(new Error('empty gRPC answer'))
       else resolve(res)
@@ -369,7 +381,7 @@ async function systemRun(options: {
   let token: string
   if (sessions) {
     const contentHash = await contentHashFromDigests(file.digests.map((d) => d.sha256))
-    const created = await call<CreateUploadResponse__Output>((o, cb) =>
+    const created = await call<CreateUploadResponse__Output>({ userId, isAdmin: false }, (md, o, cb) =>
       sessions.CreateUpload(
         {
           caller: { userId, isAdmin: false },
@@ -380,6 +392,7 @@ async function systemRun(options: {
           // the multipart upload as their events arrive.
           contentHash,
         },
+        md,
         o,
         cb,
       ),
@@ -443,12 +456,13 @@ async function systemRun(options: {
   let completedAt: number | undefined
   let fileId: string | undefined
   for (;;) {
-    const session = await call<UploadSession__Output>((o, cb) =>
+    const session = await call<UploadSession__Output>({ userId, isAdmin: false }, (md, o, cb) =>
       sessions.GetUpload(
         {
           caller: { userId, isAdmin: false },
           uploadId,
         },
+        md,
         o,
         cb,
       ),
@@ -466,12 +480,14 @@ async function systemRun(options: {
   const emulatorCpuSeconds = cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore
   let check = '?'
   if (fileId) {
-    const info = await call<FileInfo__Output>((o, cb) =>
-      sessions.GetFile({ caller: { userId, isAdmin: false }, fileId }, o, cb),
+    const info = await call<FileInfo__Output>({ userId, isAdmin: false }, (md, o, cb) =>
+      sessions.GetFile({ caller: { userId, isAdmin: false }, fileId }, md, o, cb),
     )
     check = String(info.integrityCheck).replace('INTEGRITY_CHECK_', '').toLowerCase()
     // Deleting the file drops the content-addressed object, so the next run is not deduplicated.
-    await call<unknown>((o, cb) => sessions.DeleteFile({ caller: { userId, isAdmin: false }, fileId }, o, cb))
+    await call<unknown>({ userId, isAdmin: false }, (md, o, cb) =>
+      sessions.DeleteFile({ caller: { userId, isAdmin: false }, fileId }, md, o, cb),
+    )
   }
   return {
     uploadSeconds,
@@ -594,7 +610,7 @@ async function smallFileLatencies(options: {
     const digest = formatContentDigest(sha256)
     const contentHash = await contentHashFromDigests([sha256])
     const started = now()
-    const created = await call<CreateUploadResponse__Output>((o, cb) =>
+    const created = await call<CreateUploadResponse__Output>(caller, (md, o, cb) =>
       sessions.CreateUpload(
         {
           caller,
@@ -603,6 +619,7 @@ async function smallFileLatencies(options: {
           contentType: 'application/octet-stream',
           contentHash,
         },
+        md,
         o,
         cb,
       ),
@@ -620,8 +637,8 @@ async function smallFileLatencies(options: {
     if (res.status !== 201) throw new Error(`1 KiB chunk: HTTP ${res.status}`)
     let fileId: string | undefined
     for (;;) {
-      const current = await call<UploadSession__Output>((o, cb) =>
-        sessions.GetUpload({ caller, uploadId: session.uploadId }, o, cb),
+      const current = await call<UploadSession__Output>(caller, (md, o, cb) =>
+        sessions.GetUpload({ caller, uploadId: session.uploadId }, md, o, cb),
       )
       if (current.status === 'UPLOAD_STATUS_COMPLETE') {
         fileId = current.fileId ?? undefined
@@ -633,7 +650,7 @@ async function smallFileLatencies(options: {
       await new Promise((r) => setTimeout(r, 2))
     }
     latencies.push((now() - started) * 1000)
-    if (fileId) await call<unknown>((o, cb) => sessions.DeleteFile({ caller, fileId }, o, cb))
+    if (fileId) await call<unknown>(caller, (md, o, cb) => sessions.DeleteFile({ caller, fileId }, md, o, cb))
   }
   agent.destroy()
   return latencies
@@ -794,6 +811,7 @@ async function main() {
     const env: Record<string, string> = {
       ...emulators.env,
       UPLOAD_TOKEN_KEYS: tokenKeysText,
+      SERVICE_TOKEN_KEYS: serviceKeysText,
       WEB_ORIGIN: 'http://127.0.0.1:5173',
     }
     const bucket = env.S3_BUCKET ?? ''
