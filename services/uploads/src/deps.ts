@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { createS3Client } from '@lfusys/aws'
 import { isId } from '@lfusys/contracts'
 import { createLogger, type Logger } from '@lfusys/logger'
+import { observeGauge } from '@lfusys/telemetry'
 import { parseUploadTokenKeys, type UploadTokenKey } from '@lfusys/upload-token'
 import { BufferPool } from './chunks/BufferPool.ts'
 import { CapacityLimiter } from './chunks/CapacityLimiter.ts'
@@ -32,7 +33,8 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
       if (isId(name) && statSync(path).mtimeMs < staleBefore) rmSync(path, { force: true })
     }
   }
-  const log = overrides.log ?? createLogger({ service: 'uploads', level: config.LOG_LEVEL })
+  const log =
+    overrides.log ?? createLogger({ service: 'uploads', level: config.LOG_LEVEL, format: config.LOG_FORMAT })
   const tokenKeys = parseUploadTokenKeys(config.UPLOAD_TOKEN_KEYS)
   // One socket per admitted chunk request plus a few for copies, deletes and health checks.
   const s3 = createS3Client(config, { maxSockets: config.UPLOADS_MAX_CONCURRENT_CHUNKS + 8 })
@@ -41,6 +43,11 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
     maxConcurrent: config.UPLOADS_MAX_CONCURRENT_CHUNKS,
     maxBytes: config.UPLOADS_MAX_INFLIGHT_BYTES,
   })
+  observeGauge(
+    'lfusys.uploads.inflight.bytes',
+    { unit: 'By', description: 'Bytes of chunk requests admitted and not yet answered.' },
+    (result) => result.observe(limiter.usage.bytes),
+  )
   const pool = new BufferPool(Math.min(config.UPLOADS_MAX_INFLIGHT_BYTES, 64 * 1024 * 1024))
   const chunks = new ChunkService({
     store,

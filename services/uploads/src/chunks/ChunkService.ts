@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises'
 import { chunkKey, chunkLength, isId, parseContentDigest, toBase64 } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
+import { annotate, attr, userPseudonym } from '@lfusys/telemetry'
 import { type UploadTokenKey, verifyUploadToken } from '@lfusys/upload-token'
 import type { BufferPool } from './BufferPool.ts'
 import type { CapacityLimiter } from './CapacityLimiter.ts'
@@ -65,6 +66,7 @@ export class ChunkService {
 
   async receive(request: ChunkRequest): Promise<StoredChunk> {
     const claims = await verifyUploadToken(this.#o.tokenKeys, bearerToken(request.authorization))
+    annotate({ [attr.user]: userPseudonym(claims.userId) })
     if (!isId(request.uploadId)) {
       throw new AppError('VALIDATION_FAILED', 'upload id must be a lowercase UUID', {
         details: { field: 'uploadId' },
