@@ -57,16 +57,16 @@ export function createLogger(settings: LoggerSettings): Logger {
     ...(readable ? {} : { formatters: { level: (label: string) => ({ level: label }) } }),
     ...settings.options,
   }
-  const stream =
-    readable && !settings.stream
-      ? pretty({
-          sync: true,
-          colorize: !process.env.NO_COLOR,
-          translateTime: 'SYS:HH:MM:ss.l',
-          // The service is in the line prefix make dev adds; pid and host are noise locally.
-          ignore: 'pid,hostname,service,trace_flags',
-          singleLine: true,
-        })
-      : settings.stream
+  const stream = readable
+    ? pretty({
+        destination: settings.stream ?? 1,
+        sync: true,
+        colorize: !process.env.NO_COLOR,
+        translateTime: 'SYS:HH:MM:ss.l',
+        // The service is in the line prefix make dev adds; pid and host are noise locally.
+        ignore: 'pid,hostname,service,trace_flags',
+        singleLine: true,
+      })
+    : settings.stream
   return stream ? pino(options, stream) : pino(options)
 }
