@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from 'node:net'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 import {
   context,
@@ -10,7 +11,9 @@ import {
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
+  countRefusal,
   currentTraceparent,
+  meters,
   setPseudonymKey,
   startTelemetry,
   type Telemetry,
@@ -24,12 +27,18 @@ const exporter = new InMemorySpanExporter()
 let telemetry: Telemetry
 const tracer = () => trace.getTracer('test')
 
-beforeAll(() => {
+let metricsPort = 0
+
+beforeAll(async () => {
+  const probe = createServer()
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve))
+  metricsPort = (probe.address() as AddressInfo).port
+  await new Promise((resolve) => probe.close(resolve))
   telemetry = startTelemetry({
     serviceName: 'telemetry-test',
     enabled: false,
     endpoint: 'http://127.0.0.1:9',
-    metricsPort: 0,
+    metricsPort,
     metricsHost: '127.0.0.1',
     exporter,
   })
@@ -172,5 +181,33 @@ describe('user pseudonym', () => {
     expect(userPseudonym('user-1')).not.toBe(a)
     setPseudonymKey(undefined)
     expect(userPseudonym('user-1')).toBeUndefined()
+  })
+})
+
+describe('metrics', () => {
+  it('are served as Prometheus text: refusals by route, gRPC latency from gRPC spans', async () => {
+    countRefusal('/api/v1/uploads/:uploadId/chunks/:index', 503)
+    countRefusal('/api/v1/uploads', 429)
+    countRefusal('/api/v1/uploads', 201)
+    meters().redisFallbacks.add(1, { operation: 'files-list-cache' })
+    const span = tracer().startSpan('grpc.lfusys.sessions.v1.Sessions/GetUpload', {
+      kind: SpanKind.SERVER,
+      attributes: {
+        'rpc.system': 'grpc',
+        'rpc.method': 'GetUpload',
+        'rpc.service': 'lfusys.sessions.v1.Sessions',
+        'rpc.grpc.status_code': 5,
+      },
+    })
+    span.end()
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    expect(text).toMatch(
+      /^lfusys_http_shed_total\{http_route="\/api\/v1\/uploads\/:uploadId\/chunks\/:index".*\} 1$/m,
+    )
+    expect(text).toMatch(/^lfusys_http_rate_limited_total\{http_route="\/api\/v1\/uploads".*\} 1$/m)
+    expect(text).toMatch(/^lfusys_redis_fallbacks_total\{operation="files-list-cache".*\} 1$/m)
+    expect(text).toMatch(
+      /^lfusys_rpc_duration_count\{rpc_side="server",rpc_method="GetUpload",.*rpc_grpc_status_code="5".*\} 1$/m,
+    )
   })
 })
