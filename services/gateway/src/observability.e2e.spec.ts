@@ -247,9 +247,7 @@ describe('metrics as shipped', () => {
   it('serve Prometheus text on each service port after an upload', async () => {
     const uploads = await scrape('uploads')
     expect(sample(uploads, 'lfusys_chunk_bytes_total')).toBe(bytes.length)
-    expect(
-      sample(uploads, 'lfusys_chunk_put_duration_count', { http_response_status_code: '201' }),
-    ).toBe(2)
+    expect(sample(uploads, 'lfusys_chunk_put_duration_count', { http_response_status_code: '201' })).toBe(2)
     expect(sample(uploads, 'lfusys_uploads_inflight_bytes')).toBe(0)
 
     // The last chunk's event may be handled a moment after the upload reads complete.
