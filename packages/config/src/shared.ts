@@ -37,9 +37,9 @@ export const telemetryEnv = {
   METRICS_HOST: z
     .string()
     .min(1)
-    .default('127.0.0.1')
+    .optional()
     .describe(
-      'Interface of the Prometheus endpoint; 0.0.0.0 when a scraper outside the task or container reads it.',
+      "Interface of the Prometheus endpoint; unset: the service's own (GATEWAY_HOST, UPLOADS_HOST or SESSIONS_GRPC_HOST).",
     ),
   TELEMETRY_PSEUDONYM_KEY: z
     .string()

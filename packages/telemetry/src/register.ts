@@ -24,14 +24,23 @@ function serviceName(): string {
   return match?.[1] ?? 'lfusys'
 }
 
+/** Metrics are served on the interface the service itself listens on, unless METRICS_HOST says otherwise. */
+const listenHostVariable: Record<string, string> = {
+  gateway: 'GATEWAY_HOST',
+  uploads: 'UPLOADS_HOST',
+  sessions: 'SESSIONS_GRPC_HOST',
+}
+
 const config = loadConfig(z.object(telemetryEnv), process.env)
+const service = serviceName()
+const serviceHost = process.env[listenHostVariable[service] ?? '']
 setPseudonymKey(config.TELEMETRY_PSEUDONYM_KEY)
 const telemetry = startTelemetry({
-  serviceName: serviceName(),
+  serviceName: service,
   enabled: config.OTEL_ENABLED,
   endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   metricsPort: config.METRICS_PORT,
-  metricsHost: config.METRICS_HOST,
+  metricsHost: config.METRICS_HOST ?? (serviceHost || '127.0.0.1'),
   metricsExportIntervalMs: config.OTEL_METRIC_EXPORT_INTERVAL_MS,
 })
 ;(globalThis as { [key: symbol]: unknown })[Symbol.for('lfusys.telemetry')] = telemetry
