@@ -22,6 +22,7 @@ import { registerAuthentication } from './http/authenticate.ts'
 import { authRoutes } from './http/authRoutes.ts'
 import type { App, RouteContext } from './http/context.ts'
 import { SessionCookies } from './http/cookies.ts'
+import { dependencyUnavailable } from './http/dependencyErrors.ts'
 import { fileRoutes } from './http/fileRoutes.ts'
 import { healthRoutes } from './http/healthRoutes.ts'
 import { oauthRoutes } from './http/oauthRoutes.ts'
@@ -102,7 +103,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  registerErrorHandling(app)
+  registerErrorHandling(app, dependencyUnavailable)
   app.addHook('onRequest', async (request, reply) => {
     nameHttpRoute(request.method, request.routeOptions.url)
     reply.header('x-request-id', request.id)
