@@ -17,7 +17,8 @@ import { Agent, createServer, request } from 'node:http'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import type * as grpc from '@grpc/grpc-js'
+import * as grpc from '@grpc/grpc-js'
+import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
 import { formatContentDigest, MiB } from '@lfusys/contracts'
 import { freePort, type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
 import {
@@ -53,6 +54,8 @@ const digest = formatContentDigest(
 type Mode = 'off' | 'on'
 // Sessions signs upload tokens, uploads verifies them.
 const tokenKeys = `bench:${randomBytes(32).toString('hex')}`
+// The gateway signs a caller token for every sessions call; the bench plays the gateway.
+const serviceKeys = `svc:${randomBytes(32).toString('hex')}`
 
 /** An OTLP/HTTP receiver that only counts what it is sent. */
 const received = { requests: 0, bytes: 0 }
@@ -94,6 +97,7 @@ function spawnService(name: 'sessions' | 'uploads', mode: Mode, env: Record<stri
     PATH: `${join(process.execPath, '..')}:${process.env.PATH ?? ''}`,
     ...env,
     UPLOAD_TOKEN_KEYS: tokenKeys,
+    SERVICE_TOKEN_KEYS: serviceKeys,
     WEB_ORIGIN: 'http://127.0.0.1:5173',
     LOG_LEVEL: 'warn',
   }
@@ -122,10 +126,15 @@ function spawnService(name: 'sessions' | 'uploads', mode: Mode, env: Record<stri
 }
 
 function call<Res>(
-  invoke: (options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+  metadata: grpc.Metadata,
+  invoke: (
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: Res) => void,
+  ) => unknown,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
-    invoke({ deadline: Date.now() + 30_000 }, (err, res) => {
+    invoke(metadata, { deadline: Date.now() + 30_000 }, (err, res) => {
       if (err) reject(err)
       else if (res === undefined) reject(new Error('empty gRPC answer'))
       else resolve(res)
@@ -196,9 +205,15 @@ async function runOnce(mode: Mode, env: Record<string, string>): Promise<Result>
     // `sh` execs node, so the pid is the service's own.
     const pids = { uploads: uploads.child.pid ?? 0, sessions: sessions.child.pid ?? 0 }
     const caller = { userId: `bench-${randomUUID()}`, isAdmin: false }
-    const created = await call<CreateUploadResponse__Output>((o, cb) =>
+    const metadata = new grpc.Metadata()
+    metadata.set(
+      CALLER_TOKEN_METADATA,
+      `Bearer ${await signCallerToken(parseCallerTokenKeys(serviceKeys), caller)}`,
+    )
+    const created = await call<CreateUploadResponse__Output>(metadata, (m, o, cb) =>
       sessionsClient.CreateUpload(
         { caller, fileName: 'bench.bin', fileSize, contentType: 'application/octet-stream' },
+        m,
         o,
         cb,
       ),
@@ -231,8 +246,8 @@ async function runOnce(mode: Mode, env: Record<string, string>): Promise<Result>
     const putSeconds = (performance.now() - started) / 1000
     agent.destroy()
     for (;;) {
-      const current = await call<UploadSession__Output>((o, cb) =>
-        sessionsClient.GetUpload({ caller, uploadId: session.uploadId }, o, cb),
+      const current = await call<UploadSession__Output>(metadata, (m, o, cb) =>
+        sessionsClient.GetUpload({ caller, uploadId: session.uploadId }, m, o, cb),
       )
       if (current.status === 'UPLOAD_STATUS_COMPLETE') break
       if (current.status === 'UPLOAD_STATUS_FAILED')
