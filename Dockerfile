@@ -20,4 +20,5 @@ WORKDIR /app
 COPY --from=deps /app /app
 COPY scripts/healthcheck.ts scripts/start-service.sh scripts/
 USER node
+# start-service.sh runs the service's package.json start script (with the telemetry --import entry).
 CMD ["sh", "-c", "exec scripts/start-service.sh \"$SERVICE\""]
