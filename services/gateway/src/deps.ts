@@ -2,14 +2,20 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createDynamoClient } from '@lfusys/aws'
 import type { Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
+import { AccountTokenRepository } from './accounts/AccountTokenRepository.ts'
 import { UserRepository } from './accounts/UserRepository.ts'
 import type { GatewayConfig } from './config.ts'
 import { SessionsGrpcClient } from './grpc/SessionsGrpcClient.ts'
+import type { Mailer } from './mail/Mailer.ts'
+import { SesMailer } from './mail/SesMailer.ts'
+import { SmtpMailer } from './mail/SmtpMailer.ts'
 import type { SessionsApi } from './uploads/types.ts'
 
 export interface GatewayDeps {
   logger: Logger
   users: UserRepository
+  accountTokens: AccountTokenRepository
+  mailer: Mailer
   redis: Redis
   sessions: SessionsApi
   close(): Promise<void>
@@ -58,6 +64,19 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
   })
 }
 
+export function createMailer(config: GatewayConfig): Mailer {
+  if (config.MAIL_TRANSPORT === 'ses') {
+    return new SesMailer({
+      region: config.AWS_REGION,
+      from: config.MAIL_FROM,
+      timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
+      maxAttempts: config.AWS_MAX_ATTEMPTS,
+    })
+  }
+  if (!config.SMTP_URL) throw new Error('SMTP_URL is required when MAIL_TRANSPORT=smtp')
+  return new SmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.MAIL_SEND_TIMEOUT_MS })
+}
+
 export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
   const dynamodb = createDynamoClient(config, { requestTimeoutMs: 5000 })
   const documents = DynamoDBDocumentClient.from(dynamodb, {
@@ -65,13 +84,17 @@ export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
   })
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger)
   const sessions = new SessionsGrpcClient(config.SESSIONS_GRPC_URL, config.SESSIONS_GRPC_DEADLINE_MS)
+  const mailer = createMailer(config)
   return {
     logger,
     users: new UserRepository(documents, config.DYNAMODB_USERS_TABLE),
+    accountTokens: new AccountTokenRepository(documents, config.DYNAMODB_USERS_TABLE),
+    mailer,
     redis,
     sessions,
     async close() {
       sessions.close()
+      mailer.close()
       redis.disconnect()
       documents.destroy()
       dynamodb.destroy()
