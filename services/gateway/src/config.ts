@@ -86,7 +86,9 @@ export const gatewayConfigSchema = z
     MAIL_TRANSPORT: z
       .enum(['smtp', 'ses'])
       .default('smtp')
-      .describe('How account emails (verification, password reset) leave: smtp (SMTP_URL) or ses (Amazon SES v2).'),
+      .describe(
+        'How account emails (verification, password reset) leave: smtp (SMTP_URL) or ses (Amazon SES v2).',
+      ),
     MAIL_FROM: z
       .string()
       .min(3)
@@ -102,7 +104,9 @@ export const gatewayConfigSchema = z
     MAIL_SEND_TIMEOUT_MS: envInt(10_000, 500, 120_000).describe(
       'Deadline of one email hand-off to SMTP or SES.',
     ),
-    EMAIL_VERIFY_TTL_SECONDS: envInt(86_400, 300, 604_800).describe('Lifetime of an email verification link.'),
+    EMAIL_VERIFY_TTL_SECONDS: envInt(86_400, 300, 604_800).describe(
+      'Lifetime of an email verification link.',
+    ),
     PASSWORD_RESET_TTL_SECONDS: envInt(1800, 300, 86_400).describe('Lifetime of a password reset link.'),
     RATE_LIMIT_MAIL_MAX: envInt(3, 1, 1000).describe(
       'Verification or reset emails per account (and per client IP: ten times this) per mail window.',

@@ -74,7 +74,11 @@ export function createMailer(config: GatewayConfig): Mailer {
     })
   }
   if (!config.SMTP_URL) throw new Error('SMTP_URL is required when MAIL_TRANSPORT=smtp')
-  return new SmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.MAIL_SEND_TIMEOUT_MS })
+  return new SmtpMailer({
+    url: config.SMTP_URL,
+    from: config.MAIL_FROM,
+    timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
+  })
 }
 
 export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {

@@ -399,7 +399,9 @@ export class AccountService {
 function linkRefused(reason: 'expired' | 'invalid'): AppError {
   return new AppError(
     'VALIDATION_FAILED',
-    reason === 'expired' ? 'this link has expired; ask for a new one' : 'this link is not valid (it may have been used already)',
+    reason === 'expired'
+      ? 'this link has expired; ask for a new one'
+      : 'this link is not valid (it may have been used already)',
     { details: { field: 'token', reason } },
   )
 }

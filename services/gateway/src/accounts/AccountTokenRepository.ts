@@ -105,7 +105,10 @@ export class AccountTokenRepository {
 function storeError(err: unknown): AppError {
   if (err instanceof AppError) return err
   if (isTransientAwsError(err)) {
-    return new AppError('UNAVAILABLE', 'the account store is unavailable', { cause: err, retryAfterSeconds: 2 })
+    return new AppError('UNAVAILABLE', 'the account store is unavailable', {
+      cause: err,
+      retryAfterSeconds: 2,
+    })
   }
   return new AppError('INTERNAL', 'account store failure', { cause: err })
 }

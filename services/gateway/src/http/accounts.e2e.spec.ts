@@ -88,7 +88,12 @@ describe('email verification', () => {
 
   it('refuses an expired link and a link of the other kind', async () => {
     const { user, email } = await registered()
-    const record = { purpose: 'verify-email' as const, userId: user.id, email: email.toLowerCase(), sessionEpoch: 0 }
+    const record = {
+      purpose: 'verify-email' as const,
+      userId: user.id,
+      email: email.toLowerCase(),
+      sessionEpoch: 0,
+    }
     // Issued 25 hours ago with the 24 hour lifetime (the emulator never deletes expired items itself).
     const expired = await gw.deps.accountTokens.issue(record, 86_400, new Date(Date.now() - 25 * 3600_000))
     const res = await post('/api/v1/auth/verify-email', { token: expired })
@@ -100,7 +105,11 @@ describe('email verification', () => {
         details: { field: 'token', reason: 'expired' },
       },
     })
-    const resetKind = await gw.deps.accountTokens.issue({ ...record, purpose: 'reset-password' }, 1800, new Date())
+    const resetKind = await gw.deps.accountTokens.issue(
+      { ...record, purpose: 'reset-password' },
+      1800,
+      new Date(),
+    )
     expect((await post('/api/v1/auth/verify-email', { token: resetKind })).json().error.details.reason).toBe(
       'invalid',
     )
@@ -208,7 +217,12 @@ describe('password reset', () => {
 
   it('refuses an expired link, and a link older than the last reset', async () => {
     const { email, user } = await registered()
-    const record = { purpose: 'reset-password' as const, userId: user.id, email: email.toLowerCase(), sessionEpoch: 0 }
+    const record = {
+      purpose: 'reset-password' as const,
+      userId: user.id,
+      email: email.toLowerCase(),
+      sessionEpoch: 0,
+    }
     const expired = await gw.deps.accountTokens.issue(record, 1800, new Date(Date.now() - 31 * 60_000))
     const res = await post('/api/v1/auth/password/reset', { token: expired, password: NEW_PASSWORD })
     expect(res.statusCode).toBe(400)
@@ -217,7 +231,14 @@ describe('password reset', () => {
     await post('/api/v1/auth/password/forgot', { email })
     await post('/api/v1/auth/password/forgot', { email })
     const [first, second] = await mailbox.waitForMessages(email, { subject: /Reset/, count: 2 })
-    expect((await post('/api/v1/auth/password/reset', { token: tokenOf(second, 'reset-password'), password: NEW_PASSWORD })).statusCode).toBe(204)
+    expect(
+      (
+        await post('/api/v1/auth/password/reset', {
+          token: tokenOf(second, 'reset-password'),
+          password: NEW_PASSWORD,
+        })
+      ).statusCode,
+    ).toBe(204)
     const stale = await post('/api/v1/auth/password/reset', {
       token: tokenOf(first, 'reset-password'),
       password: GOOD_PASSWORD,

@@ -1,5 +1,5 @@
-import { type CaughtMail, Mailbox, type TestStack } from '@lfusys/testing'
 import { randomBytes } from 'node:crypto'
+import { type CaughtMail, Mailbox, type TestStack } from '@lfusys/testing'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {

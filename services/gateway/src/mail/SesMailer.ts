@@ -1,6 +1,6 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2'
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2'
 import { AppError } from '@lfusys/errors'
-import type { MailMessage, Mailer } from './Mailer.ts'
+import type { Mailer, MailMessage } from './Mailer.ts'
 
 export interface SesMailerOptions {
   region: string
@@ -41,7 +41,10 @@ export class SesMailer implements Mailer {
         }),
       )
     } catch (err) {
-      throw new AppError('UNAVAILABLE', 'the mail service is unavailable', { cause: err, retryAfterSeconds: 30 })
+      throw new AppError('UNAVAILABLE', 'the mail service is unavailable', {
+        cause: err,
+        retryAfterSeconds: 30,
+      })
     }
   }
 

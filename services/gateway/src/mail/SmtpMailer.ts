@@ -1,6 +1,6 @@
 import { AppError } from '@lfusys/errors'
 import nodemailer, { type Transporter } from 'nodemailer'
-import type { MailMessage, Mailer } from './Mailer.ts'
+import type { Mailer, MailMessage } from './Mailer.ts'
 
 export interface SmtpMailerOptions {
   url: string
@@ -27,7 +27,10 @@ export class SmtpMailer implements Mailer {
     try {
       await this.transport.sendMail({ from: this.from, ...message })
     } catch (err) {
-      throw new AppError('UNAVAILABLE', 'the mail server is unavailable', { cause: err, retryAfterSeconds: 30 })
+      throw new AppError('UNAVAILABLE', 'the mail server is unavailable', {
+        cause: err,
+        retryAfterSeconds: 30,
+      })
     }
   }
 

@@ -1,7 +1,6 @@
 import type { MailMessage } from './Mailer.ts'
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
 function message(to: string, subject: string, intro: string, action: string, url: string, outro: string) {
   const text = `${intro}\n\n${action}:\n${url}\n\n${outro}\n`

@@ -7,7 +7,13 @@ import { TokenService } from './TokenService.ts'
 const SECRET_A = 'a'.repeat(40)
 const SECRET_B = 'b'.repeat(40)
 const keysA = parseSigningKeys(`k1:${SECRET_A}`)
-const claims = { userId: 'u1', email: 'a@example.com', familyId: 'f1', role: 'user' as const, sessionEpoch: 0 }
+const claims = {
+  userId: 'u1',
+  email: 'a@example.com',
+  familyId: 'f1',
+  role: 'user' as const,
+  sessionEpoch: 0,
+}
 const refreshClaims = { userId: 'u1', familyId: 'f1', tokenId: 't1', sessionEpoch: 2 }
 
 function service(keys = keysA, now?: () => Date) {
@@ -109,7 +115,10 @@ describe('TokenService', () => {
     const key = new TextEncoder().encode(SECRET_A)
     const now = Math.floor(Date.now() / 1000)
     const full = { email: 'a@example.com', fam: 'f1', role: 'admin', sep: 0 }
-    const sign = (payload: Record<string, unknown>, omit: { exp?: boolean; iat?: boolean; sub?: boolean }) => {
+    const sign = (
+      payload: Record<string, unknown>,
+      omit: { exp?: boolean; iat?: boolean; sub?: boolean },
+    ) => {
       let jwt = new SignJWT(payload)
         .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
         .setIssuer('lfusys-gateway')
