@@ -13,6 +13,9 @@ import { z } from 'zod'
 
 const optionalText = z.string().min(1).optional()
 
+/** Sender of account emails outside production when MAIL_FROM is unset (the mail catcher takes anything). */
+export const DEV_MAIL_FROM = 'lfusys <no-reply@lfusys.localhost>'
+
 export const gatewayConfigSchema = z
   .object({
     ...runtimeEnv,
@@ -92,8 +95,11 @@ export const gatewayConfigSchema = z
     MAIL_FROM: z
       .string()
       .min(3)
-      .default('lfusys <no-reply@lfusys.localhost>')
-      .describe('From address of account emails (with SES: a verified identity).'),
+      .optional()
+      .describe(
+        'From address of account emails (with SES: a verified identity); required in production, ' +
+          `${DEV_MAIL_FROM} elsewhere when unset.`,
+      ),
     SMTP_URL: z
       .string()
       .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
@@ -147,6 +153,9 @@ export const gatewayConfigSchema = z
       .describe('Google OpenID Connect userinfo endpoint.'),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.MAIL_FROM === undefined && cfg.LFUSYS_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required in production' })
+    }
     if (cfg.MAIL_TRANSPORT === 'smtp' && cfg.SMTP_URL === undefined) {
       ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when MAIL_TRANSPORT=smtp' })
     }

@@ -4,7 +4,7 @@ import type { Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
 import { AccountTokenRepository } from './accounts/AccountTokenRepository.ts'
 import { UserRepository } from './accounts/UserRepository.ts'
-import type { GatewayConfig } from './config.ts'
+import { DEV_MAIL_FROM, type GatewayConfig } from './config.ts'
 import { SessionsGrpcClient } from './grpc/SessionsGrpcClient.ts'
 import type { Mailer } from './mail/Mailer.ts'
 import { SesMailer } from './mail/SesMailer.ts'
@@ -65,10 +65,11 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
 }
 
 export function createMailer(config: GatewayConfig): Mailer {
+  const from = config.MAIL_FROM ?? DEV_MAIL_FROM
   if (config.MAIL_TRANSPORT === 'ses') {
     return new SesMailer({
       region: config.AWS_REGION,
-      from: config.MAIL_FROM,
+      from,
       timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
       maxAttempts: config.AWS_MAX_ATTEMPTS,
     })
@@ -76,7 +77,7 @@ export function createMailer(config: GatewayConfig): Mailer {
   if (!config.SMTP_URL) throw new Error('SMTP_URL is required when MAIL_TRANSPORT=smtp')
   return new SmtpMailer({
     url: config.SMTP_URL,
-    from: config.MAIL_FROM,
+    from,
     timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
   })
 }

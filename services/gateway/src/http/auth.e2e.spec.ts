@@ -714,6 +714,7 @@ describe('OpenAPI', () => {
         // Production refuses the test keys and the published emulator credentials: fresh ones here.
         AUTH_TOKEN_KEYS: `p1:${randomBytes(32).toString('base64url')}`,
         AWS_ACCESS_KEY_ID: 'prodtestkey',
+        MAIL_FROM: 'lfusys <no-reply@app.example>',
         AWS_SECRET_ACCESS_KEY: randomBytes(16).toString('hex'),
         GITHUB_CLIENT_ID: 'id',
         GITHUB_CLIENT_SECRET: 'secret',
