@@ -306,6 +306,43 @@ describe('access tokens end with the session', () => {
   })
 })
 
+describe('Redis down', () => {
+  it('keeps sessions working and fails the access token denylist open, as documented; refresh still ends', async () => {
+    // Nothing listens on port 1: every Redis command fails at once.
+    const noRedis = await startGateway(gatewayTestEnv(stack, { REDIS_URL: 'redis://127.0.0.1:1' }))
+    try {
+      const browser = new Browser(noRedis.app)
+      const reg = await browser.send({
+        method: 'POST',
+        url: '/api/v1/auth/register',
+        body: { email: uniqueEmail('noredis'), password: GOOD_PASSWORD },
+        remoteAddress: freshIp(),
+      })
+      expect(reg.statusCode).toBe(201)
+      const access = browser.cookies.get('lfusys_access')?.value ?? ''
+      const refresh = browser.cookies.get('lfusys_refresh')?.value ?? ''
+      const csrf = browser.cookies.get('lfusys_csrf')?.value ?? ''
+      expect((await browser.send({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode).toBe(204)
+      // The denylist write was lost: the old access token lives until it expires (bounded by its TTL).
+      const me = await noRedis.app.inject({
+        url: '/api/v1/auth/me',
+        headers: { cookie: `lfusys_access=${access}` },
+      })
+      expect(me.statusCode).toBe(200)
+      // The refresh family is revoked in DynamoDB: no new access token for this session.
+      const again = await noRedis.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/refresh',
+        headers: { cookie: `lfusys_refresh=${refresh}; lfusys_csrf=${csrf}`, 'x-csrf-token': csrf },
+      })
+      expect(again.statusCode).toBe(401)
+      expect(again.json().error.details).toEqual({ reason: 'revoked' })
+    } finally {
+      await noRedis.close()
+    }
+  })
+})
+
 describe('CSRF token bound to the session', () => {
   it('refuses a CSRF token of another session, even when the cookie and header agree', async () => {
     const victim = await registered()
