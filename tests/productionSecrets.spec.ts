@@ -46,6 +46,7 @@ function secretParts(name: string, value: string): string[] {
 const baseEnv = {
   gateway: {
     DYNAMODB_USERS_TABLE: 'users',
+    SERVICE_TOKEN_KEYS: 'c1:U2VydmljZS10b2tlbi1rZXktZ2VuZXJhdGVkLWZvci10aGlzLXRlc3Q',
     SMTP_URL: 'smtp://127.0.0.1:1025',
     MAIL_FROM: 'lfusys <no-reply@app.example>',
     GITHUB_CLIENT_ID: 'id',
@@ -55,6 +56,7 @@ const baseEnv = {
   },
   sessions: {
     DYNAMODB_UPLOADS_TABLE: 'uploads',
+    SERVICE_TOKEN_KEYS: 'c1:U2VydmljZS10b2tlbi1rZXktZ2VuZXJhdGVkLWZvci10aGlzLXRlc3Q',
     DYNAMODB_FILES_TABLE: 'files',
     S3_BUCKET: 'bucket',
     SQS_CHUNK_EVENTS_QUEUE_URL: 'http://127.0.0.1:1/q',

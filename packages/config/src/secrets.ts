@@ -6,6 +6,7 @@
 export const PUBLISHED_SECRETS: readonly string[] = [
   'change-me-to-a-random-secret-of-32-chars-or-more',
   'change-me-to-another-random-secret-of-32-chars',
+  'change-me-to-a-third-random-secret-of-32-chars',
   'compose-development-upload-token-secret-0001',
   'compose-development-auth-token-secret-00001',
   'lfusyslocal',

@@ -1,5 +1,6 @@
 export { type CaughtMail, Mailbox } from './mailbox.ts'
 export { artifactsDir, cacheDir, repoRoot } from './paths.ts'
+export { TEST_SERVICE_TOKEN_KEYS } from './serviceKeys.ts'
 export { type SharedStack, sharedStack } from './sharedStack.ts'
 export { type RunningSystem, type SystemOptions, startSystem } from './startSystem.ts'
 export { provisionTestStack, type TestStack } from './testStack.ts'

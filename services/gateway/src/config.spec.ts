@@ -6,6 +6,7 @@ const base = {
   LFUSYS_ENV: 'development',
   DYNAMODB_USERS_TABLE: 'x-users',
   AUTH_TOKEN_KEYS: `k:${'s'.repeat(32)}`,
+  SERVICE_TOKEN_KEYS: `c:${'t'.repeat(32)}`,
   SMTP_URL: 'smtp://127.0.0.1:1025',
 }
 
@@ -73,6 +74,7 @@ describe('gateway config', () => {
       'AUTH_TOKEN_KEYS',
       'DYNAMODB_USERS_TABLE',
       'REDIS_KEY_PREFIX',
+      'SERVICE_TOKEN_KEYS',
       'SESSIONS_GRPC_URL',
     ])
   })
