@@ -1,5 +1,6 @@
 export type { Caller, Caller__Output } from './generated/lfusys/sessions/v1/Caller.ts'
 export type { CancelUploadRequest } from './generated/lfusys/sessions/v1/CancelUploadRequest.ts'
+export type { CompleteUploadRequest } from './generated/lfusys/sessions/v1/CompleteUploadRequest.ts'
 export type {
   CreateUploadRequest,
   CreateUploadRequest__Output,

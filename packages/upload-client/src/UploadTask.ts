@@ -349,6 +349,7 @@ export class UploadTask {
     }
 
     this.#emit({ phase: 'finalizing', bytesPerSecond: undefined, etaSeconds: undefined })
+    await this.#complete(session)
     const final = await this.#waitForFinal(session.id)
     if (final.status === 'complete' && final.fileId) return this.#finishComplete(final)
     const reason = final.failureReason ?? `the upload ended as ${final.status}`
@@ -538,6 +539,20 @@ export class UploadTask {
       }
     })()
     await this.#renewing
+  }
+
+  /**
+   * Says that every chunk is stored, so a lost chunk event costs seconds, not the server's
+   * reconciliation period. A finalizing or ended upload needs no call. When the call cannot get
+   * through (after its retries) the events still finish the upload: the engine goes on waiting.
+   */
+  async #complete(session: ServerUpload): Promise<void> {
+    if (session.status !== 'created' && session.status !== 'uploading') return
+    try {
+      await this.#gateway.completeUpload(session.id, this.#cancel.signal)
+    } catch (err) {
+      if (this.#cancel.signal.aborted || !isRetryable(err)) throw err
+    }
   }
 
   /**

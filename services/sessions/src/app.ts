@@ -47,8 +47,17 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       workerId: deps.workerId,
     },
   )
+  const chunkEvents = new ChunkEventService({
+    uploads,
+    store,
+    finalizer,
+    notifier,
+    log,
+    chunkPrefix: config.S3_CHUNK_PREFIX,
+    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+  })
   const sessions = new SessionService(
-    { uploads, files: fileRepository, finalizer, notifier, log },
+    { uploads, files: fileRepository, finalizer, chunkEvents, notifier, log },
     {
       baseChunkSize: config.CHUNK_SIZE_BYTES,
       maxFileSize: config.MAX_FILE_SIZE_BYTES,
@@ -62,15 +71,6 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
     { files: fileRepository, store, log },
     { downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL_SECONDS },
   )
-  const chunkEvents = new ChunkEventService({
-    uploads,
-    store,
-    finalizer,
-    notifier,
-    log,
-    chunkPrefix: config.S3_CHUNK_PREFIX,
-    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
-  })
   const consumer = new ChunkEventConsumer(aws.sqs, chunkEvents, log, {
     queueUrl: config.SQS_CHUNK_EVENTS_QUEUE_URL,
     workers: config.CONSUMER_WORKERS,
@@ -87,8 +87,6 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       ? {
           reconcile: {
             events: chunkEvents,
-            store,
-            chunkPrefix: config.S3_CHUNK_PREFIX,
             sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
             idleMs: config.RECONCILE_AFTER_SECONDS * 1000,
           },

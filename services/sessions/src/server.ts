@@ -39,6 +39,7 @@ async function shutdown(signal: string) {
   await Promise.all([
     app.consumer.stop(),
     app.sweeper.stop(),
+    app.sessions.drain(),
     new Promise<void>((resolve) => app.server.tryShutdown(() => resolve())),
   ])
   await deps.close()

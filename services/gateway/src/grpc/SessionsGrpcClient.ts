@@ -129,6 +129,14 @@ export class SessionsGrpcClient implements SessionsApi {
     )
   }
 
+  async completeUpload(caller: Caller, uploadId: string): Promise<Upload> {
+    return toUpload(
+      await this.unary<UploadSession__Output>((o, cb) =>
+        this.client.completeUpload({ caller: protoCaller(caller), uploadId }, o, cb),
+      ),
+    )
+  }
+
   watchUpload(caller: Caller, uploadId: string): UploadWatch {
     const call = this.client.watchUpload({ caller: protoCaller(caller), uploadId })
     let closed = false

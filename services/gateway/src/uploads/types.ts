@@ -37,6 +37,8 @@ export interface SessionsApi {
   getUpload(caller: Caller, uploadId: string): Promise<Upload>
   listUploads(caller: Caller): Promise<Upload[]>
   cancelUpload(caller: Caller, uploadId: string): Promise<Upload>
+  /** The client stored every chunk: record what events missed and finalize (idempotent). */
+  completeUpload(caller: Caller, uploadId: string): Promise<Upload>
   watchUpload(caller: Caller, uploadId: string): UploadWatch
   renewUploadToken(caller: Caller, uploadId: string): Promise<UploadTokenGrant>
   listFiles(
