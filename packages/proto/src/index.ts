@@ -56,9 +56,12 @@ export {
 } from './grpcErrors.ts'
 export {
   createSessionsClient,
+  dependencyHealthName,
   LOADER_OPTIONS,
+  SESSIONS_DEPENDENCIES,
   SESSIONS_PROTO_PATH,
   SESSIONS_SERVICE_NAME,
+  type SessionsDependency,
   sessionsServiceDefinition,
 } from './sessionsProto.ts'
 export {

@@ -1,5 +1,6 @@
 export { artifactsDir, cacheDir, repoRoot } from './paths.ts'
 export { type SharedStack, sharedStack } from './sharedStack.ts'
 export { type RunningSystem, type SystemOptions, startSystem } from './startSystem.ts'
+export { TcpProxy } from './TcpProxy.ts'
 export { provisionTestStack, type TestStack } from './testStack.ts'
 export { type WaitOptions, waitFor } from './waitFor.ts'

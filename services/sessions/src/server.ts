@@ -15,6 +15,7 @@ const { createDeps } = await import('./deps.ts')
 const deps = createDeps(config)
 const app = buildApp(config, deps)
 const port = await listen(app.server, config.SESSIONS_GRPC_HOST, config.SESSIONS_GRPC_PORT)
+app.dependencyHealth.start()
 if (config.CONSUMER_ENABLED) app.consumer.start()
 if (config.SWEEPER_ENABLED) app.sweeper.start(config.SWEEPER_INTERVAL_SECONDS * 1000)
 deps.log.info(
@@ -40,6 +41,7 @@ async function shutdown(signal: string) {
     app.consumer.stop(),
     app.sweeper.stop(),
     app.sessions.drain(),
+    app.dependencyHealth.stop(),
     new Promise<void>((resolve) => app.server.tryShutdown(() => resolve())),
   ])
   await deps.close()

@@ -86,7 +86,7 @@ const sessions: SessionsApi = {
   getFile: unavailable,
   deleteFile: unavailable,
   downloadUrl: unavailable,
-  ping: async () => {},
+  ping: async () => ({ dependencies: {} }),
   close: () => {},
 }
 
