@@ -18,6 +18,7 @@ import {
 } from '@lfusys/proto'
 import {
   type Caller,
+  type CreateUploadInput,
   type CreateUploadOutcome,
   DependenciesDownError,
   type DependencyStatus,
@@ -81,10 +82,7 @@ export class SessionsGrpcClient implements SessionsApi {
     this.deadlineMs = deadlineMs
   }
 
-  async createUpload(
-    caller: Caller,
-    input: { fileName: string; fileSize: number; contentType: string; contentHash: string | undefined },
-  ): Promise<CreateUploadOutcome> {
+  async createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome> {
     const res = await this.unary<CreateUploadResponse__Output>((o, cb) =>
       this.client.createUpload(
         {
@@ -93,6 +91,7 @@ export class SessionsGrpcClient implements SessionsApi {
           fileSize: input.fileSize,
           contentType: input.contentType,
           ...(input.contentHash ? { contentHash: input.contentHash } : {}),
+          ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
         },
         o,
         cb,
