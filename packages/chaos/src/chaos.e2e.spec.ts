@@ -15,7 +15,7 @@ import {
 } from '@lfusys/upload-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChaosSystem } from './ChaosSystem.ts'
-import { checkInvariants } from './invariants.ts'
+import { checkInvariants, deadLetters } from './invariants.ts'
 
 /**
  * Fault injection against the real processes, written from the protocol (docs/protocol.md). The
@@ -39,12 +39,16 @@ interface Row {
   times: number[]
   clientErrors: string[]
   violations: string[]
+  /** The uploads of this scenario, as their clients saw them end. */
+  uploads: Started[]
+  deadLettersBefore: number
 }
+type Started = { uploadId: string; reportedComplete: boolean; contentHash: string | undefined }
 const rows: Row[] = []
 
 let system: ChaosSystem
 let gateway: GatewayClient
-const started: { uploadId: string; reportedComplete: boolean; contentHash: string | undefined }[] = []
+let current: Row | undefined
 
 function cookieFetch(): { fetch: FetchLike; get: (name: string) => string | undefined } {
   const jar = new Map<string, string>()
@@ -76,16 +80,18 @@ function upload(size: number): Running {
   const done = task.start().then(
     (outcome) => {
       const uploadId = task.snapshot.uploadId ?? ''
-      started.push({
+      current?.uploads.push({
         uploadId,
         reportedComplete: outcome.kind === 'complete',
         contentHash: task.snapshot.contentHash,
       })
-      return { ok: outcome.kind === 'complete', at: Date.now() }
+      return outcome.kind === 'complete'
+        ? { ok: true, at: Date.now() }
+        : { ok: false, error: `ended as ${outcome.kind}`, at: Date.now() }
     },
     (err: unknown) => {
       const uploadId = task.snapshot.uploadId
-      if (uploadId) started.push({ uploadId, reportedComplete: false, contentHash: undefined })
+      if (uploadId) current?.uploads.push({ uploadId, reportedComplete: false, contentHash: undefined })
       return { ok: false, error: err instanceof Error ? err.message : String(err), at: Date.now() }
     },
   )
@@ -107,11 +113,28 @@ async function invariants(row: Row) {
     clients: system.stack.clients,
     resources: system.provisioned.resources,
     deadLetterQueueUrl: system.provisioned.result.deadLetterQueueUrl,
-    uploads: started,
+    uploads: row.uploads,
     chunkSize: CHUNK,
+    deadLettersBefore: row.deadLettersBefore,
   })
   row.violations.push(...violations)
   expect(violations).toEqual([])
+}
+
+async function scenario(name: string, trials: number): Promise<Row> {
+  const row: Row = {
+    scenario: name,
+    trials,
+    recovered: 0,
+    times: [],
+    clientErrors: [],
+    violations: [],
+    uploads: [],
+    deadLettersBefore: await deadLetters(system.stack.clients, system.provisioned.result.deadLetterQueueUrl),
+  }
+  rows.push(row)
+  current = row
+  return row
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -178,15 +201,7 @@ function writeReport() {
 
 describe('chaos', () => {
   it(`SIGKILL sessions at a random moment of finalization (${FINALIZER_KILLS} trials)`, async () => {
-    const row: Row = {
-      scenario: 'SIGKILL sessions during finalization',
-      trials: FINALIZER_KILLS,
-      recovered: 0,
-      times: [],
-      clientErrors: [],
-      violations: [],
-    }
-    rows.push(row)
+    const row = await scenario('SIGKILL sessions during finalization', FINALIZER_KILLS)
     for (let trial = 0; trial < FINALIZER_KILLS; trial++) {
       let killedAt = 0
       let killing: Promise<void> | undefined
@@ -209,15 +224,7 @@ describe('chaos', () => {
   }, 600_000)
 
   it('SIGKILL uploads mid-chunk', async () => {
-    const row: Row = {
-      scenario: 'SIGKILL uploads mid-chunk',
-      trials: 1,
-      recovered: 0,
-      times: [],
-      clientErrors: [],
-      violations: [],
-    }
-    rows.push(row)
+    const row = await scenario('SIGKILL uploads mid-chunk', 1)
     const running = upload(4 * CHUNK + 77)
     await waitFor(() => running.task.snapshot.uploadedBytes > CHUNK / 2, {
       what: 'chunk bytes on the wire',
@@ -232,15 +239,7 @@ describe('chaos', () => {
   }, 300_000)
 
   it(`Redis stopped for ${REDIS_DOWN_MS / 1000} s while uploads run`, async () => {
-    const row: Row = {
-      scenario: `Redis stopped ${REDIS_DOWN_MS / 1000} s`,
-      trials: 1,
-      recovered: 0,
-      times: [],
-      clientErrors: [],
-      violations: [],
-    }
-    rows.push(row)
+    const row = await scenario(`Redis stopped ${REDIS_DOWN_MS / 1000} s`, 1)
     const uploads = [upload(2 * CHUNK + 5), upload(CHUNK + 9)]
     await system.stopRedis()
     await sleep(REDIS_DOWN_MS)
@@ -252,15 +251,7 @@ describe('chaos', () => {
   }, 300_000)
 
   it(`DynamoDB Local stopped (SIGSTOP) for ${DYNAMODB_STOPPED_MS / 1000} s while uploads run`, async () => {
-    const row: Row = {
-      scenario: `DynamoDB Local SIGSTOP ${DYNAMODB_STOPPED_MS / 1000} s`,
-      trials: 1,
-      recovered: 0,
-      times: [],
-      clientErrors: [],
-      violations: [],
-    }
-    rows.push(row)
+    const row = await scenario(`DynamoDB Local SIGSTOP ${DYNAMODB_STOPPED_MS / 1000} s`, 1)
     const uploads = [upload(2 * CHUNK + 11), upload(3 * CHUNK + 3)]
     await waitFor(() => uploads.every((u) => u.task.snapshot.uploadId), {
       what: 'the uploads to be created',
@@ -280,15 +271,7 @@ describe('chaos', () => {
   }, 300_000)
 
   it('every event delivered 3 times while uploads run', async () => {
-    const row: Row = {
-      scenario: 'every event delivered 3 times',
-      trials: 1,
-      recovered: 0,
-      times: [],
-      clientErrors: [],
-      violations: [],
-    }
-    rows.push(row)
+    const row = await scenario('every event delivered 3 times', 1)
     const fauxqs = system.stack.fauxqs
     const original = fauxqs.sendMessage.bind(fauxqs)
     fauxqs.sendMessage = ((...args: Parameters<typeof original>) => {
@@ -310,15 +293,7 @@ describe('chaos', () => {
   }, 300_000)
 
   it('SIGKILL the dev launcher, then restart it on the same state', async () => {
-    const row: Row = {
-      scenario: 'SIGKILL the dev launcher + restart (no uploads)',
-      trials: 1,
-      recovered: 0,
-      times: [],
-      clientErrors: [],
-      violations: [],
-    }
-    rows.push(row)
+    const row = await scenario('SIGKILL the dev launcher + restart (no uploads)', 1)
     const dir = mkdtempSync(join(tmpdir(), 'lfusys-chaos-launcher-'))
     const cli = join(repoRoot, 'packages', 'devstack', 'src', 'cli.ts')
     const launch = () => {
@@ -370,7 +345,10 @@ describe('chaos', () => {
       const first = launch()
       await waitFor(() => first.out.text.includes('Ctrl-C stops it'), {
         what: 'the launcher to start',
-        timeoutMs: 90_000,
+        timeoutMs: 120_000,
+      }).catch((err: unknown) => {
+        first.proc.kill('SIGINT')
+        throw new Error(`${String(err)}\n${first.out.text}`)
       })
       const kids = children(first.proc.pid ?? 0)
       const killedAt = Date.now()

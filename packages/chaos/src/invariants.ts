@@ -13,6 +13,21 @@ export interface InvariantInput {
   /** Uploads the clients started, with what each client reported. */
   uploads: { uploadId: string; reportedComplete: boolean; contentHash: string | undefined }[]
   chunkSize: number
+  /** Messages already in the dead-letter queue before this scenario (reported by an earlier one). */
+  deadLettersBefore: number
+}
+
+export async function deadLetters(clients: AwsClients, queueUrl: string): Promise<number> {
+  const dlq = await clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  )
+  return (
+    Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) +
+    Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  )
 }
 
 async function scanAll(clients: AwsClients, table: string): Promise<Record<string, unknown>[]> {
@@ -64,7 +79,7 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
       )
     ).Item
     if (!session) {
-      violations.push(`${upload.uploadId}: no session`)
+      violations.push(`${upload.uploadId || 'an upload'}: no session`)
       continue
     }
     const status = String(session.status)
@@ -124,15 +139,7 @@ export async function checkInvariants(input: InvariantInput): Promise<string[]> 
       violations.push(`object ${key}: refCount ${String(object.refCount)} but ${refs} file records`)
     }
   }
-  const dlq = await clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: input.deadLetterQueueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  )
-  const inDlq =
-    Number(dlq.Attributes?.ApproximateNumberOfMessages ?? 0) +
-    Number(dlq.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0)
+  const inDlq = (await deadLetters(clients, input.deadLetterQueueUrl)) - input.deadLettersBefore
   if (inDlq > 0) violations.push(`${inDlq} messages in the dead-letter queue`)
   return violations
 }

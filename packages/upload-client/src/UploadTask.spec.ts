@@ -233,6 +233,13 @@ describe('UploadTask', () => {
     expect(be.calls.slice(0, completion)).not.toContain('GET /uploads/u1')
   })
 
+  it('repeats the completion call while the upload stays unfinished (a dead finalizer is taken over)', async () => {
+    const file = data(CHUNK)
+    const be = fakeBackend(file, { sse: false, finalizingReads: 12 })
+    expect((await task(file, be).start()).kind).toBe('complete')
+    expect(be.calls.filter((c) => c === 'POST /uploads/u1/complete').length).toBeGreaterThanOrEqual(3)
+  })
+
   it('goes on waiting when the completion call cannot get through (the events still finish it)', async () => {
     const file = data(CHUNK)
     const be = fakeBackend(file, { sse: true, completeStatus: 503 })
