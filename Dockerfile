@@ -5,6 +5,8 @@ ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 RUN npm install -g pnpm@10.34.8
 WORKDIR /app
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+# Dependency patches listed in pnpm-workspace.yaml (today only the dev emulator's); install reads them.
+COPY patches patches
 COPY packages packages
 COPY services services
 COPY proto proto

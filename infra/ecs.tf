@@ -56,7 +56,6 @@ locals {
       env = {
         UPLOADS_HOST = "0.0.0.0"
         UPLOADS_PORT = "3101"
-        UPLOADS_STAGING_PREFIX = local.staging_prefix
         WEB_ORIGIN   = local.web_origin
       }
       secrets = ["UPLOAD_TOKEN_KEYS"]

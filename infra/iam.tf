@@ -70,10 +70,10 @@ data "aws_iam_policy_document" "sessions" {
 }
 
 data "aws_iam_policy_document" "uploads" {
-  # Only writes chunk objects (and their staging copies); reads none, deletes only its own staging.
+  # Only writes chunk objects (S3 verifies each one's SHA-256); reads and deletes none.
   statement {
-    actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*", "${aws_s3_bucket.data.arn}/${local.staging_prefix}*"]
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*"]
   }
   statement {
     actions   = ["s3:ListBucket"]

@@ -16,6 +16,8 @@ export type ServiceName = 'sessions' | 'uploads' | 'gateway'
 
 const UPLOAD_TOKEN_KEYS = `chaos1:${randomBytes(24).toString('hex')}`
 const AUTH_TOKEN_KEYS = `chaos1:${randomBytes(24).toString('hex')}`
+// The gateway signs the caller of each sessions call with this ring; sessions verifies it.
+const SERVICE_TOKEN_KEYS = `svc1:${randomBytes(32).toString('base64url')}`
 
 async function httpOk(url: string): Promise<boolean> {
   try {
@@ -101,6 +103,7 @@ export class ChaosSystem {
           SESSIONS_GRPC_PORT: String(this.ports.sessions),
           UPLOADS_PUBLIC_URL: this.uploadsUrl,
           UPLOAD_TOKEN_KEYS,
+          SERVICE_TOKEN_KEYS,
           CONSUMER_WAIT_SECONDS: '1',
           WATCH_POLL_INTERVAL_MS: '200',
         }
@@ -113,6 +116,7 @@ export class ChaosSystem {
           GATEWAY_PUBLIC_URL: this.gatewayUrl,
           SESSIONS_GRPC_URL: `127.0.0.1:${this.ports.sessions}`,
           AUTH_TOKEN_KEYS,
+          SERVICE_TOKEN_KEYS,
           // The suite's clients are many uploads from one user.
           RATE_LIMIT_UPLOAD_CREATE_MAX: '10000',
         }

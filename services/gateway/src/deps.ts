@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createDynamoClient } from '@lfusys/aws'
+import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import type { Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
 import { UserRepository } from './accounts/UserRepository.ts'
@@ -59,12 +60,18 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
 }
 
 export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
-  const dynamodb = createDynamoClient(config, { requestTimeoutMs: 5000 })
+  // Account reads and writes are small: 1.5 s without a byte means a stalled table, and with the
+  // SDK's attempts a request answers 503 within about 5 s instead of hanging (docs/operations.md).
+  const dynamodb = createDynamoClient(config, { requestTimeoutMs: 1500 })
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   })
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger)
-  const sessions = new SessionsGrpcClient(config.SESSIONS_GRPC_URL, config.SESSIONS_GRPC_DEADLINE_MS)
+  const sessions = new SessionsGrpcClient(
+    config.SESSIONS_GRPC_URL,
+    config.SESSIONS_GRPC_DEADLINE_MS,
+    parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
+  )
   return {
     logger,
     users: new UserRepository(documents, config.DYNAMODB_USERS_TABLE),
