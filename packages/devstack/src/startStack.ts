@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   type AwsClients,
   createAwsClients,
+  createS3Client,
   type ProvisionResult,
   provisionStack,
   resourceEnv,
@@ -117,6 +118,46 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     })
     started.push({ stop: () => fauxqs.stop() })
     const awsEndpoint = `http://127.0.0.1:${fauxqs.port}`
+    // The forwarder is attached before anything can write: nothing is awaited between fauxqs'
+    // listen and the attach (fauxqs answers requests only once this code yields to the event
+    // loop), so no object is stored without its event being queued, even when a client left over
+    // from a previous run is already retrying against this port.
+    const forwarderS3 = createS3Client({
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_S3: awsEndpoint,
+      ...EMULATOR_CREDENTIALS,
+      AWS_MAX_ATTEMPTS: 3,
+    })
+    const forwarder = new S3EventForwarder({
+      s3: forwarderS3,
+      send: (queueName, body) => {
+        fauxqs.sendMessage(queueName, body, { region })
+      },
+      region,
+      resolve: async (bucket) => {
+        const stack = stackOfBucket(bucket)
+        if (!stack) return undefined
+        let resources: StackResources
+        try {
+          resources = stackResources(stack)
+        } catch {
+          return undefined
+        }
+        const exists = fauxqs.inspectQueue(resources.chunkEventsQueue) !== undefined
+        return exists
+          ? { bucket, prefix: resources.chunkPrefix, queueName: resources.chunkEventsQueue }
+          : undefined
+      },
+      onError: (err, event) =>
+        log(`event forwarding failed for ${event.bucket}/${event.key}: ${String(err)}`),
+    })
+    forwarder.attach(fauxqs.spy as unknown as { addMessage(message: unknown): void })
+    started.push({
+      stop: async () => {
+        await forwarder.drain()
+        forwarderS3.destroy()
+      },
+    })
 
     let redis: ManagedProcess | undefined
     let redisUrl = options.redisUrl
@@ -153,32 +194,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const clients = createAwsClients({ ...env, AWS_REGION: region, AWS_MAX_ATTEMPTS: 3 })
     started.push({ stop: async () => clients.close() })
-
-    const forwarder = new S3EventForwarder({
-      s3: clients.s3,
-      send: (queueName, body) => {
-        fauxqs.sendMessage(queueName, body, { region })
-      },
-      region,
-      resolve: async (bucket) => {
-        const stack = stackOfBucket(bucket)
-        if (!stack) return undefined
-        let resources: StackResources
-        try {
-          resources = stackResources(stack)
-        } catch {
-          return undefined
-        }
-        const exists = fauxqs.inspectQueue(resources.chunkEventsQueue) !== undefined
-        return exists
-          ? { bucket, prefix: resources.chunkPrefix, queueName: resources.chunkEventsQueue }
-          : undefined
-      },
-      onError: (err, event) =>
-        log(`event forwarding failed for ${event.bucket}/${event.key}: ${String(err)}`),
-    })
-    forwarder.attach(fauxqs.spy as unknown as { addMessage(message: unknown): void })
-    started.push({ stop: () => forwarder.drain() })
 
     const stack: RunningStack = {
       endpoints: {

@@ -9,6 +9,7 @@ const config = loadSessionsConfig(process.env)
 const deps = createDeps(config)
 const app = buildApp(config, deps)
 const port = await listen(app.server, config.SESSIONS_GRPC_HOST, config.SESSIONS_GRPC_PORT)
+app.dependencyHealth.start()
 if (config.CONSUMER_ENABLED) app.consumer.start()
 if (config.SWEEPER_ENABLED) app.sweeper.start(config.SWEEPER_INTERVAL_SECONDS * 1000)
 deps.log.info(
@@ -33,6 +34,8 @@ async function shutdown(signal: string) {
   await Promise.all([
     app.consumer.stop(),
     app.sweeper.stop(),
+    app.sessions.drain(),
+    app.dependencyHealth.stop(),
     new Promise<void>((resolve) => app.server.tryShutdown(() => resolve())),
   ])
   await deps.close()

@@ -12,25 +12,30 @@ import {
   type CreateUploadResponse__Output,
   createSessionsClient,
   type DownloadUrl__Output,
+  dependencyHealthName,
   domainStatusOf,
   type FileInfo__Output,
   fromGrpcError,
   type ListFilesResponse__Output,
   type ListUploadsResponse__Output,
   type Caller as ProtoCaller,
+  SESSIONS_DEPENDENCIES,
   type SessionsClient,
   type UploadSession__Output,
   type UploadToken__Output,
 } from '@lfusys/proto'
-import type {
-  Caller,
-  CreateUploadInput,
-  CreateUploadOutcome,
-  FilePage,
-  FileRecord,
-  SessionsApi,
-  Upload,
-  UploadWatch,
+import {
+  type Caller,
+  type CreateUploadInput,
+  type CreateUploadOutcome,
+  DependenciesDownError,
+  type DependencyStatus,
+  type FilePage,
+  type FileRecord,
+  type SessionsApi,
+  type SessionsHealth,
+  type Upload,
+  type UploadWatch,
 } from '../uploads/types.ts'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -140,6 +145,14 @@ export class SessionsGrpcClient implements SessionsApi {
     )
   }
 
+  async completeUpload(caller: Caller, uploadId: string): Promise<Upload> {
+    return toUpload(
+      await this.unary<UploadSession__Output>(caller, (md, o, cb) =>
+        this.client.completeUpload({ caller: protoCaller(caller), uploadId }, md, o, cb),
+      ),
+    )
+  }
+
   watchUpload(caller: Caller, uploadId: string): UploadWatch {
     let call: ClientReadableStream<UploadSession__Output> | undefined
     let closed = false
@@ -207,26 +220,56 @@ export class SessionsGrpcClient implements SessionsApi {
   }
 
   /**
-   * Asks the standard grpc.health.v1 service; a server without it still proves it is up by answering
-   * UNIMPLEMENTED. Only a transport failure or a NOT_SERVING answer counts as down.
+   * Asks the standard grpc.health.v1 service for the process (`""`) and for each dependency the
+   * sessions service reports (`lfusys.sessions.v1.Sessions/<dependency>`). A server without the
+   * health service still proves it is up by answering UNIMPLEMENTED (its dependencies are then
+   * unknown). A transport failure or NOT_SERVING for the process rejects; a dependency reported
+   * NOT_SERVING rejects with DependenciesDownError naming it.
    */
-  ping(timeoutMs: number): Promise<void> {
+  async ping(timeoutMs: number): Promise<SessionsHealth> {
+    const deadline = Date.now() + timeoutMs
+    const [process, ...states] = await Promise.all([
+      this.healthCheck('', deadline),
+      ...SESSIONS_DEPENDENCIES.map((d) => this.healthCheck(dependencyHealthName(d), deadline)),
+    ])
+    if (process === 'unimplemented') return { dependencies: {} }
+    if (process !== 'SERVING') throw new AppError('UNAVAILABLE', 'the sessions service is not serving')
+    const dependencies: Record<string, DependencyStatus> = {}
+    SESSIONS_DEPENDENCIES.forEach((name, i) => {
+      const state = states[i]
+      dependencies[name] = state === 'SERVING' ? 'up' : state === 'NOT_SERVING' ? 'down' : 'unknown'
+    })
+    if (Object.values(dependencies).includes('down')) throw new DependenciesDownError(dependencies)
+    return { dependencies }
+  }
+
+  private healthCheck(
+    service: string,
+    deadline: number,
+  ): Promise<'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'unimplemented'> {
+    // HealthCheckRequest { string service = 1 } (names are short: one length byte).
+    const name = Buffer.from(service, 'utf8')
+    const request =
+      name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a, name.length]), name])
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
         '/grpc.health.v1.Health/Check',
-        () => Buffer.alloc(0),
+        () => request,
         (buf: Buffer) => buf,
         {},
-        { deadline: Date.now() + timeoutMs },
+        { deadline },
         (err: ServiceError | null, value?: Buffer) => {
           if (err) {
-            if (err.code === status.UNIMPLEMENTED) resolve()
+            if (err.code === status.UNIMPLEMENTED) resolve('unimplemented')
+            // An older server that does not report this dependency.
+            else if (err.code === status.NOT_FOUND) resolve('UNKNOWN')
             else reject(grpcError(err))
             return
           }
-          // HealthCheckResponse { status = 1 (SERVING) } encodes as 08 01.
-          if (value && value.length >= 2 && value[0] === 0x08 && value[1] === 0x01) resolve()
-          else reject(new AppError('UNAVAILABLE', 'the sessions service is not serving'))
+          // HealthCheckResponse { ServingStatus status = 1 }: 08 01 SERVING, 08 02 NOT_SERVING;
+          // UNKNOWN (0) is the default and encodes as nothing.
+          const code = value && value.length >= 2 && value[0] === 0x08 ? value[1] : 0
+          resolve(code === 1 ? 'SERVING' : code === 2 ? 'NOT_SERVING' : 'UNKNOWN')
         },
       )
     })

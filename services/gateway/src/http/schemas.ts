@@ -159,6 +159,8 @@ const dependencyCheck = z.object({
   latencyMs: z.number(),
   required: z.boolean(),
   error: z.string().optional(),
+  /** The dependency's own dependencies (the sessions service reports DynamoDB, S3 and SQS). */
+  dependencies: z.record(z.string(), z.enum(['up', 'down', 'unknown'])).optional(),
 })
 
 export const readinessSchema = z.object({

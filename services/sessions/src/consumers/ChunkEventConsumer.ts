@@ -216,45 +216,22 @@ export class ChunkEventConsumer {
     const receipt = message.ReceiptHandle
     const visibility = this.#options.visibilityTimeoutSeconds
     // Extend well before the timeout runs out, so a long finalization keeps its message hidden.
+    // The last extension is awaited before the message is settled: one still in flight could
+    // otherwise land after a deferral and hide the message for a whole timeout again.
+    let extending: Promise<unknown> = Promise.resolve()
     const heartbeat = setInterval(
       () => {
-        this.#sqs
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: this.#options.queueUrl,
-              ReceiptHandle: receipt,
-              VisibilityTimeout: visibility,
-            }),
-          )
-          .catch((err: unknown) => this.#log.warn({ err }, 'visibility extension failed'))
+        extending = this.#setVisibility(receipt, visibility).catch((err: unknown) =>
+          this.#log.warn({ err }, 'visibility extension failed'),
+        )
       },
       Math.max(1000, (visibility * 1000) / 3),
     )
     try {
-      const parsed = parseMessage(message.Body)
-      let outcome: EventOutcome = 'done'
-      if (parsed.kind === 'malformed') {
-        this.#log.warn(
-          {
-            messageId: message.MessageId,
-            reason: parsed.reason,
-            receiveCount: message.Attributes?.ApproximateReceiveCount,
-          },
-          'malformed message left for the dead-letter queue',
-        )
-        outcome = 'malformed'
-      } else if (parsed.kind === 'events') {
-        for (const event of parsed.events) {
-          outcome = worse(outcome, await this.#service.handle(event, trace))
-        }
-      }
-      if (outcome === 'done' && receipt) {
-        await trace.within(() =>
-          this.#sqs.send(
-            new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
-          ),
-        )
-      }
+      const outcome = await this.#outcomeOf(message, trace)
+      clearInterval(heartbeat)
+      await extending
+      await this.#settle(message, outcome, trace)
     } catch (err) {
       this.#log.error(
         { err, worker, messageId: message.MessageId },
@@ -265,6 +242,81 @@ export class ChunkEventConsumer {
       this.#inFlight--
     }
   }
+
+  async #outcomeOf(message: Message, trace: MessageTrace): Promise<EventOutcome> {
+    const parsed = parseMessage(message.Body)
+    switch (parsed.kind) {
+      case 'malformed':
+        this.#log.warn(
+          {
+            messageId: message.MessageId,
+            reason: parsed.reason,
+            receiveCount: message.Attributes?.ApproximateReceiveCount,
+          },
+          'malformed message left for the dead-letter queue',
+        )
+        return 'malformed'
+      case 'test':
+        return 'done'
+      case 'events': {
+        let outcome: EventOutcome = 'done'
+        for (const event of parsed.events) outcome = worse(outcome, await this.#service.handle(event, trace))
+        return outcome
+      }
+      default:
+        return unreachable(parsed)
+    }
+  }
+
+  /**
+   * Every outcome settles the message in exactly one way. A deferral shortens the message's
+   * visibility to the deferral, so it returns just after an aging lease expires (a dead holder is
+   * replaced within the lease plus about a second), instead of a whole visibility timeout later.
+   */
+  async #settle(message: Message, outcome: EventOutcome, trace: MessageTrace): Promise<void> {
+    const receipt = message.ReceiptHandle
+    const settlement = typeof outcome === 'object' ? 'defer' : outcome
+    switch (settlement) {
+      case 'done':
+        if (receipt) {
+          await trace.within(() =>
+            this.#sqs.send(
+              new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
+            ),
+          )
+        }
+        return
+      case 'defer': {
+        const seconds = typeof outcome === 'object' ? outcome.deferSeconds : 0
+        await this.#setVisibility(receipt, seconds)
+        this.#log.info({ messageId: message.MessageId, deferSeconds: seconds }, 'chunk event deferred')
+        return
+      }
+      case 'retry':
+        // Left as it is: the visibility timeout brings it back.
+        return
+      case 'malformed':
+        // Left as it is: after maxReceiveCount receives the redrive policy moves it to the DLQ.
+        return
+      default:
+        unreachable(settlement)
+    }
+  }
+
+  #setVisibility(receipt: string | undefined, seconds: number): Promise<unknown> {
+    if (!receipt) return Promise.resolve()
+    return this.#sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.#options.queueUrl,
+        ReceiptHandle: receipt,
+        VisibilityTimeout: Math.max(0, Math.min(43_200, Math.ceil(seconds))),
+      }),
+    )
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled consumer outcome ${JSON.stringify(value)}`)
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
