@@ -58,6 +58,114 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
 # Downloads are presigned GETs opened by the browser (no CORS needed); chunk PUTs go through the
 # uploads service, so the bucket needs no browser CORS at all.
 
+# Every request must use TLS (presigned download URLs are https on AWS).
+data "aws_iam_policy_document" "data_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "data" {
+  bucket     = aws_s3_bucket.data.id
+  policy     = data.aws_iam_policy_document.data_bucket.json
+  depends_on = [aws_s3_bucket_public_access_block.data]
+}
+
+# --- S3: load balancer access logs ---
+resource "aws_s3_bucket" "logs" {
+  bucket = local.logs_bucket
+}
+
+resource "aws_s3_bucket_public_access_block" "logs" {
+  bucket                  = aws_s3_bucket.logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# Load balancer access logs support SSE-S3 only.
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    id     = "expire-logs"
+    status = "Enabled"
+    filter {
+      prefix = ""
+    }
+    expiration {
+      days = var.log_retention_days
+    }
+  }
+}
+
+# Regions older than August 2022 deliver ALB logs as the regional Elastic Load Balancing account,
+# newer ones as the log delivery service: allow both, for this load balancer's prefix only.
+data "aws_elb_service_account" "main" {}
+
+data "aws_iam_policy_document" "logs_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+  statement {
+    sid       = "ElbAccountLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    principals {
+      type        = "AWS"
+      identifiers = [data.aws_elb_service_account.main.arn]
+    }
+  }
+  statement {
+    sid       = "ElbServiceLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "logs" {
+  bucket     = aws_s3_bucket.logs.id
+  policy     = data.aws_iam_policy_document.logs_bucket.json
+  depends_on = [aws_s3_bucket_public_access_block.logs]
+}
+
 # --- SQS: chunk events with a dead-letter queue ---
 resource "aws_sqs_queue" "chunk_events_dlq" {
   name                      = local.dlq
