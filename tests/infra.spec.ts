@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stackResources } from '@lfusys/aws'
 import { describeEnv, loadConfig } from '@lfusys/config'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { serviceSchemas } from '../scripts/configDocs.ts'
 import { requiredActions } from './awsActions.ts'
 import { envExampleNames, repoRoot } from './envExample.ts'
@@ -12,6 +12,8 @@ import { type Block, infraSources, interpolate, loadTerraform, Model } from './t
 // No terraform binary is installable here: the HCL is parsed (tests/terraform.ts) and checked for
 // what `terraform apply` or the first deploy would otherwise reject or get wrong.
 let m: Model
+// Parsing (WASM) and docker-compose runs (a Python process each) are slow on a shared 2-core machine.
+vi.setConfig({ testTimeout: 60_000, hookTimeout: 60_000 })
 
 beforeAll(async () => {
   m = new Model(await loadTerraform())
