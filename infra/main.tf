@@ -182,6 +182,10 @@ variable "jaeger_otlp_endpoint" {
     condition     = var.jaeger_otlp_endpoint == "" || can(regex("^https?://[^/\\s]+(:[0-9]+)?/?$", var.jaeger_otlp_endpoint))
     error_message = "jaeger_otlp_endpoint must be an http(s) base URL without a path."
   }
+  validation {
+    condition     = var.tracing != "jaeger" || var.jaeger_otlp_endpoint != ""
+    error_message = "tracing = jaeger needs jaeger_otlp_endpoint."
+  }
 }
 
 variable "jaeger_cidr_blocks" {

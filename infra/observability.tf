@@ -75,9 +75,10 @@ resource "aws_cloudwatch_log_group" "metrics" {
 }
 
 # --- Alarms, all to one topic ---
+# Not encrypted with the AWS-managed SNS key: CloudWatch alarms cannot publish to a topic that uses
+# it (the notifications carry alarm names and states only).
 resource "aws_sns_topic" "alarms" {
-  name              = "${var.stack}-alarms"
-  kms_master_key_id = "alias/aws/sns"
+  name = "${var.stack}-alarms"
 }
 
 resource "aws_sns_topic_subscription" "alarm_email" {
