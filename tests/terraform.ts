@@ -42,8 +42,10 @@ export async function loadTerraform(): Promise<Terraform> {
 }
 
 export class Model {
+  readonly tf: Terraform
   readonly locals: Record<string, unknown>
-  constructor(readonly tf: Terraform) {
+  constructor(tf: Terraform) {
+    this.tf = tf
     this.locals = Object.assign({}, ...tf.locals) as Record<string, unknown>
   }
 
