@@ -82,7 +82,7 @@ export const gatewayConfigSchema = z
       'Longest life of one upload event stream; clients then reconnect or poll (bounds a stalled stream).',
     ),
     GITHUB_CLIENT_ID: optionalText.describe(
-      'GitHub OAuth app client id; unset disables GitHub login (dev only).',
+      'GitHub OAuth app client id; unset disables GitHub login.',
     ),
     GITHUB_CLIENT_SECRET: optionalText.describe('GitHub OAuth app client secret.'),
     GITHUB_AUTHORIZE_URL: z
@@ -99,7 +99,7 @@ export const gatewayConfigSchema = z
       .default('https://api.github.com/user/emails')
       .describe('GitHub endpoint listing the user emails with their verified flag.'),
     GOOGLE_CLIENT_ID: optionalText.describe(
-      'Google OAuth client id; unset disables Google login (dev only).',
+      'Google OAuth client id; unset disables Google login.',
     ),
     GOOGLE_CLIENT_SECRET: optionalText.describe('Google OAuth client secret.'),
     GOOGLE_AUTHORIZE_URL: z
@@ -124,13 +124,6 @@ export const gatewayConfigSchema = z
           code: 'custom',
           path: [`${p}_CLIENT_SECRET`],
           message: `set both ${p}_CLIENT_ID and ${p}_CLIENT_SECRET or neither`,
-        })
-      } else if (id === undefined && cfg.LFUSYS_ENV === 'production') {
-        // Outside development a missing provider is a deployment mistake, not a feature switch.
-        ctx.addIssue({
-          code: 'custom',
-          path: [`${p}_CLIENT_ID`],
-          message: `${p} OAuth client settings are required in production`,
         })
       }
     }
