@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { stackResources } from '@lfusys/aws'
-import { loadConfig } from '@lfusys/config'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { parse } from 'yaml'
 import { serviceSchemas } from '../scripts/configDocs.ts'
 import { envExampleNames, repoRoot } from './envExample.ts'
+import { serviceLoader } from './serviceConfig.ts'
 import { loadTerraform, Model } from './terraform.ts'
 
 // The compose files are validated by Compose itself: `docker-compose config` interpolates the
@@ -138,10 +138,11 @@ describe.each(Object.entries(FILES) as [keyof typeof FILES, string][])('%s compo
 
   it("starts every service's config from the file as shipped", async () => {
     const expectedEnv = kind === 'dev' ? 'development' : 'production'
-    for (const { service, schema } of await serviceSchemas()) {
+    for (const { service } of await serviceSchemas()) {
       const env = compose.services[service]?.environment ?? {}
       expect(env.LFUSYS_ENV, service).toBe(expectedEnv)
-      expect(() => loadConfig(schema, env), `${service} in ${file}`).not.toThrow()
+      const load = await serviceLoader(service)
+      expect(() => load(env), `${service} in ${file}`).not.toThrow()
     }
   })
 
