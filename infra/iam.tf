@@ -16,7 +16,8 @@ data "aws_iam_policy_document" "ecs_assume" {
 # --- Execution roles (used by ECS to pull the image, ship logs and fetch secrets), one per service
 # so a task definition can only ever be given its own secrets. ---
 resource "aws_iam_role" "execution" {
-  for_each           = local.ecs_services
+  # A static key set: local.ecs_services refers to the task definitions, which refer to these roles.
+  for_each           = local.task_groups
   name               = "${var.stack}-${each.key}-execution"
   assume_role_policy = data.aws_iam_policy_document.ecs_assume.json
 }

@@ -225,6 +225,47 @@ describe('infra: names and resources', () => {
   })
 })
 
+describe('infra: dependency graph', () => {
+  it('has no reference cycle (terraform plan would refuse one)', () => {
+    const nodes = new Map<string, string>()
+    for (const [type, byName] of Object.entries(m.tf.resource)) {
+      for (const [name, blocks] of Object.entries(byName))
+        nodes.set(`${type}.${name}`, JSON.stringify(blocks))
+    }
+    for (const [type, byName] of Object.entries(m.tf.data)) {
+      for (const [name, blocks] of Object.entries(byName))
+        nodes.set(`data.${type}.${name}`, JSON.stringify(blocks))
+    }
+    for (const [name, value] of Object.entries(m.locals)) nodes.set(`local.${name}`, JSON.stringify(value))
+    const refs = (body: string) =>
+      new Set(
+        [
+          ...body.matchAll(
+            /\b(data\.[a-z0-9_]+\.[a-z0-9_]+|local\.[a-z0-9_]+|(?:aws|random)_[a-z0-9_]+\.[a-z0-9_]+)/g,
+          ),
+        ]
+          .map((x) => x[1] as string)
+          .filter((r) => nodes.has(r)),
+      )
+    const edges = new Map([...nodes].map(([node, body]) => [node, refs(body)]))
+    const state = new Map<string, 'visiting' | 'done'>()
+    const cycles: string[] = []
+    const visit = (node: string, path: string[]) => {
+      if (state.get(node) === 'done') return
+      if (state.get(node) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(node)), node].join(' -> '))
+        return
+      }
+      state.set(node, 'visiting')
+      for (const next of edges.get(node) ?? []) visit(next, [...path, node])
+      state.set(node, 'done')
+    }
+    for (const node of nodes.keys()) visit(node, [])
+    expect(cycles).toEqual([])
+    expect(edges.get('aws_ecs_service.services')?.has('aws_lb_listener_rule.gateway')).toBe(true)
+  })
+})
+
 describe('infra: task definitions start the services', () => {
   it('sets every variable each service config requires, so the production config loads (with and without OAuth)', async () => {
     for (const { service } of await serviceSchemas()) {
