@@ -226,6 +226,24 @@ describe('infra: names and resources', () => {
 })
 
 describe('infra: dependency graph', () => {
+  it('refers only to declared resources, data sources, locals and variables', () => {
+    const body = JSON.stringify([m.tf.resource, m.tf.data, m.tf.locals, m.tf.output, m.tf.variable])
+    const unknown = new Set<string>()
+    for (const [, ref] of body.matchAll(/\b((?:data\.)?(?:aws|random)_[a-z0-9_]+\.[a-z0-9_]+)/g)) {
+      const [a, b, c] = (ref as string).split('.')
+      const found =
+        a === 'data' ? m.tf.data[b as string]?.[c as string] : m.tf.resource[a as string]?.[b as string]
+      if (!found) unknown.add(ref as string)
+    }
+    for (const [, name] of body.matchAll(/\bvar\.([a-z0-9_]+)/g)) {
+      if (!m.tf.variable[name as string]) unknown.add(`var.${name}`)
+    }
+    for (const [, name] of body.matchAll(/\blocal\.([a-z0-9_]+)/g)) {
+      if (!((name as string) in m.locals)) unknown.add(`local.${name}`)
+    }
+    expect([...unknown]).toEqual([])
+  })
+
   it('has no reference cycle (terraform plan would refuse one)', () => {
     const nodes = new Map<string, string>()
     for (const [type, byName] of Object.entries(m.tf.resource)) {
