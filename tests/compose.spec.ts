@@ -351,4 +351,27 @@ describe('images', () => {
   it('run as production unless told otherwise', () => {
     expect(text('Dockerfile')).toMatch(/^ENV LFUSYS_ENV=production$/m)
   })
+
+  it('are built from contexts without dependencies, local state or secrets', () => {
+    const ignored = text('.dockerignore').split('\n')
+    for (const entry of [
+      '**/node_modules',
+      '.env',
+      'prod.env',
+      'infra/*.tfvars',
+      'infra/*.tfstate*',
+      '.devstack',
+    ]) {
+      expect(ignored, entry).toContain(entry)
+    }
+  })
+
+  it('pin every base image', () => {
+    for (const file of ['Dockerfile', 'infra/docker/web.Dockerfile']) {
+      for (const [, image] of text(file).matchAll(/^FROM (\S+)/gm)) {
+        expect(image, file).toMatch(/:[A-Za-z0-9_][A-Za-z0-9_.-]*$/)
+        expect(image, file).not.toMatch(/:latest$/)
+      }
+    }
+  })
 })
