@@ -120,9 +120,22 @@ resource "aws_s3_bucket_lifecycle_configuration" "logs" {
   }
 }
 
-# Regions older than August 2022 deliver ALB logs as the regional Elastic Load Balancing account,
-# newer ones as the log delivery service: allow both, for this load balancer's prefix only.
-data "aws_elb_service_account" "main" {}
+# Regions opened before Jakarta (ap-southeast-3, December 2021) deliver ALB logs as a regional
+# Elastic Load Balancing account, later ones only as the log delivery service (for which the
+# provider's aws_elb_service_account fails with "Unknown region"). Allow what the region uses, for
+# this load balancer's prefix only.
+locals {
+  elb_account_regions = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+    "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+    "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
+  ]
+}
+
+data "aws_elb_service_account" "main" {
+  count = contains(local.elb_account_regions, var.region) ? 1 : 0
+}
 
 data "aws_iam_policy_document" "logs_bucket" {
   statement {
@@ -140,13 +153,16 @@ data "aws_iam_policy_document" "logs_bucket" {
       values   = ["false"]
     }
   }
-  statement {
-    sid       = "ElbAccountLogDelivery"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
-    principals {
-      type        = "AWS"
-      identifiers = [data.aws_elb_service_account.main.arn]
+  dynamic "statement" {
+    for_each = data.aws_elb_service_account.main
+    content {
+      sid       = "ElbAccountLogDelivery"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value.arn]
+      }
     }
   }
   statement {
