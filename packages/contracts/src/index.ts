@@ -29,3 +29,12 @@ export {
 } from './contentHash.ts'
 export { fromBase64, fromHex, toBase64, toHex } from './encoding.ts'
 export { chunkKey, chunkUploadPrefix, isId, objectKey, parseChunkKey } from './keys.ts'
+export {
+  contentTypeSchema,
+  DEFAULT_CONTENT_TYPE,
+  downloadContentType,
+  FILE_NAME_MAX_LENGTH,
+  fileNameSchema,
+  isActiveContentType,
+  normaliseContentType,
+} from './values.ts'

@@ -4,6 +4,7 @@ import cookie from '@fastify/cookie'
 import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
+import { errorHandlingOptions, registerErrorHandling } from '@lfusys/http-errors'
 import Fastify, { type FastifyBaseLogger, type RawServerDefault } from 'fastify'
 import {
   jsonSchemaTransform,
@@ -20,7 +21,6 @@ import { registerAuthentication } from './http/authenticate.ts'
 import { authRoutes } from './http/authRoutes.ts'
 import type { App, RouteContext } from './http/context.ts'
 import { SessionCookies } from './http/cookies.ts'
-import { registerErrorHandling } from './http/errorHandler.ts'
 import { fileRoutes } from './http/fileRoutes.ts'
 import { healthRoutes } from './http/healthRoutes.ts'
 import { oauthRoutes } from './http/oauthRoutes.ts'
@@ -85,6 +85,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
 
   const app: App = Fastify<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     loggerInstance: deps.logger,
+    ...errorHandlingOptions(),
     // X-Forwarded-For is believed only from the configured proxies; otherwise the socket address counts.
     trustProxy: config.TRUSTED_PROXIES.length > 0 ? config.TRUSTED_PROXIES : false,
     bodyLimit: 64 * 1024,

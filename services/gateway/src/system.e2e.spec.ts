@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { connect } from 'node:net'
 import type { TestStack } from '@lfusys/testing'
 import { waitFor } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -89,6 +90,20 @@ async function storedFile(browser: HttpBrowser, bytes: Buffer, name: string): Pr
   await uploadAll(created, bytes)
   const done = await waitComplete(browser, created.upload.id)
   return (await browser.fetch(`/api/v1/files/${done.fileId}`)).json()
+}
+
+/** Sends raw bytes and returns each HTTP response the server wrote before closing (Connection: close). */
+async function rawHttp(baseUrl: string, raw: string): Promise<string[]> {
+  const { hostname, port } = new URL(baseUrl)
+  const text = await new Promise<string>((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(raw))
+    const parts: Buffer[] = []
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')))
+    socket.on('data', (d) => parts.push(d))
+    socket.on('end', () => resolve(Buffer.concat(parts).toString('latin1')))
+    socket.on('error', reject)
+  })
+  return text.split(/(?=HTTP\/1\.1 \d{3} )/).filter((part) => part.length > 0)
 }
 
 async function download(browser: HttpBrowser, fileId: string) {
@@ -240,6 +255,21 @@ describe('uploads API', () => {
     expect((await hash.json()).error.message).toBe(
       'invalid body: contentHash: contentHash must be 64 lowercase hex characters',
     )
+    // A right-to-left override hides a name's real extension ("invoice‮fdp.exe" shows as invoiceexe.pdf).
+    for (const fileName of ['invoice\u202Efdp.exe', 'a\u0085b', 'zero\u200Bwidth']) {
+      const spoofed = await browser.fetch('/api/v1/uploads', {
+        method: 'POST',
+        body: { fileName, fileSize: 1 },
+      })
+      expect(spoofed.status).toBe(400)
+      expect((await spoofed.json()).error).toEqual({
+        code: 'VALIDATION_FAILED',
+        message: 'invalid body: fileName: file name must not contain control or format characters',
+        details: {
+          issues: [{ field: 'fileName', message: 'file name must not contain control or format characters' }],
+        },
+      })
+    }
     const missing = await browser.fetch('/api/v1/uploads/00000000-0000-4000-8000-000000000000')
     expect(missing.status).toBe(404)
     expect((await missing.json()).error.code).toBe('NOT_FOUND')
@@ -345,6 +375,91 @@ describe('ownership', () => {
     }
     expect(cursor).toBeNull()
     expect(seen).toEqual([file.id])
+  })
+})
+
+describe('names, types and malformed requests', () => {
+  it('serves active content (HTML, SVG, XML) as an opaque download; other types as stored', async () => {
+    const browser = await signedIn()
+    const cases: [string, string, string][] = [
+      ['page.html', 'text/html; charset=utf-8', 'application/octet-stream'],
+      ['logo.svg', 'image/svg+xml', 'application/octet-stream'],
+      ['feed.atom', 'application/atom+xml', 'application/octet-stream'],
+      ['app.js', 'text/javascript', 'application/octet-stream'],
+      ['notes.txt', 'text/plain', 'text/plain'],
+    ]
+    for (const [fileName, contentType, served] of cases) {
+      const bytes = Buffer.from(`<script>alert(document.domain)</script> ${fileName}`)
+      const res = await browser.fetch('/api/v1/uploads', {
+        method: 'POST',
+        body: {
+          fileName,
+          fileSize: bytes.length,
+          contentType,
+          contentHash: contentHashOf(bytes, 8 * 1024 * 1024),
+        },
+      })
+      expect(res.status).toBe(201)
+      const created: Created = await res.json()
+      await uploadAll(created, bytes)
+      const done = await waitComplete(browser, created.upload.id)
+      const file: FileRecord = await (await browser.fetch(`/api/v1/files/${done.fileId}`)).json()
+      expect(file.contentType).toBe(contentType)
+      const link = await browser.fetch(`/api/v1/files/${done.fileId}/download`)
+      const url = new URL(link.headers.get('location') ?? '')
+      expect({ fileName, type: url.searchParams.get('response-content-type') }).toEqual({
+        fileName,
+        type: served,
+      })
+      expect(url.searchParams.get('response-content-disposition')).toMatch(/^attachment;/)
+    }
+  })
+
+  it('answers what the HTTP parser or the framework refuses with the one error body, on both services', async () => {
+    const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))
+    // A request line that is not HTTP.
+    for (const url of [system.gatewayUrl, system.uploadsUrl]) {
+      const garbage = await rawHttp(url, 'NOT HTTP AT ALL\r\n\r\n')
+      expect(garbage.at(-1)).toMatch(/^HTTP\/1\.1 400 /)
+      expect(bodyOf(garbage.at(-1) ?? '')).toEqual({
+        error: { code: 'VALIDATION_FAILED', message: 'malformed HTTP request' },
+      })
+      // Headers over Node's limit.
+      const huge = await rawHttp(
+        url,
+        `GET /health/live HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      )
+      expect(huge.at(-1)).toMatch(/^HTTP\/1\.1 431 /)
+      expect(bodyOf(huge.at(-1) ?? '')).toEqual({
+        error: { code: 'TOO_LARGE', message: 'request headers are too large' },
+      })
+      // A path that is not valid percent-encoding.
+      const badUrl = await rawHttp(
+        url,
+        'GET /api/v1/files/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      )
+      expect(badUrl.at(-1)).toMatch(/^HTTP\/1\.1 400 /)
+      expect(bodyOf(badUrl.at(-1) ?? '').error.code).toBe('VALIDATION_FAILED')
+    }
+    // A body longer than its Content-Length: the rest is read as a next request, which is refused.
+    const longer = await rawHttp(
+      system.gatewayUrl,
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}garbage-after-the-body\r\n\r\n',
+    )
+    // Node may answer the first request before it parses the rest, or refuse at once; either way
+    // every answer is the one body and the last one names the malformed request.
+    for (const answer of longer) expect(Object.keys(bodyOf(answer))).toEqual(['error'])
+    expect(longer.at(-1)).toMatch(/^HTTP\/1\.1 400 /)
+    expect(bodyOf(longer.at(-1) ?? '')).toEqual({
+      error: { code: 'VALIDATION_FAILED', message: 'malformed HTTP request' },
+    })
+    // A media type the API does not take.
+    const form = await rawHttp(
+      system.gatewayUrl,
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+    )
+    expect(form[0]).toMatch(/^HTTP\/1\.1 415 /)
+    expect(bodyOf(form[0] ?? '').error.code).toBe('VALIDATION_FAILED')
   })
 })
 

@@ -409,7 +409,7 @@ describe('cancel, watch and errors', () => {
       createUpload(h, 'kim', { bytes: Buffer.alloc(1) }, { fileName: 'a\nb' }),
     ).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',
-      message: 'file_name contains control characters',
+      message: 'file name must not contain control or format characters',
     })
     await expect(
       call(h.client, 'GetUpload', { caller: caller('kim'), uploadId: 'not-an-id' }),

@@ -1,16 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import cors from '@fastify/cors'
 import { AppError } from '@lfusys/errors'
+import { errorHandlingOptions, registerErrorHandling } from '@lfusys/http-errors'
 import Fastify from 'fastify'
+import { BodyIncompleteError } from './chunks/ChunkService.ts'
 import type { UploadsConfig } from './config.ts'
 import type { UploadsDeps } from './deps.ts'
 import { chunkRoutes } from './http/chunkRoutes.ts'
-import { errorHandler } from './http/errorHandler.ts'
 import { healthRoutes } from './http/healthRoutes.ts'
 
 export async function buildApp(config: UploadsConfig, deps: UploadsDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
+    ...errorHandlingOptions(),
     // Request ids are minted here: this service faces browsers, whose headers are not trusted.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
@@ -30,10 +32,12 @@ export async function buildApp(config: UploadsConfig, deps: UploadsDeps) {
     maxAge: 600,
   })
 
-  app.setErrorHandler(errorHandler)
-  app.setNotFoundHandler((request, reply) => {
-    errorHandler(new AppError('NOT_FOUND', `no route for ${request.method} ${request.url}`), request, reply)
-  })
+  // A body that ended before its declared length is the client's fault, named as such.
+  registerErrorHandling(app, (err) =>
+    err instanceof BodyIncompleteError
+      ? new AppError('VALIDATION_FAILED', err.message, { cause: err })
+      : undefined,
+  )
 
   await app.register(healthRoutes, { store: deps.store })
   await app.register(chunkRoutes, { chunks: deps.chunks })

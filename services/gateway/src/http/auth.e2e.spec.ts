@@ -524,7 +524,7 @@ describe('errors and request ids', () => {
   it('answers unknown routes, bad JSON and bad ids with the one error shape and a request id', async () => {
     const unknown = await gw.app.inject({ url: '/api/v1/nope' })
     expect(unknown.statusCode).toBe(404)
-    expect(unknown.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route GET /api/v1/nope' } })
+    expect(unknown.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /api/v1/nope' } })
     expect(unknown.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
 
     const badJson = await gw.app.inject({

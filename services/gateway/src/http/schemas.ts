@@ -1,3 +1,4 @@
+import { contentTypeSchema, fileNameSchema } from '@lfusys/contracts'
 import { z } from 'zod'
 
 export const errorBodySchema = z
@@ -88,18 +89,9 @@ export const fileSchema = z.object({
 export const uploadTokenSchema = z.object({ token: z.string(), expiresAt: z.string() })
 
 export const createUploadBodySchema = z.object({
-  fileName: z
-    .string()
-    .min(1, 'fileName must not be empty')
-    .max(255, 'fileName must be at most 255 characters')
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-    .refine((v) => !/[\u0000-\u001f\u007f]/.test(v), 'fileName must not contain control characters'),
+  fileName: fileNameSchema,
   fileSize: z.number().int('fileSize must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
-  contentType: z
-    .string()
-    .max(255)
-    .regex(/^[\w.+-]+\/[\w.+-]+(\s*;.*)?$/, 'contentType must be a media type like text/plain')
-    .optional(),
+  contentType: contentTypeSchema.optional(),
   contentHash: z
     .string()
     .regex(/^[0-9a-f]{64}$/, 'contentHash must be 64 lowercase hex characters')

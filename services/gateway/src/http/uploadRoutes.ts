@@ -1,9 +1,9 @@
 import { AppError, HTTP_STATUS_BY_CODE } from '@lfusys/errors'
+import { errorBody, toAppError } from '@lfusys/http-errors'
 import { z } from 'zod'
 import { isFinal, type Upload } from '../uploads/types.ts'
 import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
-import { errorBody, toAppError } from './errorHandler.ts'
 import {
   createUploadBodySchema,
   createUploadResponses,

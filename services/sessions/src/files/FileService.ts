@@ -1,3 +1,4 @@
+import { downloadContentType } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
@@ -68,7 +69,8 @@ export class FileService {
     const ttl = this.#options.downloadUrlTtlSeconds
     const url = await this.#store.presignGet(file.objectKey, {
       contentDisposition: contentDisposition(file.name),
-      contentType: file.contentType,
+      // Active content (HTML, SVG, XML, scripts) from the storage origin would run as that origin's own.
+      contentType: downloadContentType(file.contentType),
       expiresInSeconds: ttl,
     })
     return { url, expiresAt: this.#now() + ttl * 1000 }

@@ -21,11 +21,14 @@ describe('CreateUpload validation', () => {
 
   it('names the field of each problem', () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ fileName: '' }, 'file_name is required'],
-      [{ fileName: 'x'.repeat(1025) }, 'file_name is longer than 1024 characters'],
-      [{ fileName: 'a\u0000b' }, 'file_name contains control characters'],
+      [{ fileName: '' }, 'file name must not be empty'],
+      [{ fileName: 'x'.repeat(256) }, 'file name must be at most 255 characters'],
+      [{ fileName: 'a\u0000b' }, 'file name must not contain control or format characters'],
+      [{ fileName: 'invoice\u202Efdp.exe' }, 'file name must not contain control or format characters'],
+      [{ fileName: 'a\u0085b' }, 'file name must not contain control or format characters'],
+      [{ fileName: '   ' }, 'file name must not be blank'],
       [{ fileSize: -1 }, 'Too small: expected number to be >=0'],
-      [{ contentType: 'not a type' }, 'content_type is not a media type'],
+      [{ contentType: 'not a type' }, 'content type must be a media type like text/plain'],
       [{ contentHash: 'g'.repeat(64) }, 'content_hash must be 64 lowercase hex characters'],
       [{ resumeUploadId: 'nope' }, 'resume_upload_id must be a lowercase UUID'],
       [{ caller: null }, 'caller is required'],

@@ -1,4 +1,10 @@
-import { isContentHash, isId } from '@lfusys/contracts'
+import {
+  contentTypeSchema,
+  fileNameSchema,
+  isContentHash,
+  isId,
+  normaliseContentType,
+} from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { FileInfo, UploadSession } from '@lfusys/proto'
 import { z } from 'zod'
@@ -19,30 +25,14 @@ const emptyToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v
 
 const id = (field: string) => z.string().refine(isId, `${field} must be a lowercase UUID`)
 
-const isControl = (c: string) => {
-  const code = c.charCodeAt(0)
-  return code < 0x20 || code === 0x7f
-}
-
-/** File names are shown and sent back in Content-Disposition: printable, bounded, no control bytes. */
-const fileName = z
-  .string()
-  .min(1, 'file_name is required')
-  .max(1024, 'file_name is longer than 1024 characters')
-  .refine((s) => ![...s].some(isControl), 'file_name contains control characters')
-  .refine((s) => s.trim().length > 0, 'file_name is blank')
-
+/** proto3 has no absent string: an empty content type means the owner gave none. */
 const contentType = z
-  .string()
-  .max(255)
-  .refine((s) => s === '' || /^[\w.+-]+\/[\w.+-]+(?:\s*;\s*[\w.+-]+=(?:[\w.+-]+|"[^"\r\n]*"))*$/.test(s), {
-    message: 'content_type is not a media type',
-  })
-  .transform((s) => (s === '' ? 'application/octet-stream' : s.toLowerCase()))
+  .union([z.literal(''), contentTypeSchema])
+  .transform((s) => normaliseContentType(s || undefined))
 
 export const createUploadSchema = z.object({
   caller: callerSchema,
-  fileName,
+  fileName: fileNameSchema,
   fileSize: z.number().int('file_size must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
   contentType,
   contentHash: z.preprocess(
