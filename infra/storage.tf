@@ -290,6 +290,8 @@ resource "aws_dynamodb_table" "tables" {
     enabled        = true
   }
 
+  # Users, sessions and file records: a stray `terraform destroy` must not take them.
+  deletion_protection_enabled = true
   point_in_time_recovery {
     enabled = true
   }
