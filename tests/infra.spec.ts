@@ -225,6 +225,17 @@ describe('infra: names and resources', () => {
   })
 })
 
+describe('infra: variables', () => {
+  it('describes every variable, and docs/deploy.md shows how to set each required one', () => {
+    const guide = readFileSync(join(repoRoot, 'docs', 'deploy.md'), 'utf8')
+    for (const [name, blocks] of Object.entries(m.tf.variable)) {
+      const v = blocks[0] as Block
+      expect(String(v.description ?? ''), name).not.toBe('')
+      if (!('default' in v)) expect(guide, name).toMatch(new RegExp(`\\b${name}\\b`))
+    }
+  })
+})
+
 describe('infra: dependency graph', () => {
   it('refers only to declared resources, data sources, locals and variables', () => {
     const body = JSON.stringify([m.tf.resource, m.tf.data, m.tf.locals, m.tf.output, m.tf.variable])
