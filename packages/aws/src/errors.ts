@@ -55,3 +55,21 @@ export function isTransientAwsError(err: unknown): boolean {
   const status = httpStatusOf(err)
   return status !== undefined && status >= 500
 }
+
+/**
+ * The cancellation codes of a TransactWriteItems call by the names of its items, in the order they
+ * were sent, so callers say `reasons.quota` instead of indexing `reasons[2]`.
+ */
+export function cancellationReasons<const N extends string>(
+  err: unknown,
+  names: readonly N[],
+): Record<N, string | undefined> {
+  const raw = (err as { CancellationReasons?: unknown } | null)?.CancellationReasons
+  const list = Array.isArray(raw) ? raw : []
+  const out = {} as Record<N, string | undefined>
+  names.forEach((name, i) => {
+    const code = (list[i] as { Code?: unknown } | undefined)?.Code
+    out[name] = typeof code === 'string' && code !== 'None' ? code : undefined
+  })
+  return out
+}

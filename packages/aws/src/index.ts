@@ -9,6 +9,7 @@ export {
 } from './clients.ts'
 export {
   awsErrorName,
+  cancellationReasons,
   httpStatusOf,
   isAwsError,
   isConditionalCheckFailed,

@@ -35,6 +35,7 @@ export {
   downloadContentType,
   FILE_NAME_MAX_LENGTH,
   fileNameSchema,
+  idempotencyKeySchema,
   isActiveContentType,
   normaliseContentType,
 } from './values.ts'

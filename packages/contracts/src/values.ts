@@ -66,3 +66,11 @@ export function isActiveContentType(contentType: string): boolean {
 export function downloadContentType(contentType: string): string {
   return isActiveContentType(contentType) ? DEFAULT_CONTENT_TYPE : contentType
 }
+
+/**
+ * An `Idempotency-Key` header value: visible ASCII, 1-255 characters (clients send a UUID per file
+ * and the same one on every retry of that creation).
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'Idempotency-Key must be 1-255 visible ASCII characters')

@@ -39,6 +39,8 @@ interface RequestOptions {
   signal?: AbortSignal
   /** Safe to repeat on network errors, 5xx and 429 (every call here is, the server is idempotent). */
   retry?: boolean
+  /** Extra request headers, the same on every attempt. */
+  headers?: Record<string, string>
 }
 
 /** Typed calls to the gateway's JSON API (see the HTTP contract in docs/web.md). */
@@ -69,7 +71,7 @@ export class GatewayClient {
   }
 
   async #once(path: string, options: RequestOptions): Promise<{ status: number; body: unknown }> {
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = { ...options.headers, accept: 'application/json' }
     const init: RequestInit = { method: options.method ?? 'GET', headers }
     if (options.signal) init.signal = options.signal
     if (options.body !== undefined) {
@@ -130,8 +132,18 @@ export class GatewayClient {
   }
 
   // --- uploads ---
+  /**
+   * One Idempotency-Key per creation, sent again on every retry: a creation that reached the server
+   * but whose answer was lost (a timeout, a 503 after the fact) is answered again, not repeated.
+   */
   async createUpload(input: CreateUploadInput, signal?: AbortSignal): Promise<CreateUploadResult> {
-    const { body } = await this.request('/uploads', { method: 'POST', body: input, signal, retry: true })
+    const { body } = await this.request('/uploads', {
+      method: 'POST',
+      body: input,
+      signal,
+      retry: true,
+      headers: { 'idempotency-key': globalThis.crypto.randomUUID() },
+    })
     return parseCreateResult(body)
   }
 

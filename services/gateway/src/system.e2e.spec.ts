@@ -275,6 +275,40 @@ describe('uploads API', () => {
     expect((await missing.json()).error.code).toBe('NOT_FOUND')
   })
 
+  it('answers a retried creation with the same Idempotency-Key with the same upload', async () => {
+    const browser = await signedIn()
+    const key = crypto.randomUUID()
+    const body = { fileName: 'retried.bin', fileSize: 10 }
+    const create = () =>
+      browser.fetch('/api/v1/uploads', { method: 'POST', body, headers: { 'idempotency-key': key } })
+    const first = await create()
+    const retry = await create()
+    expect([first.status, retry.status]).toEqual([201, 201])
+    const id = (await first.json()).upload.id
+    expect((await retry.json()).upload.id).toBe(id)
+    const listed = await (await browser.fetch('/api/v1/uploads')).json()
+    expect(listed.uploads.filter((u: Upload) => u.fileName === 'retried.bin')).toHaveLength(1)
+    const reused = await browser.fetch('/api/v1/uploads', {
+      method: 'POST',
+      body: { fileName: 'other.bin', fileSize: 10 },
+      headers: { 'idempotency-key': key },
+    })
+    expect(reused.status).toBe(409)
+    expect((await reused.json()).error).toMatchObject({
+      code: 'CONFLICT',
+      message: 'this Idempotency-Key was used for another upload',
+    })
+    const bad = await browser.fetch('/api/v1/uploads', {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': 'has spaces in it' },
+    })
+    expect(bad.status).toBe(400)
+    expect((await bad.json()).error.message).toBe(
+      'invalid headers: idempotency-key: Idempotency-Key must be 1-255 visible ASCII characters',
+    )
+  })
+
   it('limits upload creation per user with 429 and Retry-After', async () => {
     const browser = await signedIn()
     let last: JsonResponse | undefined

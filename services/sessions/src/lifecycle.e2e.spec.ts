@@ -111,6 +111,65 @@ describe('expiry, quota and bad events (with Redis down)', () => {
     expect((await createUpload(h, 'quinn', { bytes: Buffer.alloc(6 * MiB) })).result).toBe('upload')
   })
 
+  it('reserves quota atomically: parallel creations never pass it; an ended upload gives its bytes back', async () => {
+    const user = `parallel-${randomUUID()}`
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) =>
+        createUpload(h, user, { bytes: Buffer.alloc(6 * MiB) }, { fileName: `f${i}.bin` }),
+      ),
+    )
+    const started = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    const refused = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []))
+    // 3 x 6 MiB fit in 20 MiB; a fourth would not, however the requests interleave.
+    expect(started).toHaveLength(3)
+    for (const err of refused) expect(err).toMatchObject({ code: 'QUOTA_EXCEEDED' })
+    expect(refused.at(-1)).toMatchObject({
+      details: { quotaBytes: 20 * MiB, usedBytes: 0, pendingBytes: 18 * MiB, requestedBytes: 6 * MiB },
+    })
+    const first = started[0]?.upload?.session
+    if (!first) throw new Error('expected a session')
+    await call(h.client, 'CancelUpload', { caller: caller(user), uploadId: first.uploadId })
+    // The cancelled upload's 6 MiB are free again at once (released with its cleanup).
+    expect(
+      (await createUpload(h, user, { bytes: Buffer.alloc(6 * MiB) }, { fileName: 'again.bin' })).result,
+    ).toBe('upload')
+    await expect(
+      createUpload(h, user, { bytes: Buffer.alloc(6 * MiB) }, { fileName: 'one-too-many.bin' }),
+    ).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED' })
+  })
+
+  it('answers a retried creation with the same Idempotency-Key with the upload the first one made', async () => {
+    const user = `idempotent-${randomUUID()}`
+    const key = randomUUID()
+    const bytes = Buffer.alloc(1000)
+    // Two retries racing each other, then a late one: one upload, answered three times.
+    const [a, b] = await Promise.all([
+      createUpload(h, user, { bytes }, { idempotencyKey: key }),
+      createUpload(h, user, { bytes }, { idempotencyKey: key }),
+    ])
+    const late = await createUpload(h, user, { bytes }, { idempotencyKey: key })
+    const id = a.upload?.session?.uploadId
+    expect(id).toMatch(/^[0-9a-f-]{36}$/)
+    expect(b.upload?.session?.uploadId).toBe(id)
+    expect(late.upload?.session?.uploadId).toBe(id)
+    expect(late.upload?.uploadToken?.token).toBeTruthy()
+    const list = await call<unknown, { uploads: { uploadId: string }[] }>(h.client, 'ListUploads', {
+      caller: caller(user),
+    })
+    expect(list.uploads.map((u) => u.uploadId)).toEqual([id])
+    // Reserved once, not three times: 19 MiB more still fit under the 20 MiB quota.
+    expect(
+      (await createUpload(h, user, { bytes: Buffer.alloc(19 * MiB) }, { fileName: 'big.bin' })).result,
+    ).toBe('upload')
+    // The same key with another file is a client bug, not a retry.
+    await expect(
+      createUpload(h, user, { bytes: Buffer.alloc(1001) }, { idempotencyKey: key }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', message: 'this Idempotency-Key was used for another upload' })
+    // Keys are per user.
+    const other = await createUpload(h, `other-${randomUUID()}`, { bytes }, { idempotencyKey: key })
+    expect(other.upload?.session?.uploadId).not.toBe(id)
+  })
+
   it('acknowledges events of unknown uploads and leaves malformed messages to the dead-letter queue', async () => {
     const dlqUrl = h.stack.result.deadLetterQueueUrl
     await h.stack.clients.sqs.send(

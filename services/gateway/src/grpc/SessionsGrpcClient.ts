@@ -16,6 +16,7 @@ import {
 } from '@lfusys/proto'
 import type {
   Caller,
+  CreateUploadInput,
   CreateUploadOutcome,
   FilePage,
   FileRecord,
@@ -95,10 +96,7 @@ export class SessionsGrpcClient implements SessionsApi {
     this.deadlineMs = deadlineMs
   }
 
-  async createUpload(
-    caller: Caller,
-    input: { fileName: string; fileSize: number; contentType: string; contentHash: string | undefined },
-  ): Promise<CreateUploadOutcome> {
+  async createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome> {
     const res = await this.unary<CreateUploadResponse__Output>((o, cb) =>
       this.client.createUpload(
         {
@@ -107,6 +105,7 @@ export class SessionsGrpcClient implements SessionsApi {
           fileSize: input.fileSize,
           contentType: input.contentType,
           ...(input.contentHash ? { contentHash: input.contentHash } : {}),
+          ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
         },
         o,
         cb,

@@ -1,4 +1,4 @@
-import { contentTypeSchema, fileNameSchema } from '@lfusys/contracts'
+import { contentTypeSchema, fileNameSchema, idempotencyKeySchema } from '@lfusys/contracts'
 import { z } from 'zod'
 
 export const errorBodySchema = z
@@ -96,6 +96,14 @@ export const createUploadBodySchema = z.object({
     .string()
     .regex(/^[0-9a-f]{64}$/, 'contentHash must be 64 lowercase hex characters')
     .optional(),
+})
+
+export const createUploadHeadersSchema = z.object({
+  'idempotency-key': idempotencyKeySchema
+    .optional()
+    .describe(
+      'A fresh UUID per file, sent again on every retry of this creation: a retry answers the same upload.',
+    ),
 })
 
 export const createUploadResponses = {

@@ -6,6 +6,7 @@ import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
 import {
   createUploadBodySchema,
+  createUploadHeadersSchema,
   createUploadResponses,
   errorResponses,
   idParamsSchema,
@@ -26,6 +27,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         tags,
         summary: 'Start or resume an upload, or learn that this file is already stored (duplicate)',
         body: createUploadBodySchema,
+        headers: createUploadHeadersSchema,
         response: createUploadResponses,
       },
       preHandler: [ctx.requireAuth, ctx.limits.uploads],
@@ -37,6 +39,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         fileSize: body.fileSize,
         contentType: body.contentType ?? 'application/octet-stream',
         contentHash: body.contentHash,
+        idempotencyKey: request.headers['idempotency-key'],
       })
       if (outcome.result === 'duplicate') return reply.code(200).send(outcome)
       return reply.code(201).send(outcome)

@@ -28,12 +28,18 @@ export interface UploadWatch extends AsyncIterable<Upload> {
   close(): void
 }
 
+export interface CreateUploadInput {
+  fileName: string
+  fileSize: number
+  contentType: string
+  contentHash: string | undefined
+  /** The client's Idempotency-Key header, forwarded. */
+  idempotencyKey?: string | undefined
+}
+
 /** What the gateway needs from the sessions service; the gRPC client implements it. */
 export interface SessionsApi {
-  createUpload(
-    caller: Caller,
-    input: { fileName: string; fileSize: number; contentType: string; contentHash: string | undefined },
-  ): Promise<CreateUploadOutcome>
+  createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome>
   getUpload(caller: Caller, uploadId: string): Promise<Upload>
   listUploads(caller: Caller): Promise<Upload[]>
   cancelUpload(caller: Caller, uploadId: string): Promise<Upload>

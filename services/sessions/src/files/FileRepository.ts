@@ -5,12 +5,12 @@ import {
   TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import { isTransactionCanceled } from '@lfusys/aws'
+import { cancellationReasons, isTransactionCanceled } from '@lfusys/aws'
 import { AppError } from '@lfusys/errors'
 import type { IntegrityCheck } from '../uploads/UploadRecord.ts'
 import type { FileRecord, StoredObject } from './FileRecord.ts'
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 const pad = (n: number) => String(Math.max(0, Math.floor(n))).padStart(15, '0')
 export const filePk = (fileId: string) => `FILE#${fileId}`
@@ -48,6 +48,12 @@ export function toFileRecord(item: Record<string, unknown>): FileRecord {
     uploadId: str(item.uploadId) ?? fileId,
     createdAt: num(item.createdAt) ?? 0,
   }
+}
+
+export interface Usage {
+  storedBytes: number
+  reservedBytes: number
+  files: number
 }
 
 export interface FilePage {
@@ -124,6 +130,14 @@ export class FileRepository {
 
   /** Bytes of the user's stored files. */
   async usage(userId: string): Promise<number> {
+    return (await this.usageOf(userId)).storedBytes
+  }
+
+  /**
+   * The user's usage item: `bytes` of stored files, `reserved` by unfinished uploads, and
+   * `committed`, their sum, which the quota condition reads (DynamoDB conditions cannot add).
+   */
+  async usageOf(userId: string): Promise<Usage> {
     const out = await this.#db.send(
       new GetCommand({
         TableName: this.#table,
@@ -131,7 +145,45 @@ export class FileRepository {
         ConsistentRead: true,
       }),
     )
-    return num(out.Item?.bytes) ?? 0
+    return {
+      storedBytes: num(out.Item?.bytes) ?? 0,
+      reservedBytes: num(out.Item?.reserved) ?? 0,
+      files: num(out.Item?.files) ?? 0,
+    }
+  }
+
+  /**
+   * Reserves `size` bytes for a new upload, refused by the condition when the user's committed
+   * bytes would pass `quotaBytes` (0: no quota). Sent in the upload's creation transaction, so
+   * parallel creations can never overshoot.
+   */
+  reserveItem(userId: string, size: number, quotaBytes: number): TransactItem {
+    const limited = quotaBytes > 0
+    return {
+      Update: {
+        TableName: this.#table,
+        Key: { pk: usagePk(userId), sk: USAGE_SK },
+        UpdateExpression: 'ADD #reserved :size, #committed :size',
+        ...(limited
+          ? { ConditionExpression: 'attribute_not_exists(#committed) OR #committed <= :limit' }
+          : {}),
+        ExpressionAttributeNames: { '#reserved': 'reserved', '#committed': 'committed' },
+        ExpressionAttributeValues: { ':size': size, ...(limited ? { ':limit': quotaBytes - size } : {}) },
+      },
+    }
+  }
+
+  /** Gives back an ended upload's reservation; sent with the change that proves it happens once. */
+  releaseItem(userId: string, size: number): TransactItem {
+    return {
+      Update: {
+        TableName: this.#table,
+        Key: { pk: usagePk(userId), sk: USAGE_SK },
+        UpdateExpression: 'ADD #reserved :minus, #committed :minus',
+        ExpressionAttributeNames: { '#reserved': 'reserved', '#committed': 'committed' },
+        ExpressionAttributeValues: { ':minus': -size },
+      },
+    }
   }
 
   async list(
@@ -237,8 +289,9 @@ export class FileRepository {
               Update: {
                 TableName: this.#table,
                 Key: { pk: usagePk(file.ownerId), sk: USAGE_SK },
-                UpdateExpression: 'ADD #bytes :size, #files :one',
-                ExpressionAttributeNames: { '#bytes': 'bytes', '#files': 'files' },
+                // `committed` counts the file too until the session's cleanup releases its reservation.
+                UpdateExpression: 'ADD #bytes :size, #files :one, #committed :size',
+                ExpressionAttributeNames: { '#bytes': 'bytes', '#files': 'files', '#committed': 'committed' },
                 ExpressionAttributeValues: { ':size': file.size, ':one': 1 },
               },
             },
@@ -249,10 +302,10 @@ export class FileRepository {
       return 'ok'
     } catch (err) {
       if (!isTransactionCanceled(err)) throw err
-      const reasons = cancellationCodes(err)
-      if (reasons[4] === 'ConditionalCheckFailed' || reasons[1] === 'ConditionalCheckFailed')
+      const reasons = cancellationReasons(err, ['object', 'file', 'dedup', 'usage', 'session'])
+      if (reasons.session === 'ConditionalCheckFailed' || reasons.file === 'ConditionalCheckFailed')
         return 'lease-lost'
-      if (reasons[0] === 'ConditionalCheckFailed') return 'object-changed'
+      if (reasons.object === 'ConditionalCheckFailed') return 'object-changed'
       // TransactionConflict and friends: a concurrent writer; the caller's retry path handles it.
       throw new AppError('UNAVAILABLE', 'file transaction conflicted, retry', {
         cause: err,
@@ -315,8 +368,12 @@ export class FileRepository {
                 Update: {
                   TableName: this.#table,
                   Key: { pk: usagePk(file.ownerId), sk: USAGE_SK },
-                  UpdateExpression: 'ADD #bytes :minusSize, #files :minusOne',
-                  ExpressionAttributeNames: { '#bytes': 'bytes', '#files': 'files' },
+                  UpdateExpression: 'ADD #bytes :minusSize, #files :minusOne, #committed :minusSize',
+                  ExpressionAttributeNames: {
+                    '#bytes': 'bytes',
+                    '#files': 'files',
+                    '#committed': 'committed',
+                  },
                   ExpressionAttributeValues: { ':minusSize': -file.size, ':minusOne': -1 },
                 },
               },
@@ -327,8 +384,8 @@ export class FileRepository {
         return { lastReference: object !== undefined && last }
       } catch (err) {
         if (!isTransactionCanceled(err)) throw err
-        const reasons = cancellationCodes(err)
-        if (reasons[0] === 'ConditionalCheckFailed') {
+        const reasons = cancellationReasons(err, ['file', 'dedup', 'usage', 'object'])
+        if (reasons.file === 'ConditionalCheckFailed') {
           throw new AppError('NOT_FOUND', 'file not found', { details: { fileId: file.fileId } })
         }
         // The reference count moved under us (another file linked or was deleted): re-read, retry.
@@ -336,13 +393,4 @@ export class FileRepository {
     }
     throw new AppError('UNAVAILABLE', 'file deletion kept conflicting, retry', { retryAfterSeconds: 1 })
   }
-}
-
-function cancellationCodes(err: unknown): (string | undefined)[] {
-  const reasons = (err as { CancellationReasons?: unknown }).CancellationReasons
-  if (!Array.isArray(reasons)) return []
-  return reasons.map((r: unknown) => {
-    const code = (r as { Code?: unknown } | null)?.Code
-    return typeof code === 'string' ? code : undefined
-  })
 }

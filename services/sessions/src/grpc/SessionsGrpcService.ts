@@ -70,6 +70,7 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
         contentType: input.contentType,
         contentHash: input.contentHash,
         resumeUploadId: input.resumeUploadId,
+        idempotencyKey: input.idempotencyKey,
       })
       if (result.kind === 'duplicate') return { duplicate: toFileInfo(result.file) }
       return {

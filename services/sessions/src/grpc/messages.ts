@@ -1,6 +1,7 @@
 import {
   contentTypeSchema,
   fileNameSchema,
+  idempotencyKeySchema,
   isContentHash,
   isId,
   normaliseContentType,
@@ -40,6 +41,7 @@ export const createUploadSchema = z.object({
     z.string().refine(isContentHash, 'content_hash must be 64 lowercase hex characters').optional(),
   ),
   resumeUploadId: z.preprocess(emptyToUndefined, id('resume_upload_id').optional()),
+  idempotencyKey: z.preprocess(emptyToUndefined, idempotencyKeySchema.optional()),
 })
 
 export const uploadRequestSchema = z.object({ caller: callerSchema, uploadId: id('upload_id') })

@@ -520,7 +520,12 @@ export class Finalizer {
       chunkKey(this.#options.chunkPrefix, uploadId, i),
     )
     await this.#deps.store.deleteMany(keys)
-    await this.#deps.uploads.cleanupDone(uploadId)
+    // A reservation goes back when the session's cleanup is done: once, whatever way it ended
+    // (a complete upload's bytes count as its file's by then).
+    await this.#deps.uploads.cleanupDone(
+      record,
+      this.#deps.files.releaseItem(record.userId, record.reservedBytes),
+    )
     log.debug({ uploadId, chunks: keys.length, multipartUploads: refs.size }, 'session cleaned up')
   }
 

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { planChunks } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
@@ -9,7 +9,7 @@ import type { FileRepository } from '../files/FileRepository.ts'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { Finalizer } from './Finalizer.ts'
 import { isFinal, RECEIVING_STATUSES, type UploadRecord } from './UploadRecord.ts'
-import type { UploadRepository } from './UploadRepository.ts'
+import type { IdempotencyKey, UploadRepository } from './UploadRepository.ts'
 
 export interface Caller {
   userId: string
@@ -22,6 +22,8 @@ export interface CreateUploadInput {
   contentType: string
   contentHash: string | undefined
   resumeUploadId: string | undefined
+  /** The client's Idempotency-Key: a retried creation answers the upload the first one made. */
+  idempotencyKey?: string | undefined
 }
 
 export interface IssuedToken {
@@ -71,6 +73,14 @@ export class SessionService {
         details: { field: 'fileSize', maxFileSize: this.#options.maxFileSize },
       })
     }
+    const idempotency =
+      input.idempotencyKey === undefined
+        ? undefined
+        : { key: input.idempotencyKey, fingerprint: fingerprint(input) }
+    if (idempotency) {
+      const replay = await this.#replay(caller, idempotency)
+      if (replay) return replay
+    }
     // Design invariant 8: a hash alone only ever finds the caller's own files.
     if (input.contentHash !== undefined) {
       const duplicate = await files.findOwnerDuplicate(caller.userId, input.contentHash, input.fileSize)
@@ -86,7 +96,8 @@ export class SessionService {
         details: { uploadId: input.resumeUploadId },
       })
     }
-    await this.#checkQuota(caller.userId, active, input.fileSize)
+    const quota = this.#options.userQuotaBytes
+    if (quota > 0 && input.fileSize > quota) await this.#quotaExceeded(caller.userId, input.fileSize)
     const plan = planChunks(input.fileSize, { baseChunkSize: this.#options.baseChunkSize })
     const now = this.#now()
     const record: UploadRecord = {
@@ -112,8 +123,20 @@ export class SessionService {
       integrityCheck: undefined,
       finalizations: 0,
       traceparent: currentTraceparent(),
+      reservedBytes: plan.fileSize,
     }
-    await uploads.create(record)
+    // The session, its idempotency key and the quota reservation commit together or not at all.
+    const stored = await uploads.create(record, {
+      ...(idempotency ? { idempotency } : {}),
+      extra: record.reservedBytes > 0 ? [files.reserveItem(caller.userId, record.reservedBytes, quota)] : [],
+    })
+    if (stored === 'refused') await this.#quotaExceeded(caller.userId, input.fileSize)
+    if (stored === 'key-taken' && idempotency) {
+      // A retry of the same creation won the race: answer what it made.
+      const replay = await this.#replay(caller, idempotency)
+      if (replay) return replay
+      throw new AppError('UNAVAILABLE', 'upload creation conflicted, retry', { retryAfterSeconds: 1 })
+    }
     this.#deps.log.info(
       {
         uploadId: record.uploadId,
@@ -126,6 +149,37 @@ export class SessionService {
     return { kind: 'started', upload: record, token: await this.#token(record), resumed: false }
   }
 
+  /** The upload an earlier request with this Idempotency-Key created, answered again. */
+  async #replay(caller: Caller, idempotency: IdempotencyKey): Promise<CreateUploadResult | undefined> {
+    const earlier = await this.#deps.uploads.findByIdempotencyKey(caller.userId, idempotency.key)
+    if (!earlier) return undefined
+    if (earlier.fingerprint !== idempotency.fingerprint) {
+      throw new AppError('CONFLICT', 'this Idempotency-Key was used for another upload', {
+        details: { field: 'Idempotency-Key' },
+      })
+    }
+    const upload = await this.#deps.uploads.get(earlier.uploadId)
+    if (!upload) {
+      throw new AppError('PRECONDITION_FAILED', 'the upload this Idempotency-Key created no longer exists', {
+        details: { field: 'Idempotency-Key' },
+      })
+    }
+    return { kind: 'started', upload, token: await this.#token(upload), resumed: false }
+  }
+
+  /** Refuses a creation over the quota, saying what is stored and what is held by unfinished uploads. */
+  async #quotaExceeded(userId: string, requestedBytes: number): Promise<never> {
+    const usage = await this.#deps.files.usageOf(userId)
+    throw new AppError('QUOTA_EXCEEDED', 'storage quota exceeded', {
+      details: {
+        quotaBytes: this.#options.userQuotaBytes,
+        usedBytes: usage.storedBytes,
+        pendingBytes: usage.reservedBytes,
+        requestedBytes,
+      },
+    })
+  }
+
   /** Resume only what is provably the same file: by id (same name and size) or by declared hash and size. */
   #findResumable(active: UploadRecord[], input: CreateUploadInput): UploadRecord | undefined {
     const receiving = active.filter(
@@ -136,22 +190,6 @@ export class SessionService {
     }
     if (input.contentHash === undefined) return undefined
     return receiving.find((u) => u.contentHash === input.contentHash)
-  }
-
-  /**
-   * Stored bytes plus what unfinished uploads will add. Not transactional: two creations racing can
-   * overshoot by one file, which the next creation then sees.
-   */
-  async #checkQuota(userId: string, active: UploadRecord[], fileSize: number) {
-    const quota = this.#options.userQuotaBytes
-    if (quota === 0) return
-    const stored = await this.#deps.files.usage(userId)
-    const pending = active.filter((u) => !isFinal(u.status)).reduce((sum, u) => sum + u.fileSize, 0)
-    if (stored + pending + fileSize > quota) {
-      throw new AppError('QUOTA_EXCEEDED', 'storage quota exceeded', {
-        details: { quotaBytes: quota, usedBytes: stored, pendingBytes: pending, requestedBytes: fileSize },
-      })
-    }
   }
 
   async #token(record: UploadRecord): Promise<IssuedToken> {
@@ -262,4 +300,11 @@ export class SessionService {
       signal.removeEventListener('abort', onAbort)
     }
   }
+}
+
+/** What a creation asked for: a key sent again with another request is a client bug, not a retry. */
+function fingerprint(input: CreateUploadInput): string {
+  return createHash('sha256')
+    .update(JSON.stringify([input.fileName, input.fileSize, input.contentType, input.contentHash ?? null]))
+    .digest('base64url')
 }

@@ -46,6 +46,8 @@ export interface UploadRecord {
   /** Completed finalizations (the exactly-once invariant says at most 1). */
   finalizations: number
   traceparent: string | undefined
+  /** Bytes held against the owner's quota until the session's cleanup gives them back (0: none). */
+  reservedBytes: number
 }
 
 export interface ChunkRecord {

@@ -1,15 +1,19 @@
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
-import { isConditionalCheckFailed } from '@lfusys/aws'
+import { cancellationReasons, isConditionalCheckFailed, isTransactionCanceled } from '@lfusys/aws'
+import { AppError } from '@lfusys/errors'
 import {
   activeUploadsPk,
   CHUNK_SK_PREFIX,
   chunkSk,
+  IDEMPOTENCY_SK,
+  idempotencyPk,
   pad,
   SESSION_SK,
   SWEEP_ACTIVE,
@@ -17,6 +21,14 @@ import {
   uploadPk,
 } from './keys.ts'
 import type { ChunkRecord, IntegrityCheck, UploadRecord, UploadStatus } from './UploadRecord.ts'
+
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+
+/** A client's Idempotency-Key for a creation, with a fingerprint of the request it was sent with. */
+export interface IdempotencyKey {
+  key: string
+  fingerprint: string
+}
 
 const STATUSES: readonly UploadStatus[] = [
   'created',
@@ -71,6 +83,7 @@ export function toUploadRecord(item: Record<string, unknown>): UploadRecord {
     integrityCheck: check,
     finalizations: num(item.finalizations) ?? 0,
     traceparent: str(item.traceparent),
+    reservedBytes: num(item.reservedBytes) ?? 0,
   }
 }
 
@@ -100,36 +113,93 @@ export class UploadRepository {
     return Math.ceil(now / 1000) + this.#retentionSeconds
   }
 
-  async create(record: UploadRecord): Promise<void> {
-    await this.#db.send(
-      new PutCommand({
-        TableName: this.#table,
-        Item: {
-          pk: uploadPk(record.uploadId),
-          sk: SESSION_SK,
-          uploadId: record.uploadId,
-          userId: record.userId,
-          status: record.status,
-          fileName: record.fileName,
-          fileSize: record.fileSize,
-          contentType: record.contentType,
-          contentHash: record.contentHash,
-          chunkSize: record.chunkSize,
-          chunkCount: record.chunkCount,
-          createdAt: record.createdAt,
-          updatedAt: record.updatedAt,
-          expiresAt: record.expiresAt,
-          finalizations: 0,
-          traceparent: record.traceparent,
-          gsi1pk: activeUploadsPk(record.userId),
-          gsi1sk: `${pad(record.createdAt)}#${record.uploadId}`,
-          gsi2pk: SWEEP_ACTIVE,
-          gsi2sk: `${pad(record.expiresAt)}#${record.uploadId}`,
-          ttl: this.#activeTtl(record.expiresAt),
+  /**
+   * Stores a new session in one transaction with its idempotency key (when the client sent one) and
+   * the caller's extra items (the quota reservation). Says which condition refused it, if any.
+   */
+  async create(
+    record: UploadRecord,
+    options: { idempotency?: IdempotencyKey; extra?: TransactItem[] } = {},
+  ): Promise<'created' | 'key-taken' | 'refused'> {
+    const { idempotency, extra = [] } = options
+    const items: TransactItem[] = [
+      {
+        Put: {
+          TableName: this.#table,
+          Item: {
+            pk: uploadPk(record.uploadId),
+            sk: SESSION_SK,
+            uploadId: record.uploadId,
+            userId: record.userId,
+            status: record.status,
+            fileName: record.fileName,
+            fileSize: record.fileSize,
+            contentType: record.contentType,
+            contentHash: record.contentHash,
+            chunkSize: record.chunkSize,
+            chunkCount: record.chunkCount,
+            createdAt: record.createdAt,
+            updatedAt: record.updatedAt,
+            expiresAt: record.expiresAt,
+            finalizations: 0,
+            traceparent: record.traceparent,
+            ...(record.reservedBytes > 0 ? { reservedBytes: record.reservedBytes } : {}),
+            gsi1pk: activeUploadsPk(record.userId),
+            gsi1sk: `${pad(record.createdAt)}#${record.uploadId}`,
+            gsi2pk: SWEEP_ACTIVE,
+            gsi2sk: `${pad(record.expiresAt)}#${record.uploadId}`,
+            ttl: this.#activeTtl(record.expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+      },
+    ]
+    if (idempotency) {
+      items.push({
+        Put: {
+          TableName: this.#table,
+          Item: {
+            pk: idempotencyPk(record.userId, idempotency.key),
+            sk: IDEMPOTENCY_SK,
+            uploadId: record.uploadId,
+            fingerprint: idempotency.fingerprint,
+            // Kept as long as the session it answers for.
+            ttl: this.#activeTtl(record.expiresAt),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      })
+    }
+    try {
+      await this.#db.send(new TransactWriteCommand({ TransactItems: [...items, ...extra] }))
+      return 'created'
+    } catch (err) {
+      if (!isTransactionCanceled(err)) throw err
+      const reasons = cancellationReasons(err, idempotency ? ['session', 'key'] : ['session'])
+      if (idempotency && reasons.key === 'ConditionalCheckFailed') return 'key-taken'
+      const failed = (err as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? []
+      if (failed.slice(items.length).some((r) => r.Code === 'ConditionalCheckFailed')) return 'refused'
+      throw new AppError('UNAVAILABLE', 'upload creation conflicted, retry', {
+        cause: err,
+        retryAfterSeconds: 1,
+      })
+    }
+  }
+
+  /** The upload an idempotency key of this user created, if any. */
+  async findByIdempotencyKey(
+    userId: string,
+    key: string,
+  ): Promise<{ uploadId: string; fingerprint: string } | undefined> {
+    const out = await this.#db.send(
+      new GetCommand({
+        TableName: this.#table,
+        Key: { pk: idempotencyPk(userId, key), sk: IDEMPOTENCY_SK },
+        ConsistentRead: true,
       }),
     )
+    const uploadId = str(out.Item?.uploadId)
+    return uploadId ? { uploadId, fingerprint: str(out.Item?.fingerprint) ?? '' } : undefined
   }
 
   async get(uploadId: string): Promise<UploadRecord | undefined> {
@@ -466,20 +536,50 @@ export class UploadRepository {
     }
   }
 
-  /** Chunk objects and multipart uploads of an ended session are gone: take it off the sweep index. */
-  async cleanupDone(uploadId: string) {
+  /**
+   * Chunk objects and multipart uploads of an ended session are gone: take it off the sweep index,
+   * and give back its quota reservation (`release`) in the same transaction, so it happens once.
+   */
+  async cleanupDone(record: UploadRecord, release?: TransactItem) {
+    const key = { pk: uploadPk(record.uploadId), sk: SESSION_SK }
     try {
+      if (release && record.reservedBytes > 0) {
+        await this.#db.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.#table,
+                  Key: key,
+                  UpdateExpression: 'REMOVE gsi2pk, gsi2sk, reservedBytes',
+                  ConditionExpression: 'gsi2pk = :cleanup AND reservedBytes = :reserved',
+                  ExpressionAttributeValues: { ':cleanup': SWEEP_CLEANUP, ':reserved': record.reservedBytes },
+                },
+              },
+              release,
+            ],
+          }),
+        )
+        return
+      }
       await this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: uploadPk(uploadId), sk: SESSION_SK },
+          Key: key,
           UpdateExpression: 'REMOVE gsi2pk, gsi2sk',
           ConditionExpression: 'gsi2pk = :cleanup',
           ExpressionAttributeValues: { ':cleanup': SWEEP_CLEANUP },
         }),
       )
     } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err
+      // Someone else finished it (the condition), or the release already went with it.
+      if (isConditionalCheckFailed(err)) return
+      if (
+        isTransactionCanceled(err) &&
+        cancellationReasons(err, ['session']).session === 'ConditionalCheckFailed'
+      )
+        return
+      throw err
     }
   }
 

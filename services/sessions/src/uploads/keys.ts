@@ -6,6 +6,9 @@ export const pad = (n: number, width = 15) => String(Math.max(0, Math.floor(n)))
 
 export const uploadPk = (uploadId: string) => `UPLOAD#${uploadId}`
 export const SESSION_SK = 'SESSION'
+/** A creation's Idempotency-Key, per user: which upload it created. */
+export const idempotencyPk = (userId: string, key: string) => `IDEMPOTENCY#${userId}#${key}`
+export const IDEMPOTENCY_SK = 'IDEMPOTENCY'
 export const chunkSk = (index: number) => `CHUNK#${String(index).padStart(5, '0')}`
 export const CHUNK_SK_PREFIX = 'CHUNK#'
 /** gsi1: a user's unfinished uploads, newest first. Removed when the upload ends. */

@@ -13,8 +13,10 @@ export interface CreateUploadRequest {
   contentType?: string
   contentHash?: string
   resumeUploadId?: string
+  idempotencyKey?: string
   _contentHash?: 'contentHash'
   _resumeUploadId?: 'resumeUploadId'
+  _idempotencyKey?: 'idempotencyKey'
 }
 
 export interface CreateUploadRequest__Output {
@@ -24,6 +26,8 @@ export interface CreateUploadRequest__Output {
   contentType: string
   contentHash?: string
   resumeUploadId?: string
+  idempotencyKey?: string
   _contentHash?: 'contentHash'
   _resumeUploadId?: 'resumeUploadId'
+  _idempotencyKey?: 'idempotencyKey'
 }
