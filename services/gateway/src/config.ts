@@ -81,9 +81,7 @@ export const gatewayConfigSchema = z
     SSE_MAX_SECONDS: envInt(900, 1, 86_400).describe(
       'Longest life of one upload event stream; clients then reconnect or poll (bounds a stalled stream).',
     ),
-    GITHUB_CLIENT_ID: optionalText.describe(
-      'GitHub OAuth app client id; unset disables GitHub login.',
-    ),
+    GITHUB_CLIENT_ID: optionalText.describe('GitHub OAuth app client id; unset disables GitHub login.'),
     GITHUB_CLIENT_SECRET: optionalText.describe('GitHub OAuth app client secret.'),
     GITHUB_AUTHORIZE_URL: z
       .url()
@@ -98,9 +96,7 @@ export const gatewayConfigSchema = z
       .url()
       .default('https://api.github.com/user/emails')
       .describe('GitHub endpoint listing the user emails with their verified flag.'),
-    GOOGLE_CLIENT_ID: optionalText.describe(
-      'Google OAuth client id; unset disables Google login.',
-    ),
+    GOOGLE_CLIENT_ID: optionalText.describe('Google OAuth client id; unset disables Google login.'),
     GOOGLE_CLIENT_SECRET: optionalText.describe('Google OAuth client secret.'),
     GOOGLE_AUTHORIZE_URL: z
       .url()
