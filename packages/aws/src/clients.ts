@@ -30,6 +30,11 @@ export interface AwsClientOptions {
   maxSockets?: number
   /** Per-request timeout in ms (socket idle), so a hung emulator or endpoint fails instead of hanging. */
   requestTimeoutMs?: number
+  /**
+   * The same for DynamoDB in `createAwsClients`: its requests are small, so a few seconds without a
+   * byte means a stalled table (S3 and SQS keep `requestTimeoutMs`: big bodies, long polls).
+   */
+  dynamodbRequestTimeoutMs?: number
 }
 
 function common(config: AwsClientConfig, options: AwsClientOptions) {
@@ -47,6 +52,8 @@ function common(config: AwsClientConfig, options: AwsClientOptions) {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
       requestTimeout: options.requestTimeoutMs ?? 120_000,
+      // Without it the handler only logs a warning when the timeout passes and the request hangs on.
+      throwOnRequestTimeout: true,
       connectionTimeout: 5_000,
     }),
   } as const
@@ -89,7 +96,10 @@ export function createDynamoClient(config: AwsClientConfig, options: AwsClientOp
 export function createAwsClients(config: AwsClientConfig, options: AwsClientOptions = {}): AwsClients {
   const s3 = createS3Client(config, options)
   const sqs = createSqsClient(config, options)
-  const dynamodb = createDynamoClient(config, options)
+  const dynamodb = createDynamoClient(config, {
+    ...options,
+    requestTimeoutMs: options.dynamodbRequestTimeoutMs ?? 3_000,
+  })
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   })

@@ -21,6 +21,7 @@ import { registerAuthentication } from './http/authenticate.ts'
 import { authRoutes } from './http/authRoutes.ts'
 import type { App, RouteContext } from './http/context.ts'
 import { SessionCookies } from './http/cookies.ts'
+import { dependencyUnavailable } from './http/dependencyErrors.ts'
 import { fileRoutes } from './http/fileRoutes.ts'
 import { healthRoutes } from './http/healthRoutes.ts'
 import { oauthRoutes } from './http/oauthRoutes.ts'
@@ -101,7 +102,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   app.removeContentTypeParser('text/plain')
   app.setValidatorCompiler(validatorCompiler)
   app.setSerializerCompiler(serializerCompiler)
-  registerErrorHandling(app)
+  registerErrorHandling(app, dependencyUnavailable)
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')

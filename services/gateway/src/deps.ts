@@ -59,7 +59,9 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
 }
 
 export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
-  const dynamodb = createDynamoClient(config, { requestTimeoutMs: 5000 })
+  // Account reads and writes are small: 1.5 s without a byte means a stalled table, and with the
+  // SDK's attempts a request answers 503 within about 5 s instead of hanging (docs/operations.md).
+  const dynamodb = createDynamoClient(config, { requestTimeoutMs: 1500 })
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
   })

@@ -1,4 +1,5 @@
 import type * as grpc from '@grpc/grpc-js'
+import { isTransientAwsError } from '@lfusys/aws'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
 import {
@@ -53,6 +54,22 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
       fn(call.request).then(
         (value) => callback(null, value),
         (err: unknown) => {
+          // A dependency that refuses, stalls or throttles is UNAVAILABLE (503 at the gateway), not a bug.
+          if (isTransientAwsError(err)) {
+            log.warn(
+              { method, cause: err instanceof Error ? err.message : String(err) },
+              'dependency unavailable',
+            )
+            callback(
+              toGrpcStatus(
+                new AppError('UNAVAILABLE', 'storage is temporarily unavailable', {
+                  cause: err,
+                  retryAfterSeconds: 2,
+                }),
+              ),
+            )
+            return
+          }
           const status = toGrpcStatus(err)
           if (status.code === 13 || status.code === 14) log.error({ err, method }, 'sessions call failed')
           callback(status)
