@@ -52,7 +52,7 @@ locals {
         SQS_CHUNK_EVENTS_QUEUE_URL = aws_sqs_queue.chunk_events.url
         UPLOADS_PUBLIC_URL         = local.web_origin
       }
-      secrets          = ["UPLOAD_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
       optional_secrets = []
     }
     uploads = {
@@ -85,7 +85,7 @@ locals {
         # Only the load balancer's nodes (in the public subnets) set X-Forwarded-For we believe.
         TRUSTED_PROXIES = join(",", aws_subnet.public[*].cidr_block)
       }
-      secrets          = ["AUTH_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
       optional_secrets = local.oauth_secrets
     }
   }

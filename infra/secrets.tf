@@ -4,7 +4,7 @@
 # providers that are configured.
 locals {
   # Key rings kid:secret[,kid:secret]; the first key signs. 64 alphanumerics carry ~380 bits.
-  generated_secrets = toset(["UPLOAD_TOKEN_KEYS", "AUTH_TOKEN_KEYS"])
+  generated_secrets = toset(["UPLOAD_TOKEN_KEYS", "AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS"])
 
   oauth_secret_values = merge(
     var.github_client_id == "" ? {} : {

@@ -84,9 +84,10 @@ function prodEnv(): Record<string, string> {
   env.REDIS_PASSWORD = randomBytes(24).toString('hex')
   env.UPLOAD_TOKEN_KEYS = key()
   env.AUTH_TOKEN_KEYS = key()
+  env.SERVICE_TOKEN_KEYS = key()
   return env
 }
-const devEnv = () => ({ UPLOAD_TOKEN_KEYS: key(), AUTH_TOKEN_KEYS: key() })
+const devEnv = () => ({ UPLOAD_TOKEN_KEYS: key(), AUTH_TOKEN_KEYS: key(), SERVICE_TOKEN_KEYS: key() })
 const envFor = (kind: keyof typeof FILES) => (kind === 'dev' ? devEnv() : prodEnv())
 
 const shipped = new Map<string, Promise<Compose>>()
@@ -126,7 +127,9 @@ describe.each(Object.entries(FILES) as [keyof typeof FILES, string][])('%s compo
 
   it('refuses to start without its required variables, naming what is missing', async () => {
     const required = requiredVariables(file)
-    expect(required).toEqual(expect.arrayContaining(['UPLOAD_TOKEN_KEYS', 'AUTH_TOKEN_KEYS']))
+    expect(required).toEqual(
+      expect.arrayContaining(['UPLOAD_TOKEN_KEYS', 'AUTH_TOKEN_KEYS', 'SERVICE_TOKEN_KEYS']),
+    )
     const env = envFor(kind) as Record<string, string>
     for (const name of required) delete env[name]
     const outcome = await composeConfig(file, env).then(

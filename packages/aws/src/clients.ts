@@ -98,7 +98,7 @@ export function createAwsClients(config: AwsClientConfig, options: AwsClientOpti
   const sqs = createSqsClient(config, options)
   const dynamodb = createDynamoClient(config, {
     ...options,
-    requestTimeoutMs: options.dynamodbRequestTimeoutMs ?? 3_000,
+    requestTimeoutMs: options.dynamodbRequestTimeoutMs ?? 5_000,
   })
   const documents = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },

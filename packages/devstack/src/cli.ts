@@ -50,15 +50,19 @@ function port(name: string, value: string | undefined): number {
   return n
 }
 
-/** Development secrets are generated once per checkout and kept with the local state. */
+/**
+ * Development secrets are generated once per checkout and kept with the local state; a key added
+ * since (a newer checkout) is generated and appended, the others stay.
+ */
 function devSecrets(): Record<string, string> {
   const file = join(devDir, 'secrets.env')
-  if (!existsSync(file)) {
-    mkdirSync(devDir, { recursive: true })
-    const secret = () => randomBytes(32).toString('base64url')
-    writeFileSync(file, `UPLOAD_TOKEN_KEYS=dev1:${secret()}\nAUTH_TOKEN_KEYS=dev1:${secret()}\n`, {
-      mode: 0o600,
-    })
+  mkdirSync(devDir, { recursive: true })
+  const have = existsSync(file) ? parseEnv(readFileSync(file, 'utf8')) : {}
+  const secret = () => randomBytes(32).toString('base64url')
+  const missing = ['UPLOAD_TOKEN_KEYS', 'AUTH_TOKEN_KEYS', 'SERVICE_TOKEN_KEYS'].filter((k) => !have[k])
+  if (missing.length > 0) {
+    const lines = missing.map((k) => `${k}=dev1:${secret()}\n`).join('')
+    writeFileSync(file, lines, { mode: 0o600, flag: 'a' })
   }
   return parseEnv(readFileSync(file, 'utf8'))
 }

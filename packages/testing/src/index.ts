@@ -1,4 +1,5 @@
 export { artifactsDir, cacheDir, repoRoot } from './paths.ts'
+export { TEST_SERVICE_TOKEN_KEYS } from './serviceKeys.ts'
 export { type SharedStack, sharedStack } from './sharedStack.ts'
 export { type RunningSystem, type SystemOptions, startSystem } from './startSystem.ts'
 export { provisionTestStack, type TestStack } from './testStack.ts'

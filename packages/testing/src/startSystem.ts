@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
 import { repoRoot } from './paths.ts'
@@ -50,6 +51,8 @@ export async function startSystem(stack: TestStack, options: SystemOptions): Pro
   const grpcPort = await freePort()
   const uploadsPort = options.uploadsPort ?? (await freePort())
   const gatewayPort = await freePort()
+  // A fresh caller-token ring per system: only this system's gateway can speak for users.
+  const serviceKeys = `svc1:${randomBytes(32).toString('base64url')}`
   const uploadsUrl = `http://127.0.0.1:${uploadsPort}`
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`
   const base = { PATH: process.env.PATH ?? '', ...stack.env, LOG_LEVEL: 'warn', ...options.env }
@@ -75,6 +78,7 @@ export async function startSystem(stack: TestStack, options: SystemOptions): Pro
       SESSIONS_GRPC_PORT: String(grpcPort),
       UPLOADS_PUBLIC_URL: options.publicUploadsUrl ?? uploadsUrl,
       UPLOAD_TOKEN_KEYS: options.uploadTokenKeys,
+      SERVICE_TOKEN_KEYS: serviceKeys,
       CONSUMER_WAIT_SECONDS: '1',
       WATCH_POLL_INTERVAL_MS: '200',
     })
@@ -87,6 +91,7 @@ export async function startSystem(stack: TestStack, options: SystemOptions): Pro
       GATEWAY_PUBLIC_URL: gatewayUrl,
       SESSIONS_GRPC_URL: `127.0.0.1:${grpcPort}`,
       AUTH_TOKEN_KEYS: options.authTokenKeys,
+      SERVICE_TOKEN_KEYS: serviceKeys,
     })
     const timeoutMs = options.readyTimeoutMs ?? 60_000
     await waitUntilReady('uploads', () => httpOk(`${uploadsUrl}/health/ready`), {

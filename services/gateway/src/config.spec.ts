@@ -2,7 +2,11 @@ import { ConfigError } from '@lfusys/config'
 import { describe, expect, it } from 'vitest'
 import { loadGatewayConfig } from './config.ts'
 
-const base = { DYNAMODB_USERS_TABLE: 'x-users', AUTH_TOKEN_KEYS: `k:${'s'.repeat(32)}` }
+const base = {
+  DYNAMODB_USERS_TABLE: 'x-users',
+  AUTH_TOKEN_KEYS: `k:${'s'.repeat(32)}`,
+  SERVICE_TOKEN_KEYS: `c:${'t'.repeat(32)}`,
+}
 
 function problems(env: Record<string, string>): string[] {
   try {
@@ -56,6 +60,7 @@ describe('gateway config', () => {
       'AUTH_TOKEN_KEYS',
       'DYNAMODB_USERS_TABLE',
       'REDIS_KEY_PREFIX',
+      'SERVICE_TOKEN_KEYS',
       'SESSIONS_GRPC_URL',
     ])
   })

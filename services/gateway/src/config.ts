@@ -55,6 +55,12 @@ export const gatewayConfigSchema = z
       .describe(
         'Access/refresh token keys as kid:secret[,kid:secret] (secret >= 32 chars); the first signs.',
       ),
+    SERVICE_TOKEN_KEYS: z
+      .string()
+      .min(1)
+      .describe(
+        'Keys of the short-lived caller tokens the gateway signs for every sessions call, kid:secret[,kid:secret] (secret >= 32 chars); the first signs. Shared by gateway and sessions only.',
+      ),
     ACCESS_TOKEN_TTL_SECONDS: envInt(600, 30, 3600).describe('Lifetime of the access token cookie.'),
     REFRESH_TOKEN_TTL_SECONDS: envInt(1_209_600, 300, 7_776_000).describe(
       'Lifetime of a refresh token family since its last rotation.',

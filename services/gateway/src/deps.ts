@@ -1,5 +1,6 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createDynamoClient } from '@lfusys/aws'
+import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import type { Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
 import { UserRepository } from './accounts/UserRepository.ts'
@@ -66,7 +67,11 @@ export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
     marshallOptions: { removeUndefinedValues: true },
   })
   const redis = createRedis(config.REDIS_URL, config.REDIS_KEY_PREFIX, logger)
-  const sessions = new SessionsGrpcClient(config.SESSIONS_GRPC_URL, config.SESSIONS_GRPC_DEADLINE_MS)
+  const sessions = new SessionsGrpcClient(
+    config.SESSIONS_GRPC_URL,
+    config.SESSIONS_GRPC_DEADLINE_MS,
+    parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
+  )
   return {
     logger,
     users: new UserRepository(documents, config.DYNAMODB_USERS_TABLE),

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js'
+import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import { SESSIONS_SERVICE_NAME, sessionsServiceDefinition } from '@lfusys/proto'
 import { HealthImplementation } from 'grpc-health-check'
 import type { SessionsConfig } from './config.ts'
@@ -110,6 +111,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       uploadsPublicUrl: config.UPLOADS_PUBLIC_URL,
       watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
       shutdown: shutdown.signal,
+      callerKeys: parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
     }),
   )
   const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })

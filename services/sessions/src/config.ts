@@ -39,6 +39,12 @@ export const sessionsConfigSchema = z.object({
     .string()
     .min(1)
     .describe('Upload token keys kid:secret[,kid:secret]; the first signs (shared with uploads).'),
+  SERVICE_TOKEN_KEYS: z
+    .string()
+    .min(1)
+    .describe(
+      'Keys of the short-lived caller tokens the gateway signs for every sessions call, kid:secret[,kid:secret] (secret >= 32 chars); the first signs. Shared by gateway and sessions only.',
+    ),
   UPLOAD_TOKEN_TTL_SECONDS: envInt(3600, 60, 86_400).describe('Lifetime of an upload token.'),
   CHUNK_SIZE_BYTES: envInt(8 * MiB, 1, 5 * GiB).describe(
     'Base chunk size (grown in whole MiB beyond 10,000 chunks). Below 5 MiB, chunks are grouped into parts.',

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   call,
   caller,
+  callerMetadata,
   createUpload,
   download,
   type Harness,
@@ -211,7 +212,10 @@ describe('expiry, quota and bad events (with Redis down)', () => {
     const session = created.upload?.session
     if (!session) throw new Error('expected a session')
     const seen: string[] = []
-    const stream = h.client.WatchUpload({ caller: caller('rita'), uploadId: session.uploadId })
+    const stream = h.client.WatchUpload(
+      { caller: caller('rita'), uploadId: session.uploadId },
+      await callerMetadata(caller('rita')),
+    )
     const ended = new Promise<void>((resolve, reject) => {
       stream.on('data', (s: UploadSession__Output) => seen.push(s.status))
       stream.on('end', () => resolve())

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   call,
   caller,
+  callerMetadata,
   createUpload,
   download,
   type FileInfo__Output,
@@ -381,7 +382,10 @@ describe('cancel, watch and errors', () => {
     const session = created.upload?.session
     if (!session) throw new Error('expected a session')
     const seen: UploadSession__Output[] = []
-    const stream = h.client.WatchUpload({ caller: caller('judy'), uploadId: session.uploadId })
+    const stream = h.client.WatchUpload(
+      { caller: caller('judy'), uploadId: session.uploadId },
+      await callerMetadata(caller('judy')),
+    )
     const ended = new Promise<void>((resolve, reject) => {
       stream.on('data', (s: UploadSession__Output) => seen.push(s))
       stream.on('end', () => resolve())
@@ -414,9 +418,10 @@ describe('cancel, watch and errors', () => {
     await expect(
       call(h.client, 'GetUpload', { caller: caller('kim'), uploadId: 'not-an-id' }),
     ).rejects.toMatchObject({ code: 'VALIDATION_FAILED', message: 'upload_id must be a lowercase UUID' })
+    // Who calls comes from the gateway's caller token only: a call without one is refused.
     await expect(call(h.client, 'GetUpload', { uploadId: randomUUID() })).rejects.toMatchObject({
-      code: 'VALIDATION_FAILED',
-      message: 'caller is required',
+      code: 'UNAUTHENTICATED',
+      message: 'the call carries no caller token',
     })
     await expect(
       call(h.client, 'GetUpload', { caller: caller('kim'), uploadId: randomUUID() }),
@@ -435,7 +440,10 @@ describe('cancel, watch and errors', () => {
   })
 
   it('ends WatchUpload of an unknown or foreign upload with NOT_FOUND', async () => {
-    const stream = h.client.WatchUpload({ caller: caller('kim'), uploadId: randomUUID() })
+    const stream = h.client.WatchUpload(
+      { caller: caller('kim'), uploadId: randomUUID() },
+      await callerMetadata(caller('kim')),
+    )
     const err = await new Promise<unknown>((resolve) => {
       stream.on('data', () => resolve('unexpected data'))
       stream.on('error', resolve)
@@ -444,12 +452,13 @@ describe('cancel, watch and errors', () => {
   })
 
   it('maps errors to real gRPC codes, never UNKNOWN', async () => {
+    const md = await callerMetadata(caller('kim'))
     const raw = await new Promise<grpc.ServiceError | null>((resolve) =>
-      h.client.GetUpload({ caller: caller('kim'), uploadId: randomUUID() }, (err) => resolve(err)),
+      h.client.GetUpload({ caller: caller('kim'), uploadId: randomUUID() }, md, (err) => resolve(err)),
     )
     expect(raw?.code).toBe(grpc.status.NOT_FOUND)
     const bad = await new Promise<grpc.ServiceError | null>((resolve) =>
-      h.client.GetUpload({ caller: caller('kim'), uploadId: 'x' }, (err) => resolve(err)),
+      h.client.GetUpload({ caller: caller('kim'), uploadId: 'x' }, md, (err) => resolve(err)),
     )
     expect(bad?.code).toBe(grpc.status.INVALID_ARGUMENT)
   })

@@ -9,6 +9,7 @@ import { provisionTestStack, repoRoot, type TestStack, waitFor } from '@lfusys/t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Ctx,
+  callerMetadata,
   createUpload,
   download,
   listKeys,
@@ -144,10 +145,10 @@ describe('sessions as separate processes', () => {
       }
       // An open WatchUpload stream must not hold up a graceful stop: it ends with UNAVAILABLE.
       const open = await createUpload(a.ctx, 'watcher', { bytes: Buffer.alloc(10) })
-      const stream = a.ctx.client.WatchUpload({
-        caller: { userId: 'watcher', isAdmin: false },
-        uploadId: open.upload?.session?.uploadId,
-      })
+      const stream = a.ctx.client.WatchUpload(
+        { caller: { userId: 'watcher', isAdmin: false }, uploadId: open.upload?.session?.uploadId },
+        await callerMetadata({ userId: 'watcher', isAdmin: false }),
+      )
       let states = 0
       const streamEnd = new Promise<unknown>((resolve) => {
         stream.on('data', () => {

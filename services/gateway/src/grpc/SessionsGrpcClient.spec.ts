@@ -1,5 +1,6 @@
 import dns from 'node:dns'
 import * as grpc from '@grpc/grpc-js'
+import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import { sessionsServiceDefinition } from '@lfusys/proto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SessionsGrpcClient, sessionsChannelTarget } from './SessionsGrpcClient.ts'
@@ -56,7 +57,11 @@ describe('SessionsGrpcClient balancing', () => {
   })
 
   it('spreads calls over every address the sessions name resolves to', async () => {
-    const client = new SessionsGrpcClient(`${NAME}:${port}`, 5000)
+    const client = new SessionsGrpcClient(
+      `${NAME}:${port}`,
+      5000,
+      parseCallerTokenKeys(`k1:${'s'.repeat(40)}`),
+    )
     try {
       for (let i = 0; i < 20; i++) await client.listUploads({ userId: 'u1', isAdmin: false })
     } finally {

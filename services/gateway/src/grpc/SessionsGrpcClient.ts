@@ -1,4 +1,12 @@
-import { type CallOptions, type ClientUnaryCall, type ServiceError, status } from '@grpc/grpc-js'
+import {
+  type CallOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js'
+import { CALLER_TOKEN_METADATA, type CallerTokenKey, signCallerToken } from '@lfusys/caller-token'
 import { AppError } from '@lfusys/errors'
 import {
   type CreateUploadResponse__Output,
@@ -89,15 +97,18 @@ export class SessionsGrpcClient implements SessionsApi {
   private readonly client: SessionsClient
   private readonly deadlineMs: number
 
-  constructor(address: string, deadlineMs: number) {
+  private readonly callerKeys: readonly CallerTokenKey[]
+
+  constructor(address: string, deadlineMs: number, callerKeys: readonly CallerTokenKey[]) {
     this.client = createSessionsClient(sessionsChannelTarget(address), undefined, {
       ...sessionsChannelOptions,
     })
     this.deadlineMs = deadlineMs
+    this.callerKeys = callerKeys
   }
 
   async createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome> {
-    const res = await this.unary<CreateUploadResponse__Output>((o, cb) =>
+    const res = await this.unary<CreateUploadResponse__Output>(caller, (md, o, cb) =>
       this.client.createUpload(
         {
           caller: protoCaller(caller),
@@ -107,6 +118,7 @@ export class SessionsGrpcClient implements SessionsApi {
           ...(input.contentHash ? { contentHash: input.contentHash } : {}),
           ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
         },
+        md,
         o,
         cb,
       ),
@@ -126,50 +138,53 @@ export class SessionsGrpcClient implements SessionsApi {
 
   async getUpload(caller: Caller, uploadId: string): Promise<Upload> {
     return toUpload(
-      await this.unary<UploadSession__Output>((o, cb) =>
-        this.client.getUpload({ caller: protoCaller(caller), uploadId }, o, cb),
+      await this.unary<UploadSession__Output>(caller, (md, o, cb) =>
+        this.client.getUpload({ caller: protoCaller(caller), uploadId }, md, o, cb),
       ),
     )
   }
 
   async listUploads(caller: Caller): Promise<Upload[]> {
-    const res = await this.unary<ListUploadsResponse__Output>((o, cb) =>
-      this.client.listUploads({ caller: protoCaller(caller) }, o, cb),
+    const res = await this.unary<ListUploadsResponse__Output>(caller, (md, o, cb) =>
+      this.client.listUploads({ caller: protoCaller(caller) }, md, o, cb),
     )
     return res.uploads.map(toUpload)
   }
 
   async cancelUpload(caller: Caller, uploadId: string): Promise<Upload> {
     return toUpload(
-      await this.unary<UploadSession__Output>((o, cb) =>
-        this.client.cancelUpload({ caller: protoCaller(caller), uploadId }, o, cb),
+      await this.unary<UploadSession__Output>(caller, (md, o, cb) =>
+        this.client.cancelUpload({ caller: protoCaller(caller), uploadId }, md, o, cb),
       ),
     )
   }
 
   watchUpload(caller: Caller, uploadId: string): UploadWatch {
-    const call = this.client.watchUpload({ caller: protoCaller(caller), uploadId })
+    let call: ClientReadableStream<UploadSession__Output> | undefined
     let closed = false
+    const metadata = this.metadata(caller)
     return {
       close() {
         closed = true
-        call.cancel()
+        call?.cancel()
       },
-      async *[Symbol.asyncIterator]() {
+      [Symbol.asyncIterator]: async function* (this: SessionsGrpcClient) {
         try {
+          call = this.client.watchUpload({ caller: protoCaller(caller), uploadId }, await metadata)
+          if (closed) call.cancel()
           for await (const message of call) yield toUpload(message as UploadSession__Output)
         } catch (err) {
           // Our own cancel ends the stream with CANCELLED: that is a normal end, not a failure.
           if (closed && isStatus(err, status.CANCELLED)) return
           throw grpcError(err)
         }
-      },
+      }.bind(this),
     }
   }
 
   async renewUploadToken(caller: Caller, uploadId: string) {
-    const res = await this.unary<UploadToken__Output>((o, cb) =>
-      this.client.renewUploadToken({ caller: protoCaller(caller), uploadId }, o, cb),
+    const res = await this.unary<UploadToken__Output>(caller, (md, o, cb) =>
+      this.client.renewUploadToken({ caller: protoCaller(caller), uploadId }, md, o, cb),
     )
     return { token: res.token, expiresAt: iso(res.expiresAtMs) }
   }
@@ -178,9 +193,10 @@ export class SessionsGrpcClient implements SessionsApi {
     caller: Caller,
     query: { limit: number; cursor: string | undefined; all: boolean },
   ): Promise<FilePage> {
-    const res = await this.unary<ListFilesResponse__Output>((o, cb) =>
+    const res = await this.unary<ListFilesResponse__Output>(caller, (md, o, cb) =>
       this.client.listFiles(
         { caller: protoCaller(caller), limit: query.limit, cursor: query.cursor ?? '', all: query.all },
+        md,
         o,
         cb,
       ),
@@ -190,21 +206,21 @@ export class SessionsGrpcClient implements SessionsApi {
 
   async getFile(caller: Caller, fileId: string): Promise<FileRecord> {
     return toFile(
-      await this.unary<FileInfo__Output>((o, cb) =>
-        this.client.getFile({ caller: protoCaller(caller), fileId }, o, cb),
+      await this.unary<FileInfo__Output>(caller, (md, o, cb) =>
+        this.client.getFile({ caller: protoCaller(caller), fileId }, md, o, cb),
       ),
     )
   }
 
   async deleteFile(caller: Caller, fileId: string): Promise<void> {
-    await this.unary<object>((o, cb) =>
-      this.client.deleteFile({ caller: protoCaller(caller), fileId }, o, cb),
+    await this.unary<object>(caller, (md, o, cb) =>
+      this.client.deleteFile({ caller: protoCaller(caller), fileId }, md, o, cb),
     )
   }
 
   async downloadUrl(caller: Caller, fileId: string) {
-    const res = await this.unary<DownloadUrl__Output>((o, cb) =>
-      this.client.getDownloadUrl({ caller: protoCaller(caller), fileId }, o, cb),
+    const res = await this.unary<DownloadUrl__Output>(caller, (md, o, cb) =>
+      this.client.getDownloadUrl({ caller: protoCaller(caller), fileId }, md, o, cb),
     )
     return { url: res.url, expiresAt: iso(res.expiresAtMs) }
   }
@@ -239,11 +255,24 @@ export class SessionsGrpcClient implements SessionsApi {
     this.client.close()
   }
 
-  private unary<T>(
-    start: (options: CallOptions, callback: (err: ServiceError | null, value?: T) => void) => ClientUnaryCall,
+  /** Signs the caller's token for this one call: the sessions service believes nothing else. */
+  private async metadata(caller: Caller): Promise<Metadata> {
+    const md = new Metadata()
+    md.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(this.callerKeys, caller)}`)
+    return md
+  }
+
+  private async unary<T>(
+    caller: Caller,
+    start: (
+      metadata: Metadata,
+      options: CallOptions,
+      callback: (err: ServiceError | null, value?: T) => void,
+    ) => ClientUnaryCall,
   ): Promise<T> {
+    const metadata = await this.metadata(caller)
     return new Promise((resolve, reject) => {
-      start({ deadline: Date.now() + this.deadlineMs }, (err, value) => {
+      start(metadata, { deadline: Date.now() + this.deadlineMs }, (err, value) => {
         if (err) reject(grpcError(err))
         else if (value === undefined) reject(new AppError('INTERNAL', 'the sessions service sent no answer'))
         else resolve(value)

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '@lfusys/logger'
-import { provisionTestStack, type TestStack } from '@lfusys/testing'
+import { provisionTestStack, TEST_SERVICE_TOKEN_KEYS, type TestStack } from '@lfusys/testing'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../app.ts'
 import { type GatewayConfig, loadGatewayConfig } from '../config.ts'
@@ -26,6 +26,7 @@ export function gatewayTestEnv(
     ...stack.env,
     LOG_LEVEL: 'silent',
     AUTH_TOKEN_KEYS: TEST_TOKEN_KEYS,
+    SERVICE_TOKEN_KEYS: TEST_SERVICE_TOKEN_KEYS,
     // Nothing listens on port 1: sessions calls fail fast as UNAVAILABLE unless a test overrides it.
     SESSIONS_GRPC_URL: '127.0.0.1:1',
     SESSIONS_GRPC_DEADLINE_MS: '2000',

@@ -1,5 +1,6 @@
 import type * as grpc from '@grpc/grpc-js'
 import { isTransientAwsError } from '@lfusys/aws'
+import { CALLER_TOKEN_METADATA, type CallerTokenKey, verifyCallerToken } from '@lfusys/caller-token'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
 import {
@@ -39,6 +40,8 @@ export interface SessionsGrpcDeps {
   watchPollIntervalMs: number
   /** Aborted when the server shuts down: open WatchUpload streams end with UNAVAILABLE. */
   shutdown?: AbortSignal
+  /** Keys of the gateway's caller tokens: the only source of a call's identity and role. */
+  callerKeys: readonly CallerTokenKey[]
 }
 
 /**
@@ -49,32 +52,45 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
   const { sessions, files, log } = deps
   const session = (r: Parameters<typeof toUploadSession>[0]) => toUploadSession(r, deps.uploadsPublicUrl)
 
+  /**
+   * The request with its `caller` replaced by the one the gateway's token names: whatever a request
+   * says about its caller is never believed (a process that reaches this port without a key is
+   * UNAUTHENTICATED).
+   */
+  async function authenticated(call: { request: unknown; metadata: grpc.Metadata }) {
+    const [header] = call.metadata.get(CALLER_TOKEN_METADATA)
+    const caller = await verifyCallerToken(deps.callerKeys, typeof header === 'string' ? header : undefined)
+    return { ...(call.request as object), caller }
+  }
+
   function unary<Req, Res>(method: string, fn: (request: Req) => Promise<Res>) {
     return (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
-      fn(call.request).then(
-        (value) => callback(null, value),
-        (err: unknown) => {
-          // A dependency that refuses, stalls or throttles is UNAVAILABLE (503 at the gateway), not a bug.
-          if (isTransientAwsError(err)) {
-            log.warn(
-              { method, cause: err instanceof Error ? err.message : String(err) },
-              'dependency unavailable',
-            )
-            callback(
-              toGrpcStatus(
-                new AppError('UNAVAILABLE', 'storage is temporarily unavailable', {
-                  cause: err,
-                  retryAfterSeconds: 2,
-                }),
-              ),
-            )
-            return
-          }
-          const status = toGrpcStatus(err)
-          if (status.code === 13 || status.code === 14) log.error({ err, method }, 'sessions call failed')
-          callback(status)
-        },
-      )
+      authenticated(call)
+        .then((request) => fn(request as Req))
+        .then(
+          (value) => callback(null, value),
+          (err: unknown) => {
+            // A dependency that refuses, stalls or throttles is UNAVAILABLE (503 at the gateway), not a bug.
+            if (isTransientAwsError(err)) {
+              log.warn(
+                { method, cause: err instanceof Error ? err.message : String(err) },
+                'dependency unavailable',
+              )
+              callback(
+                toGrpcStatus(
+                  new AppError('UNAVAILABLE', 'storage is temporarily unavailable', {
+                    cause: err,
+                    retryAfterSeconds: 2,
+                  }),
+                ),
+              )
+              return
+            }
+            const status = toGrpcStatus(err)
+            if (status.code === 13 || status.code === 14) log.error({ err, method }, 'sessions call failed')
+            callback(status)
+          },
+        )
     }
   }
 
@@ -139,7 +155,7 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
         call.emit('error', status)
       }
       const run = async () => {
-        const input = parseRequest(uploadRequestSchema, call.request)
+        const input = parseRequest(uploadRequestSchema, await authenticated(call))
         for await (const record of sessions.watch(
           toCaller(input.caller),
           input.uploadId,

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
+import { Metadata } from '@grpc/grpc-js'
+import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
 import { type ChunkPlan, chunkKey, chunkRange, contentHashFromDigests } from '@lfusys/contracts'
 import { createLogger } from '@lfusys/logger'
 import {
@@ -12,12 +14,21 @@ import {
   type SessionsClient,
   type UploadSession__Output,
 } from '@lfusys/proto'
-import { provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
+import { provisionTestStack, TEST_SERVICE_TOKEN_KEYS, type TestStack, waitFor } from '@lfusys/testing'
 import { buildApp, listen, type SessionsApp } from '../app.ts'
 import { loadSessionsConfig, type SessionsConfig } from '../config.ts'
 import { createDeps, type SessionsDeps } from '../deps.ts'
 
 export const TOKEN_KEYS = 'test1:0123456789abcdef0123456789abcdef-test'
+/** The caller-token keys the tests sign with, as the gateway does. */
+const serviceKeys = parseCallerTokenKeys(TEST_SERVICE_TOKEN_KEYS)
+
+/** Metadata with a caller token for `who`, as the gateway sends on every call. */
+export async function callerMetadata(who: { userId: string; isAdmin: boolean }): Promise<Metadata> {
+  const md = new Metadata()
+  md.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(serviceKeys, who)}`)
+  return md
+}
 export const MiB = 1024 * 1024
 
 export interface Harness {
@@ -42,6 +53,7 @@ export function sessionsEnv(
     ...stack.env,
     LOG_LEVEL: process.env.SESSIONS_TEST_LOG_LEVEL ?? 'warn',
     UPLOAD_TOKEN_KEYS: TOKEN_KEYS,
+    SERVICE_TOKEN_KEYS: TEST_SERVICE_TOKEN_KEYS,
     SESSIONS_GRPC_PORT: '0',
     CHUNK_SIZE_BYTES: String(5 * MiB),
     CONSUMER_WORKERS: '2',
@@ -100,17 +112,24 @@ export function call<Req, Res>(
     | 'GetDownloadUrl',
   request: Req,
 ): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const fn = client[method].bind(client) as unknown as (
-      req: Req,
-      cb: (err: Error | null, res?: Res) => void,
-    ) => void
-    fn(request, (err, res) => {
-      if (err) reject(fromGrpcError(err))
-      else if (res === undefined) reject(new Error('empty response'))
-      else resolve(res)
-    })
-  })
+  // The caller the request names is who the token says; a request without one goes unauthenticated.
+  const who = (request as { caller?: { userId: string; isAdmin: boolean } }).caller
+  const metadata = who ? callerMetadata(who) : Promise.resolve(new Metadata())
+  return metadata.then(
+    (md) =>
+      new Promise((resolve, reject) => {
+        const fn = client[method].bind(client) as unknown as (
+          req: Req,
+          md: Metadata,
+          cb: (err: Error | null, res?: Res) => void,
+        ) => void
+        fn(request, md, (err, res) => {
+          if (err) reject(fromGrpcError(err))
+          else if (res === undefined) reject(new Error('empty response'))
+          else resolve(res)
+        })
+      }),
+  )
 }
 
 export const caller = (userId: string, isAdmin = false) => ({ userId, isAdmin })

@@ -1,0 +1,10 @@
+export {
+  CALLER_TOKEN_AUDIENCE,
+  CALLER_TOKEN_ISSUER,
+  CALLER_TOKEN_METADATA,
+  type CallerIdentity,
+  type CallerTokenKey,
+  parseCallerTokenKeys,
+  signCallerToken,
+  verifyCallerToken,
+} from './callerToken.ts'
