@@ -5,6 +5,8 @@ ENV PNPM_HOME=/pnpm PATH=/pnpm:$PATH
 RUN npm install -g pnpm@10.34.8
 WORKDIR /app
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
+# Dependency patches listed in pnpm-workspace.yaml (today only the dev emulator's); install reads them.
+COPY patches patches
 COPY packages packages
 COPY services services
 COPY proto proto
@@ -20,7 +22,7 @@ COPY scripts/healthcheck.ts scripts/start-service.sh scripts/
 # A container that says nothing else runs as production (strict config checks, Secure cookies);
 # development stacks set LFUSYS_ENV=development themselves.
 ENV LFUSYS_ENV=production
-# Scratch space (the uploads spool) on read-only root filesystems: ECS copies this VOLUME's mode
+# Scratch space on read-only root filesystems: ECS copies this VOLUME's mode
 # (1777) into the task's bind mount, so the non-root user can write there.
 VOLUME ["/tmp"]
 USER node

@@ -1,24 +1,29 @@
 /**
- * Upload pipeline benchmark (issue 3, point 5). Not a test: it prints numbers.
+ * Upload pipeline benchmark. Not a test: it prints numbers.
  *
- *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--no-staged]
+ *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--latency-runs 15]
  *
- * Client (this process), uploads service, sessions service and the emulators (a devstack child)
- * each run in their own process. For every file size and concurrency it measures, side by side:
- *   U  the same chunks PUT straight to the emulator by this client (the upload ceiling);
- *   F  this client assembling those chunk objects like a finalizer (multipart + parallel
- *      UploadPartCopy + Complete), and the bare Complete;
+ * Client (this process), uploads service, sessions service, the references and the emulators (a
+ * devstack child, with the patched fauxqs) each run in their own process. For every file size and
+ * concurrency it measures, side by side:
+ *   U    the same chunks PUT straight to the emulator by this client (the upload ceiling);
+ *   F    this client assembling those chunk objects like a finalizer (multipart + parallel
+ *        UploadPartCopy + Complete), and the bare Complete;
+ *   hop  the same chunks through a bare node:http process that hashes and streams to PutObject;
  *   the system: chunk PUTs through the uploads service, last chunk's 201 -> upload `complete`,
- *      first byte -> `complete`, and the uploads service's CPU seconds and peak RSS.
+ *        first byte -> `complete`, the uploads service's CPU seconds and peak RSS;
+ *   tus  @tus/server + @tus/s3-store with tus-js-client, 8 MiB PATCHes and one PATCH;
+ * and beside every row the emulator process's CPU seconds per GiB. Then, on the idle stack, the p50
+ * of a 1 KiB file's CreateUpload -> `complete`.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import {
+  createReadStream,
   createWriteStream,
   existsSync,
   mkdirSync,
   readFileSync,
-  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs'
@@ -37,11 +42,13 @@ import {
   type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3'
-import type * as grpc from '@grpc/grpc-js'
+import * as grpc from '@grpc/grpc-js'
 import { createS3Client } from '@lfusys/aws'
+import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
 import {
   type ChunkPlan,
   chunkLength,
+  contentHashFromDigests,
   formatContentDigest,
   MiB,
   planChunks,
@@ -57,6 +64,7 @@ import {
   type UploadSession__Output,
 } from '@lfusys/proto'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
+import * as tusClient from 'tus-js-client'
 import { cpuSecondsOf, peakRssMiB, resetPeakRss, rssMiB } from './procStats.ts'
 
 const { values: args } = parseArgs({
@@ -64,7 +72,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '4,8' },
     sizes: { type: 'string' },
-    'no-staged': { type: 'boolean', default: false },
+    'latency-runs': { type: 'string', default: '15' },
     repeat: { type: 'string', default: '1' },
   },
 })
@@ -79,12 +87,15 @@ const sizesMiB = (args.sizes ?? (args.quick ? '64' : '256,1024')).split(',').map
 const concurrencies = args.concurrency.split(',').map(Number)
 /** Rounds per measurement; each figure is the best round (the machine may be shared). */
 const repeat = Math.max(1, Number(args.repeat))
+const latencyRuns = Math.max(1, Number(args['latency-runs']))
 const TARGETS = {
-  uploadVsU: 0.7,
-  cpuPerGiB: 5.5,
-  peakRssMiB: 200,
-  lastToCompleteOverComplete: 1,
-  firstToCompleteVsUF: 0.85,
+  uploadVsU: 0.65,
+  cpuPerGiB: 2.0,
+  peakRssMiB: 160,
+  /** last 201 -> complete at most the bare Complete plus this many seconds. */
+  lastToCompleteOverComplete: 0.5,
+  firstToCompleteVsTus: 1.5,
+  smallFileP50Ms: 300,
 }
 
 const now = () => performance.now() / 1000
@@ -300,11 +311,22 @@ function putChunk(
   })
 }
 
-function call<Res>(
-  invoke: (options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Res) => void) => unknown,
+/** Caller-token keys the bench's sessions service trusts; each call is signed for its user, as the gateway does. */
+const serviceKeysText = `bench1:${randomBytes(32).toString('base64url')}`
+const serviceKeys = parseCallerTokenKeys(serviceKeysText)
+
+async function call<Res>(
+  who: { userId: string; isAdmin: boolean },
+  invoke: (
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: Res) => void,
+  ) => unknown,
 ): Promise<Res> {
+  const metadata = new grpc.Metadata()
+  metadata.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(serviceKeys, who)}`)
   return new Promise((resolve, reject) => {
-    invoke({ deadline: Date.now() + 30_000 }, (err, res) => {
+    invoke(metadata, { deadline: Date.now() + 30_000 }, (err, res) => {
       if (err) reject(err)
       else if (res === undefined) reject(new Error('empty gRPC answer'))
       else resolve(res)
@@ -320,6 +342,8 @@ interface SystemResult {
   peakRss: number
   retries: number
   check: string
+  /** Emulator CPU seconds from the first chunk byte to `complete` (or the last 201). */
+  emulatorCpuSeconds: number
 }
 
 /** Each figure's best round: contention on a shared machine only ever makes figures worse. */
@@ -335,6 +359,7 @@ function bestOf(a: SystemResult | undefined, b: SystemResult): SystemResult {
     peakRss: Math.min(a.peakRss, b.peakRss),
     retries: a.retries + b.retries,
     check: a.check === b.check ? a.check : `${a.check}/${b.check}`,
+    emulatorCpuSeconds: Math.min(a.emulatorCpuSeconds, b.emulatorCpuSeconds),
   }
 }
 
@@ -348,20 +373,26 @@ async function systemRun(options: {
   s3: S3Client
   bucket: string
   chunkPrefix: string
+  emulatorPid: number
 }): Promise<SystemResult> {
   const { file, c, uploads, sessions } = options
   const userId = `bench-${randomUUID()}`
   let uploadId: string
   let token: string
   if (sessions) {
-    const created = await call<CreateUploadResponse__Output>((o, cb) =>
+    const contentHash = await contentHashFromDigests(file.digests.map((d) => d.sha256))
+    const created = await call<CreateUploadResponse__Output>({ userId, isAdmin: false }, (md, o, cb) =>
       sessions.CreateUpload(
         {
           caller: { userId, isAdmin: false },
           fileName: `bench-${file.size}.bin`,
           fileSize: file.size,
           contentType: 'application/octet-stream',
+          // Declared like the upload client does (it hashes first): chunks are then copied into
+          // the multipart upload as their events arrive.
+          contentHash,
         },
+        md,
         o,
         cb,
       ),
@@ -383,6 +414,7 @@ async function systemRun(options: {
   const agent = new Agent({ keepAlive: true, maxSockets: c })
   resetPeakRss(uploads.pid)
   const cpuBefore = cpuSecondsOf(uploads.pid)
+  const emulatorCpuBefore = cpuSecondsOf(options.emulatorPid)
   let retries = 0
   const first = now()
   let last201 = first
@@ -418,17 +450,19 @@ async function systemRun(options: {
       peakRss,
       retries,
       check: '-',
+      emulatorCpuSeconds: cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore,
     }
   }
   let completedAt: number | undefined
   let fileId: string | undefined
   for (;;) {
-    const session = await call<UploadSession__Output>((o, cb) =>
+    const session = await call<UploadSession__Output>({ userId, isAdmin: false }, (md, o, cb) =>
       sessions.GetUpload(
         {
           caller: { userId, isAdmin: false },
           uploadId,
         },
+        md,
         o,
         cb,
       ),
@@ -443,14 +477,17 @@ async function systemRun(options: {
     }
     await new Promise((r) => setTimeout(r, 20))
   }
+  const emulatorCpuSeconds = cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore
   let check = '?'
   if (fileId) {
-    const info = await call<FileInfo__Output>((o, cb) =>
-      sessions.GetFile({ caller: { userId, isAdmin: false }, fileId }, o, cb),
+    const info = await call<FileInfo__Output>({ userId, isAdmin: false }, (md, o, cb) =>
+      sessions.GetFile({ caller: { userId, isAdmin: false }, fileId }, md, o, cb),
     )
     check = String(info.integrityCheck).replace('INTEGRITY_CHECK_', '').toLowerCase()
     // Deleting the file drops the content-addressed object, so the next run is not deduplicated.
-    await call<unknown>((o, cb) => sessions.DeleteFile({ caller: { userId, isAdmin: false }, fileId }, o, cb))
+    await call<unknown>({ userId, isAdmin: false }, (md, o, cb) =>
+      sessions.DeleteFile({ caller: { userId, isAdmin: false }, fileId }, md, o, cb),
+    )
   }
   return {
     uploadSeconds,
@@ -460,7 +497,169 @@ async function systemRun(options: {
     peakRss,
     retries,
     check,
+    emulatorCpuSeconds,
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// References: the bare hashing hop and the tus peer
+
+interface ReferenceResult {
+  seconds: number
+  cpuSeconds: number
+  peakRss: number
+  emulatorCpuSeconds: number
+}
+
+function bestReference(a: ReferenceResult | undefined, b: ReferenceResult): ReferenceResult {
+  if (!a) return b
+  return {
+    seconds: Math.min(a.seconds, b.seconds),
+    cpuSeconds: Math.min(a.cpuSeconds, b.cpuSeconds),
+    peakRss: Math.min(a.peakRss, b.peakRss),
+    emulatorCpuSeconds: Math.min(a.emulatorCpuSeconds, b.emulatorCpuSeconds),
+  }
+}
+
+/** The same chunk PUTs as the system run, to the bare hop (first byte -> last 201). */
+async function hopRun(options: {
+  file: DataFile
+  handle: FileHandle
+  c: number
+  hop: { url: string; pid: number }
+  s3: S3Client
+  bucket: string
+  emulatorPid: number
+}): Promise<ReferenceResult> {
+  const { file, c, hop } = options
+  const prefix = `bench-hop/${randomUUID().slice(0, 8)}/`
+  const agent = new Agent({ keepAlive: true, maxSockets: c })
+  resetPeakRss(hop.pid)
+  const cpuBefore = cpuSecondsOf(hop.pid)
+  const emulatorCpuBefore = cpuSecondsOf(options.emulatorPid)
+  const started = now()
+  await forEachChunk(file, options.handle, c, async (index, body) => {
+    const key = encodeURIComponent(`${prefix}${String(index).padStart(5, '0')}`)
+    const res = await putChunk(agent, `${hop.url}/${key}`, '-', body, file.digests[index]?.header ?? '')
+    if (res.status !== 201) throw new Error(`bare hop chunk ${index}: HTTP ${res.status}`)
+  })
+  const result = {
+    seconds: now() - started,
+    cpuSeconds: cpuSecondsOf(hop.pid) - cpuBefore,
+    peakRss: peakRssMiB(hop.pid),
+    emulatorCpuSeconds: cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore,
+  }
+  agent.destroy()
+  await deletePrefix(options.s3, options.bucket, prefix)
+  return result
+}
+
+/**
+ * One tus upload of the whole file with tus-js-client (creation -> last PATCH; @tus/s3-store
+ * completes the multipart upload before answering the last PATCH, so that is `complete`).
+ */
+async function tusRun(options: {
+  file: DataFile
+  tus: { url: string; pid: number }
+  patchBytes: number
+  emulatorPid: number
+}): Promise<ReferenceResult> {
+  const { file, tus } = options
+  const onePatch = options.patchBytes >= file.size
+  // One PATCH needs the file as one buffer (tus-js-client reads a stream in chunkSize pieces).
+  const source = onePatch ? readFileSync(file.path) : createReadStream(file.path)
+  resetPeakRss(tus.pid)
+  const cpuBefore = cpuSecondsOf(tus.pid)
+  const emulatorCpuBefore = cpuSecondsOf(options.emulatorPid)
+  const started = now()
+  await new Promise<void>((resolve, reject) => {
+    const upload = new tusClient.Upload(source as never, {
+      endpoint: `${tus.url}/files`,
+      uploadSize: file.size,
+      chunkSize: onePatch ? Number.POSITIVE_INFINITY : options.patchBytes,
+      retryDelays: null,
+      storeFingerprintForResuming: false,
+      metadata: { filename: `bench-${file.size}.bin` },
+      onSuccess: () => resolve(),
+      onError: reject,
+    })
+    upload.start()
+  })
+  return {
+    seconds: now() - started,
+    cpuSeconds: cpuSecondsOf(tus.pid) - cpuBefore,
+    peakRss: peakRssMiB(tus.pid),
+    emulatorCpuSeconds: cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore,
+  }
+}
+
+/** CreateUpload -> one 1 KiB chunk -> `complete`, sequentially, on the otherwise idle stack. */
+async function smallFileLatencies(options: {
+  runs: number
+  uploadsUrl: string
+  sessions: SessionsClient
+}): Promise<number[]> {
+  const { sessions } = options
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const userId = `bench-small-${randomUUID()}`
+  const caller = { userId, isAdmin: false }
+  const latencies: number[] = []
+  for (let run = 0; run < options.runs; run++) {
+    const body = randomBytes(1024)
+    const sha256 = createHash('sha256').update(body).digest()
+    const digest = formatContentDigest(sha256)
+    const contentHash = await contentHashFromDigests([sha256])
+    const started = now()
+    const created = await call<CreateUploadResponse__Output>(caller, (md, o, cb) =>
+      sessions.CreateUpload(
+        {
+          caller,
+          fileName: `small-${run}.bin`,
+          fileSize: body.length,
+          contentType: 'application/octet-stream',
+          contentHash,
+        },
+        md,
+        o,
+        cb,
+      ),
+    )
+    const session = created.upload?.session
+    const token = created.upload?.uploadToken?.token
+    if (!session || !token) throw new Error('CreateUpload did not start an upload')
+    const res = await putChunk(
+      agent,
+      `${options.uploadsUrl}/api/v1/uploads/${session.uploadId}/chunks/0`,
+      token,
+      body,
+      digest,
+    )
+    if (res.status !== 201) throw new Error(`1 KiB chunk: HTTP ${res.status}`)
+    let fileId: string | undefined
+    for (;;) {
+      const current = await call<UploadSession__Output>(caller, (md, o, cb) =>
+        sessions.GetUpload({ caller, uploadId: session.uploadId }, md, o, cb),
+      )
+      if (current.status === 'UPLOAD_STATUS_COMPLETE') {
+        fileId = current.fileId ?? undefined
+        break
+      }
+      if (current.status === 'UPLOAD_STATUS_FAILED' || now() - started > 60) {
+        throw new Error(`1 KiB upload ended ${current.status}: ${current.failureReason ?? 'timed out'}`)
+      }
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    latencies.push((now() - started) * 1000)
+    if (fileId) await call<unknown>(caller, (md, o, cb) => sessions.DeleteFile({ caller, fileId }, md, o, cb))
+  }
+  agent.destroy()
+  return latencies
+}
+
+function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,6 +688,29 @@ async function startEmulators(): Promise<{
   ])
   const parsed = JSON.parse(line) as { env: Record<string, string>; pid: number }
   return { process: child, env: parsed.env, pid: parsed.pid }
+}
+
+/** A reference server (bench/*.ts) that prints `{"port": N}` once listening. */
+async function startReference(name: string, script: string, env: Record<string, string>) {
+  let resolveLine: (line: string) => void = () => {}
+  const firstJson = new Promise<string>((resolve) => {
+    resolveLine = resolve
+  })
+  const child = spawnManaged(name, process.execPath, [join(import.meta.dirname, script)], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, ...env },
+    onLine: (line) => {
+      if (line.startsWith('{')) resolveLine(line)
+    },
+  })
+  const line = await Promise.race([
+    firstJson,
+    child.exited.then((code) => {
+      throw new Error(`${name} exited (${code}):\n${child.output()}`)
+    }),
+  ])
+  const { port } = JSON.parse(line) as { port: number }
+  return { process: child, url: `http://127.0.0.1:${port}`, pid: child.child.pid ?? 0 }
 }
 
 async function startUploads(env: Record<string, string>, extra: Record<string, string>) {
@@ -545,8 +767,16 @@ interface Row {
   sizeMiB: number
   c: number
   u: number
-  f: { total: number; complete: number }
-  systems: { mode: string; result: SystemResult }[]
+  uEmulatorCpu: number
+  f: { total: number; complete: number; emulatorCpu: number }
+  hop: ReferenceResult
+  system: SystemResult
+}
+
+interface TusRow {
+  sizeMiB: number
+  variant: string
+  result: ReferenceResult
 }
 
 function fmt(value: number | undefined, digits = 1): string {
@@ -568,16 +798,20 @@ async function main() {
   const tokenKeys = parseUploadTokenKeys(tokenKeysText)
   const children: ManagedProcess[] = []
   const rows: Row[] = []
+  const tusRows: TusRow[] = []
   let sessionsNote = ''
   let idleRss = ''
-  const spoolDir = join(dataDir, `spool-${randomUUID()}`)
+  let latencies: number[] = []
+  let loadAtLatency = 0
   try {
     log('starting emulators')
     const emulators = await startEmulators()
     children.push(emulators.process)
+    const emulatorPid = emulators.pid
     const env: Record<string, string> = {
       ...emulators.env,
       UPLOAD_TOKEN_KEYS: tokenKeysText,
+      SERVICE_TOKEN_KEYS: serviceKeysText,
       WEB_ORIGIN: 'http://127.0.0.1:5173',
     }
     const bucket = env.S3_BUCKET ?? ''
@@ -587,53 +821,40 @@ async function main() {
       { maxSockets: Math.max(...concurrencies, COPY_CONCURRENCY) + 4 },
     )
 
-    log('starting uploads services')
-    const spool = { UPLOADS_SPOOL_DIR: spoolDir }
-    const buffered = await startUploads(env, spool)
-    children.push(buffered.process)
-    const modes: { mode: string; service: { url: string; pid: number } }[] = [
-      { mode: 'default (memory-then-disk)', service: buffered },
-    ]
-    for (const [mode, extra] of [
-      ['memory', { UPLOADS_RECEIVE_MODE: 'memory', UPLOADS_MAX_INFLIGHT_BYTES: String(128 * MiB) }],
-      ['disk', { UPLOADS_RECEIVE_MODE: 'disk' }],
-    ] as const) {
-      const service = await startUploads(env, { ...spool, ...extra })
-      children.push(service.process)
-      modes.push({ mode, service })
-    }
-    if (!args['no-staged']) {
-      const staged = await startUploads(env, { ...spool, UPLOADS_MAX_BUFFERED_CHUNK_BYTES: '0' })
-      children.push(staged.process)
-      modes.push({ mode: 'staged', service: staged })
-    }
+    log('starting the uploads service, the bare hop and the tus server')
+    const uploads = await startUploads(env, {})
+    children.push(uploads.process)
+    const hop = await startReference('bare-hop', 'bareHop.ts', env)
+    children.push(hop.process)
+    const tus = await startReference('tus', 'tusServer.ts', env)
+    children.push(tus.process)
 
-    // Idle RSS before any chunk: what the process costs without chunk buffers.
-    idleRss = modes.map(({ mode, service }) => `${mode} ${fmt(rssMiB(service.pid), 0)} MiB`).join(', ')
+    // Idle RSS before any chunk: what the process costs at rest.
+    idleRss = `${fmt(rssMiB(uploads.pid), 0)} MiB (bare hop ${fmt(rssMiB(hop.pid), 0)} MiB, tus ${fmt(rssMiB(tus.pid), 0)} MiB)`
     const firstFile = files[0]
     if (firstFile) {
-      // Warm-up (untimed): JIT, connection pools and buffer pools, so the first measured run is not
-      // penalised for being first.
-      log('warming up the uploads services')
+      // Warm-up (untimed): JIT and connection pools, so the first measured run is not penalised.
+      log('warming up')
       const handle = await open(firstFile.path)
-      for (const { service } of modes) {
-        await systemRun({
-          file: firstFile,
-          handle,
-          c: Math.max(...concurrencies),
-          uploads: service,
-          sessions: undefined,
-          tokenKeys,
-          s3,
-          bucket,
-          chunkPrefix,
-        })
-      }
+      const c = Math.max(...concurrencies)
+      await systemRun({
+        file: firstFile,
+        handle,
+        c,
+        uploads,
+        sessions: undefined,
+        tokenKeys,
+        s3,
+        bucket,
+        chunkPrefix,
+        emulatorPid,
+      })
+      await hopRun({ file: firstFile, handle, c, hop, s3, bucket, emulatorPid })
       await handle.close()
     }
 
     log('starting sessions service')
-    const sessions = await startSessions(env, buffered.url)
+    const sessions = await startSessions(env, uploads.url)
     let client: SessionsClient | undefined
     if ('client' in sessions && sessions.client) {
       children.push(sessions.process)
@@ -643,121 +864,201 @@ async function main() {
       log(sessionsNote)
     }
 
+    if (client) {
+      // First, while the stack is idle: small-file latency.
+      log(`1 KiB creation -> complete, ${latencyRuns} runs`)
+      loadAtLatency = loadavg()[0] ?? 0
+      await smallFileLatencies({ runs: 2, uploadsUrl: uploads.url, sessions: client })
+      latencies = await smallFileLatencies({ runs: latencyRuns, uploadsUrl: uploads.url, sessions: client })
+    }
+
     for (const file of files) {
       const handle = await open(file.path)
       const sizeMiB = file.size / MiB
       for (const c of concurrencies) {
         let u = Number.POSITIVE_INFINITY
-        let f = { total: Number.POSITIVE_INFINITY, complete: Number.POSITIVE_INFINITY }
-        const best = new Map<string, SystemResult>()
+        let uEmulatorCpu = Number.POSITIVE_INFINITY
+        let f = {
+          total: Number.POSITIVE_INFINITY,
+          complete: Number.POSITIVE_INFINITY,
+          emulatorCpu: Number.POSITIVE_INFINITY,
+        }
+        let hopBest: ReferenceResult | undefined
+        let systemBest: SystemResult | undefined
         for (let round = 1; round <= repeat; round++) {
           const run = randomUUID().slice(0, 8)
           log(`${sizeMiB} MiB, concurrency ${c}, round ${round}/${repeat}: ceilings U and F`)
+          let cpu = cpuSecondsOf(emulatorPid)
           u = Math.min(u, await ceilingU(s3, bucket, file, handle, c, `bench-u/${run}/`))
+          uEmulatorCpu = Math.min(uEmulatorCpu, cpuSecondsOf(emulatorPid) - cpu)
+          cpu = cpuSecondsOf(emulatorPid)
           const assembled = await ceilingF(s3, bucket, file, `bench-u/${run}/`, `bench-f/${run}`)
           f = {
             total: Math.min(f.total, assembled.total),
             complete: Math.min(f.complete, assembled.complete),
+            emulatorCpu: Math.min(f.emulatorCpu, cpuSecondsOf(emulatorPid) - cpu),
           }
           await deletePrefix(s3, bucket, `bench-u/${run}/`)
           await deletePrefix(s3, bucket, `bench-f/${run}`)
-          for (const { mode, service } of modes) {
-            log(`${sizeMiB} MiB, concurrency ${c}, round ${round}/${repeat}: system (${mode})`)
-            const result = await systemRun({
-              file,
-              handle,
-              c,
-              uploads: service,
-              sessions: client,
-              tokenKeys,
-              s3,
-              bucket,
-              chunkPrefix,
-            })
-            best.set(mode, bestOf(best.get(mode), result))
-          }
+          log(`${sizeMiB} MiB, concurrency ${c}, round ${round}/${repeat}: bare hop`)
+          hopBest = bestReference(hopBest, await hopRun({ file, handle, c, hop, s3, bucket, emulatorPid }))
+          log(`${sizeMiB} MiB, concurrency ${c}, round ${round}/${repeat}: system`)
+          const result = await systemRun({
+            file,
+            handle,
+            c,
+            uploads,
+            sessions: client,
+            tokenKeys,
+            s3,
+            bucket,
+            chunkPrefix,
+            emulatorPid,
+          })
+          systemBest = bestOf(systemBest, result)
         }
-        const systems: Row['systems'] = [...best].map(([mode, result]) => ({ mode, result }))
-        rows.push({ sizeMiB, c, u, f, systems })
+        if (!hopBest || !systemBest) throw new Error('no rounds ran')
+        rows.push({ sizeMiB, c, u, uEmulatorCpu, f, hop: hopBest, system: systemBest })
       }
       await handle.close()
+      for (const [variant, patchBytes] of [
+        ['8 MiB PATCHes', 8 * MiB],
+        ['one PATCH', file.size],
+      ] as const) {
+        let best: ReferenceResult | undefined
+        for (let round = 1; round <= repeat; round++) {
+          log(`${sizeMiB} MiB, tus (${variant}), round ${round}/${repeat}`)
+          best = bestReference(best, await tusRun({ file, tus, patchBytes, emulatorPid }))
+        }
+        if (best) tusRows.push({ sizeMiB, variant, result: best })
+      }
     }
     client?.close()
     s3.destroy()
   } finally {
     for (const child of children.reverse()) await child.stop(10_000)
-    rmSync(spoolDir, { recursive: true, force: true })
   }
 
-  const ceilings = rows.map((r) => {
-    const bytes = r.sizeMiB * MiB
+  const perGiB = (seconds: number, sizeMiB: number) => fmt(seconds / ((sizeMiB * MiB) / GiB), 2)
+  const mbps = (sizeMiB: number, seconds: number | undefined) =>
+    seconds === undefined ? undefined : (sizeMiB * MiB) / MB / seconds
+  const tusBest = (sizeMiB: number) =>
+    Math.max(...tusRows.filter((t) => t.sizeMiB === sizeMiB).map((t) => mbps(sizeMiB, t.result.seconds) ?? 0))
+
+  const ceilings = rows.map((r) => [
+    `${r.sizeMiB} MiB`,
+    String(r.c),
+    fmt(mbps(r.sizeMiB, r.u)),
+    perGiB(r.uEmulatorCpu, r.sizeMiB),
+    fmt(r.f.total, 2),
+    fmt(r.f.complete, 2),
+    perGiB(r.f.emulatorCpu, r.sizeMiB),
+  ])
+  const upload = rows.flatMap((r) => {
+    const u = mbps(r.sizeMiB, r.u) ?? 0
+    const hopMBs = mbps(r.sizeMiB, r.hop.seconds) ?? 0
+    const ours = mbps(r.sizeMiB, r.system.uploadSeconds) ?? 0
     return [
-      `${r.sizeMiB} MiB`,
-      String(r.c),
-      fmt(bytes / MB / r.u),
-      fmt(r.u, 2),
-      fmt(r.f.total, 2),
-      fmt(r.f.complete, 2),
-      fmt(bytes / MB / (r.u + r.f.total)),
-    ]
-  })
-  const system = rows.flatMap((r) => {
-    const bytes = r.sizeMiB * MiB
-    const uMBs = bytes / MB / r.u
-    const ufMBs = bytes / MB / (r.u + r.f.total)
-    return r.systems.map(({ mode, result }) => {
-      const upMBs = bytes / MB / result.uploadSeconds
-      const e2eMBs = result.firstToComplete === undefined ? undefined : bytes / MB / result.firstToComplete
-      return [
+      [
         `${r.sizeMiB} MiB`,
         String(r.c),
-        mode,
-        fmt(upMBs),
-        `${fmt(upMBs / uMBs, 2)} (>=${TARGETS.uploadVsU})`,
-        `${fmt(result.lastToComplete, 2)} (<=${fmt(r.f.complete + TARGETS.lastToCompleteOverComplete, 2)})`,
-        fmt(e2eMBs),
-        `${fmt(e2eMBs === undefined ? undefined : e2eMBs / ufMBs, 2)} (>=${TARGETS.firstToCompleteVsUF})`,
-        `${fmt(result.cpuSeconds / (bytes / GiB), 2)} (<=${TARGETS.cpuPerGiB})`,
-        `${fmt(result.peakRss, 0)} (<=${TARGETS.peakRssMiB})`,
-        String(result.retries),
-        result.check,
-      ]
-    })
+        'bare hop',
+        fmt(hopMBs),
+        fmt(hopMBs / u, 2),
+        '1.00',
+        perGiB(r.hop.cpuSeconds, r.sizeMiB),
+        fmt(r.hop.peakRss, 0),
+        perGiB(r.hop.emulatorCpuSeconds, r.sizeMiB),
+      ],
+      [
+        `${r.sizeMiB} MiB`,
+        String(r.c),
+        'lfusys uploads',
+        fmt(ours),
+        `${fmt(ours / u, 2)} (>=${TARGETS.uploadVsU})`,
+        fmt(ours / hopMBs, 2),
+        `${perGiB(r.system.cpuSeconds, r.sizeMiB)} (<=${TARGETS.cpuPerGiB})`,
+        `${fmt(r.system.peakRss, 0)} (<=${TARGETS.peakRssMiB})`,
+        perGiB(r.system.emulatorCpuSeconds, r.sizeMiB),
+      ],
+    ]
   })
+  const endToEnd = [
+    ...rows.map((r) => {
+      const e2e = mbps(r.sizeMiB, r.system.firstToComplete)
+      const peer = tusBest(r.sizeMiB)
+      return [
+        `${r.sizeMiB} MiB`,
+        `lfusys, conc ${r.c}`,
+        fmt(e2e),
+        `${fmt(e2e === undefined || peer === 0 ? undefined : e2e / peer, 2)} (>=${TARGETS.firstToCompleteVsTus})`,
+        `${fmt(r.system.lastToComplete, 2)} (<=${fmt(r.f.complete + TARGETS.lastToCompleteOverComplete, 2)})`,
+        r.system.check,
+        perGiB(r.system.cpuSeconds, r.sizeMiB),
+        perGiB(r.system.emulatorCpuSeconds, r.sizeMiB),
+        String(r.system.retries),
+      ]
+    }),
+    ...tusRows.map((t) => [
+      `${t.sizeMiB} MiB`,
+      `tus, ${t.variant}`,
+      fmt(mbps(t.sizeMiB, t.result.seconds)),
+      '',
+      '',
+      '-',
+      perGiB(t.result.cpuSeconds, t.sizeMiB),
+      perGiB(t.result.emulatorCpuSeconds, t.sizeMiB),
+      '',
+    ]),
+  ]
   const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / GiB)} GiB, Node ${process.versions.node}`
   console.log(`\nPipeline benchmark ${new Date().toISOString()} on ${machine}`)
   // The machine may be shared: a load average above the core count means the figures are low.
   console.log(`1-min load average: ${fmt(loadBefore, 2)} before, ${fmt(loadavg()[0], 2)} after`)
   console.log(
-    `chunks ${files[0]?.plan.chunkSize ? files[0].plan.chunkSize / MiB : 8} MiB; MB = 10^6 bytes; n/m = not measured`,
+    `chunks ${files[0]?.plan.chunkSize ? files[0].plan.chunkSize / MiB : 8} MiB; MB = 10^6 bytes; n/m = not measured; emu = the emulator process (fauxqs)`,
   )
   console.log(`best of ${repeat} round(s) per figure`)
   if (sessionsNote) console.log(sessionsNote)
   console.log(`uploads service idle RSS after start: ${idleRss}`)
+  if (latencies.length > 0) {
+    console.log(
+      `1 KiB file, CreateUpload -> complete over ${latencies.length} runs (load ${fmt(loadAtLatency, 2)}): p50 ${fmt(percentile(latencies, 50), 0)} ms (<=${TARGETS.smallFileP50Ms}), p90 ${fmt(percentile(latencies, 90), 0)} ms`,
+    )
+  }
   console.log('\nCeilings (bench client straight to the emulator)')
-  console.log(table(['file', 'conc', 'U MB/s', 'U s', 'F s', 'Complete s', 'U-then-F MB/s'], ceilings))
-  console.log('\nSystem (client -> uploads service -> emulator -> sessions service), [target]')
+  console.log(
+    table(['file', 'conc', 'U MB/s', 'emu CPU-s/GiB', 'F s', 'Complete s', 'F emu CPU-s/GiB'], ceilings),
+  )
+  console.log('\nChunk upload (first byte -> last 201), [target]')
+  console.log(
+    table(
+      ['file', 'conc', 'path', 'MB/s', 'x U', 'x hop', 'CPU-s/GiB', 'peak RSS MiB', 'emu CPU-s/GiB'],
+      upload,
+    ),
+  )
+  console.log('\nEnd to end (first byte -> complete), [target]')
   console.log(
     table(
       [
         'file',
-        'conc',
-        'uploads mode',
-        'upload MB/s',
-        'x U',
+        'path',
+        'MB/s',
+        'x tus best',
         'last 201 -> complete s',
-        'first byte -> complete MB/s',
-        'x U-then-F',
-        'uploads CPU-s/GiB',
-        'uploads peak RSS MiB',
-        '503s',
         'check',
+        'server CPU-s/GiB',
+        'emu CPU-s/GiB',
+        '503s',
       ],
-      system,
+      endToEnd,
     ),
   )
   const resultsPath = join(dataDir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  writeFileSync(resultsPath, JSON.stringify({ machine, sessionsNote, idleRss, rows }, null, 2))
+  writeFileSync(
+    resultsPath,
+    JSON.stringify({ machine, sessionsNote, idleRss, latencies, rows, tusRows }, null, 2),
+  )
   console.log(`\nraw figures: ${resultsPath}`)
 }
 

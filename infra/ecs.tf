@@ -60,12 +60,9 @@ locals {
       cpu    = 1024
       memory = 1024
       env = {
-        UPLOADS_HOST           = "0.0.0.0"
-        UPLOADS_PORT           = "3101"
-        UPLOADS_STAGING_PREFIX = local.staging_prefix
-        # On the task's writable /tmp volume (the root filesystem is read-only).
-        UPLOADS_SPOOL_DIR = "/tmp/lfusys-uploads"
-        WEB_ORIGIN        = local.web_origin
+        UPLOADS_HOST = "0.0.0.0"
+        UPLOADS_PORT = "3101"
+        WEB_ORIGIN   = local.web_origin
       }
       secrets          = ["UPLOAD_TOKEN_KEYS"]
       optional_secrets = []

@@ -83,17 +83,11 @@ data "aws_iam_policy_document" "sessions" {
 }
 
 data "aws_iam_policy_document" "uploads" {
-  # Writes chunk objects (and streamed chunks under staging, copied once verified); reads only its
-  # own staging objects (the copy source), deletes only them.
+  # Only writes chunk objects (S3 verifies each one's SHA-256); reads and deletes none.
   statement {
     sid       = "WriteChunks"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*", "${aws_s3_bucket.data.arn}/${local.staging_prefix}*"]
-  }
-  statement {
-    sid       = "CopyAndDropStaging"
-    actions   = ["s3:GetObject", "s3:DeleteObject"]
-    resources = ["${aws_s3_bucket.data.arn}/${local.staging_prefix}*"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*"]
   }
   statement {
     sid       = "ReadinessProbe"

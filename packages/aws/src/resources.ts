@@ -21,7 +21,10 @@ export interface StackResources {
   chunkPrefix: string
   /** Assembled, content-addressed objects. */
   objectPrefix: string
-  /** Large chunks streamed by the uploads service before their digest is verified. */
+  /**
+   * Where earlier versions of the uploads service staged unverified chunks; nothing writes there
+   * now, only its lifecycle rule remains so leftovers expire.
+   */
   stagingPrefix: string
   chunkEventsQueue: string
   chunkEventsDeadLetterQueue: string
@@ -80,7 +83,6 @@ export function resourceEnv(resources: StackResources, queueUrl: string): Record
     S3_BUCKET: resources.bucket,
     S3_CHUNK_PREFIX: resources.chunkPrefix,
     S3_OBJECT_PREFIX: resources.objectPrefix,
-    UPLOADS_STAGING_PREFIX: resources.stagingPrefix,
     SQS_CHUNK_EVENTS_QUEUE_URL: queueUrl,
     DYNAMODB_USERS_TABLE: resources.tables.users.name,
     DYNAMODB_UPLOADS_TABLE: resources.tables.uploads.name,

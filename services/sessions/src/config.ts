@@ -81,8 +81,8 @@ export const sessionsConfigSchema = z.object({
   FINALIZE_EAGER_COPY: envBoolean(true).describe(
     'Copy each chunk into the multipart upload as its event arrives (when the content hash was declared).',
   ),
-  FINALIZE_READ_BACK: envBoolean(true).describe(
-    'When the store reports no composite checksum, read the object back and re-hash it; when false such an upload fails.',
+  FINALIZE_READ_BACK: envBoolean(false).describe(
+    'When the store reports no composite checksum, read the object back and re-hash it instead of failing the upload. S3 (and the patched local emulator) always report one.',
   ),
   SWEEPER_ENABLED: envBoolean(true).describe('Run the expiry sweeper in this process.'),
   SWEEPER_INTERVAL_SECONDS: envInt(30, 1, 3600).describe('Pause between expiry sweeps.'),

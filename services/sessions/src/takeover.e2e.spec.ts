@@ -117,7 +117,7 @@ describe('finalization after an earlier attempt completed the multipart upload',
     expect(await sessionItem(h, session.uploadId)).toMatchObject({
       status: 'complete',
       finalizations: 1,
-      integrityCheck: 'read_back',
+      integrityCheck: 'composite',
     })
     expect((await download(h, 'xena', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
     expect(await listKeys(h, `chunks/${session.uploadId}/`)).toEqual([])

@@ -96,9 +96,11 @@ describe('uploads service process', () => {
     )
     expect(listed.KeyCount).toBe(chunkCount)
     const pid = server.child.pid ?? 0
-    // 384 MiB went through; by default at most 32 MiB of chunk bodies sit in memory (the rest are
-    // held on disk) over a ~140 MiB idle process: measured peak ~190 MiB.
-    expect(peakRssMiB(pid)).toBeLessThan(240)
+    // 384 MiB went through, 64 MiB at a time; bodies stream into S3, so each request holds only
+    // stream buffers over the idle process.
+    const peak = peakRssMiB(pid)
+    console.log(`[measure] uploads peak RSS after 48 x 8 MiB at concurrency 8: ${peak.toFixed(0)} MiB`)
+    expect(peak).toBeLessThan(200)
   })
 
   it('shuts down cleanly on SIGTERM', async () => {

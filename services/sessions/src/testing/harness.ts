@@ -60,7 +60,6 @@ export function sessionsEnv(
     CONSUMER_WAIT_SECONDS: '1',
     CONSUMER_VISIBILITY_TIMEOUT_SECONDS: '10',
     FINALIZE_LEASE_SECONDS: '5',
-    FINALIZE_READ_BACK: 'true',
     WATCH_POLL_INTERVAL_MS: '200',
     ...overrides,
   }
@@ -239,7 +238,7 @@ export async function download(
   if (!res.ok) throw new Error(`download failed with ${res.status}`)
   return {
     bytes: Buffer.from(await res.arrayBuffer()),
-    disposition: new URL(out.url).searchParams.get('response-content-disposition'),
+    disposition: res.headers.get('content-disposition'),
   }
 }
 

@@ -30,7 +30,7 @@ export interface FinalizerOptions {
   objectPrefix: string
   leaseMs: number
   copyConcurrency: number
-  /** When the store gives no composite checksum, re-hash the object; otherwise such uploads fail. */
+  /** When the store gives no composite checksum, re-hash the object (off: such uploads fail). */
   readBack: boolean
   eagerCopy: boolean
   /** Identifies this process in leases (host:pid:random). */
@@ -368,6 +368,13 @@ export class Finalizer {
           chunk.index + 1,
           chunkKey(this.#options.chunkPrefix, record.uploadId, chunk.index),
         )
+        // S3 computes a copied part's SHA-256 (the upload has ChecksumAlgorithm SHA256): a chunk
+        // object whose bytes changed since its digest was recorded fails here, before Complete.
+        if (out.checksumSha256 !== undefined && out.checksumSha256 !== chunk.digest) {
+          throw new IntegrityError(
+            `chunk ${chunk.index} no longer matches its recorded digest (copied part has SHA-256 ${out.checksumSha256})`,
+          )
+        }
         // Remembered so a worker taking over after a crash does not copy it again.
         await uploads.recordPartCopy(record.uploadId, chunk.index, refString, out.etag)
         return { partNumber: chunk.index + 1, etag: out.etag, checksumSha256: chunk.digest }

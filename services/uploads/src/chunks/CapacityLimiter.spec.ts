@@ -2,18 +2,18 @@ import { describe, expect, it } from 'vitest'
 import { CapacityLimiter } from './CapacityLimiter.ts'
 
 describe('CapacityLimiter', () => {
-  it('admits while both the request and the byte limits hold, and never queues', () => {
-    const limiter = new CapacityLimiter({ maxConcurrent: 2, maxBytes: 100 })
-    const a = limiter.tryAcquire(60)
+  it('admits up to the request limit, never queues, and releases once per lease', () => {
+    const limiter = new CapacityLimiter({ maxConcurrent: 2 })
+    const a = limiter.tryAcquire()
     expect(a).toBeDefined()
-    expect(limiter.tryAcquire(41)).toBeUndefined()
-    const b = limiter.tryAcquire(40)
+    const b = limiter.tryAcquire()
     expect(b).toBeDefined()
-    expect(limiter.tryAcquire(0)).toBeUndefined()
-    expect(limiter.usage).toEqual({ active: 2, bytes: 100 })
+    expect(limiter.tryAcquire()).toBeUndefined()
+    expect(limiter.usage).toEqual({ active: 2 })
     a?.release()
     a?.release()
-    expect(limiter.usage).toEqual({ active: 1, bytes: 40 })
-    expect(limiter.tryAcquire(60)).toBeDefined()
+    expect(limiter.usage).toEqual({ active: 1 })
+    expect(limiter.tryAcquire()).toBeDefined()
+    expect(limiter.tryAcquire()).toBeUndefined()
   })
 })

@@ -1,24 +1,19 @@
 import type { Readable } from 'node:stream'
 
+/** The store computed another SHA-256 than the declared one and stored nothing. */
+export class ChecksumMismatchError extends Error {
+  override readonly name = 'ChecksumMismatchError'
+}
+
 /** Where chunk bytes go. Feature code sees only this; `S3ChunkStore` is the S3 implementation. */
 export interface ChunkStore {
   /**
-   * Stores `length` bytes whose digest is already verified at `key`, declaring their SHA-256 to S3.
-   * A stream body is read once (no retry); the caller answers 503 on a transient failure.
+   * Streams `length` bytes to `key`, declaring their SHA-256. The store verifies them before the
+   * object becomes visible: a mismatch rejects with `ChecksumMismatchError` and stores nothing; an
+   * outage rejects with UNAVAILABLE. `signal` aborts the request when the client stream fails. The
+   * body is read once (no retry); the caller answers 503 on a transient failure.
    */
-  put(key: string, body: Uint8Array | Readable, length: number, sha256: Uint8Array): Promise<void>
-  /** Streams `length` not yet verified bytes to `stagingKey` (outside the chunk prefix). */
-  stage(
-    stagingKey: string,
-    body: Readable,
-    length: number,
-    sha256: Uint8Array,
-    signal: AbortSignal,
-  ): Promise<void>
-  /** Copies a verified staged object to its chunk key. */
-  promote(stagingKey: string, key: string): Promise<void>
-  /** Removes a staged object; absent is fine. */
-  discard(stagingKey: string): Promise<void>
+  put(key: string, body: Readable, length: number, sha256: Uint8Array, signal: AbortSignal): Promise<void>
   /** Resolves when the bucket answers (readiness). */
   ping(): Promise<void>
 }

@@ -1,21 +1,15 @@
 import type { Readable } from 'node:stream'
-import {
-  CopyObjectCommand,
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3'
-import { isTransientAwsError } from '@lfusys/aws'
+import { HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { isAwsError, isTransientAwsError } from '@lfusys/aws'
 import { toBase64, toHex } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
-import type { ChunkStore } from './ChunkStore.ts'
+import { ChecksumMismatchError, type ChunkStore } from './ChunkStore.ts'
 
 /**
- * The verified digest doubles as the SigV4 payload hash (x-amz-content-sha256 is the hex SHA-256
- * of the body), so the SDK signs the payload without hashing 8 MiB again (it would for a buffer),
- * and AWS checks the bytes against it a second time. Staged streams, not yet verified, go out
- * UNSIGNED-PAYLOAD (the SDK's default for streams).
+ * The declared digest goes out twice: as `x-amz-checksum-sha256`, which S3 verifies before storing
+ * (400 BadDigest otherwise), and as the SigV4 payload hash (`x-amz-content-sha256` is the hex
+ * SHA-256 of the body), which S3 also checks (XAmzContentSHA256Mismatch) and which spares the SDK
+ * a hashing pass. Neither costs this process a pass over the bytes.
  */
 function withPayloadHash<C extends PutObjectCommand>(command: C, sha256: Uint8Array): C {
   const hex = toHex(sha256)
@@ -30,21 +24,6 @@ function withPayloadHash<C extends PutObjectCommand>(command: C, sha256: Uint8Ar
   return command
 }
 
-/** A storage outage is the client's cue to retry later (503), not an internal error. */
-async function unavailableOnTransient<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call()
-  } catch (err) {
-    if (isTransientAwsError(err)) {
-      throw new AppError('UNAVAILABLE', 'chunk storage is unavailable; retry later', {
-        cause: err,
-        retryAfterSeconds: 2,
-      })
-    }
-    throw err
-  }
-}
-
 export class S3ChunkStore implements ChunkStore {
   readonly #s3: S3Client
   readonly #bucket: string
@@ -54,9 +33,15 @@ export class S3ChunkStore implements ChunkStore {
     this.#bucket = bucket
   }
 
-  async put(key: string, body: Uint8Array | Readable, length: number, sha256: Uint8Array): Promise<void> {
-    await unavailableOnTransient(() =>
-      this.#s3.send(
+  async put(
+    key: string,
+    body: Readable,
+    length: number,
+    sha256: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<void> {
+    try {
+      await this.#s3.send(
         withPayloadHash(
           new PutObjectCommand({
             Bucket: this.#bucket,
@@ -68,49 +53,23 @@ export class S3ChunkStore implements ChunkStore {
           }),
           sha256,
         ),
-      ),
-    )
-  }
-
-  async stage(
-    stagingKey: string,
-    body: Readable,
-    length: number,
-    sha256: Uint8Array,
-    signal: AbortSignal,
-  ): Promise<void> {
-    await unavailableOnTransient(() =>
-      this.#s3.send(
-        new PutObjectCommand({
-          Bucket: this.#bucket,
-          Key: stagingKey,
-          Body: body,
-          ContentLength: length,
-          ContentType: 'application/octet-stream',
-          ChecksumSHA256: toBase64(sha256),
-        }),
         { abortSignal: signal },
-      ),
-    )
-  }
-
-  async promote(stagingKey: string, key: string): Promise<void> {
-    await unavailableOnTransient(() =>
-      this.#s3.send(
-        new CopyObjectCommand({
-          Bucket: this.#bucket,
-          Key: key,
-          CopySource: `${this.#bucket}/${encodeURIComponent(stagingKey).replace(/%2F/g, '/')}`,
-          // The staged object carries the verified ChecksumSHA256; COPY keeps it on the chunk object.
-          MetadataDirective: 'COPY',
-          ChecksumAlgorithm: 'SHA256',
-        }),
-      ),
-    )
-  }
-
-  async discard(stagingKey: string): Promise<void> {
-    await this.#s3.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: stagingKey }))
+      )
+    } catch (err) {
+      if (isAwsError(err, 'BadDigest', 'XAmzContentSHA256Mismatch')) {
+        throw new ChecksumMismatchError('the store computed another SHA-256 than the declared one', {
+          cause: err,
+        })
+      }
+      // A storage outage is the client's cue to retry later (503), not an internal error.
+      if (isTransientAwsError(err)) {
+        throw new AppError('UNAVAILABLE', 'chunk storage is unavailable; retry later', {
+          cause: err,
+          retryAfterSeconds: 2,
+        })
+      }
+      throw err
+    }
   }
 
   async ping(): Promise<void> {
