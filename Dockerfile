@@ -26,4 +26,5 @@ ENV LFUSYS_ENV=production
 # (1777) into the task's bind mount, so the non-root user can write there.
 VOLUME ["/tmp"]
 USER node
+# start-service.sh runs the service's package.json start script (with the telemetry --import entry).
 CMD ["sh", "-c", "exec scripts/start-service.sh \"$SERVICE\""]

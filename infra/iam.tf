@@ -67,7 +67,8 @@ data "aws_iam_policy_document" "sessions" {
   }
   statement {
     sid       = "ChunkEvents"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
+    # GetQueueAttributes: the queue depth and oldest message age metrics.
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
     resources = [aws_sqs_queue.chunk_events.arn]
   }
   statement {

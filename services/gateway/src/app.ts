@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { errorHandlingOptions, registerErrorHandling } from '@lfusys/http-errors'
+import { countRefusal, nameHttpRoute } from '@lfusys/telemetry'
 import Fastify, { type FastifyBaseLogger, type RawServerDefault } from 'fastify'
 import {
   jsonSchemaTransform,
@@ -104,6 +105,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   app.setSerializerCompiler(serializerCompiler)
   registerErrorHandling(app, dependencyUnavailable)
   app.addHook('onRequest', async (request, reply) => {
+    nameHttpRoute(request.method, request.routeOptions.url)
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
     // API answers are per user (and some set session cookies): no shared or browser cache keeps them.
@@ -162,6 +164,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   ])
 
   // Open event streams would keep the server from closing: end them first on shutdown.
+  app.addHook('onResponse', async (request, reply) => {
+    countRefusal(request.routeOptions.url, reply.statusCode)
+  })
   app.addHook('preClose', async () => {
     shutdown.requested = true
     for (const watch of watches) watch.close()

@@ -1,12 +1,14 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs'
 import { decodeEventKey } from '@lfusys/aws'
 import type { Logger } from '@lfusys/logger'
+import { type MessageTrace, observeGauge, untraced, withMessageSpan } from '@lfusys/telemetry'
 import { z } from 'zod'
 import type { ChunkEvent, ChunkEventService, EventOutcome } from '../uploads/ChunkEventService.ts'
 
@@ -25,6 +27,7 @@ const s3EventSchema = z.object({
       z.object({
         eventSource: z.literal('aws:s3'),
         eventName: z.string().startsWith('ObjectCreated:'),
+        eventTime: z.string().optional(),
         s3: z.object({
           bucket: z.object({ name: z.string().min(1) }),
           object: z.object({ key: z.string().min(1).max(2048), size: z.number().int().min(0).optional() }),
@@ -60,6 +63,9 @@ export function parseMessage(body: string | undefined): ParsedMessage {
         bucket: r.s3.bucket.name,
         key: decodeEventKey(r.s3.object.key),
         size: r.s3.object.size ?? 0,
+        ...(r.eventTime && Number.isFinite(Date.parse(r.eventTime))
+          ? { eventTime: Date.parse(r.eventTime) }
+          : {}),
       })),
     }
   } catch {
@@ -88,6 +94,9 @@ export class ChunkEventConsumer {
   readonly #abort = new AbortController()
   #loops: Promise<void>[] = []
   #inFlight = 0
+  /** Age of the oldest message of the latest receive (0 after an empty one), for the metric. */
+  #oldestAgeSeconds = 0
+  #depth: { at: number; visible: number; inFlight: number } | undefined
 
   constructor(
     sqs: SQSClient,
@@ -107,6 +116,7 @@ export class ChunkEventConsumer {
 
   start(): void {
     if (this.#loops.length > 0) return
+    this.#observeQueue()
     this.#loops = Array.from({ length: this.#options.workers }, (_, i) => this.#loop(i))
   }
 
@@ -122,17 +132,21 @@ export class ChunkEventConsumer {
     while (!this.#abort.signal.aborted) {
       let messages: Message[]
       try {
-        const out = await this.#sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.#options.queueUrl,
-            MaxNumberOfMessages: this.#options.batchSize,
-            WaitTimeSeconds: this.#options.waitSeconds,
-            VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-          }),
-          { abortSignal: this.#abort.signal },
+        // Untraced: an idle long poll is no trace. Each message's handling is traced in its upload's.
+        const out = await untraced(() =>
+          this.#sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: this.#options.queueUrl,
+              MaxNumberOfMessages: this.#options.batchSize,
+              WaitTimeSeconds: this.#options.waitSeconds,
+              VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
+              MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+            }),
+            { abortSignal: this.#abort.signal },
+          ),
         )
         messages = out.Messages ?? []
+        this.#noteAges(messages)
         backoffMs = 200
       } catch (err) {
         if (this.#abort.signal.aborted) break
@@ -145,7 +159,59 @@ export class ChunkEventConsumer {
     }
   }
 
-  async #handle(message: Message, worker: number): Promise<void> {
+  #noteAges(messages: Message[]): void {
+    const now = Date.now()
+    let oldest = 0
+    for (const m of messages) {
+      const sent = Number(m.Attributes?.SentTimestamp)
+      if (Number.isFinite(sent)) oldest = Math.max(oldest, (now - sent) / 1000)
+    }
+    this.#oldestAgeSeconds = oldest
+  }
+
+  /** Queue depth (cached for 10 s, read untraced) and oldest message age as gauges. */
+  #observeQueue(): void {
+    observeGauge(
+      'lfusys.queue.oldest_message_age',
+      { unit: 's', description: 'Age of the oldest chunk-event message in the latest receive.' },
+      (result) => result.observe(this.#oldestAgeSeconds),
+    )
+    observeGauge(
+      'lfusys.queue.depth',
+      { description: 'Chunk-event messages waiting (state=visible) or being handled (state=in_flight).' },
+      async (result) => {
+        if (!this.#depth || Date.now() - this.#depth.at > 10_000) {
+          try {
+            const out = await untraced(() =>
+              this.#sqs.send(
+                new GetQueueAttributesCommand({
+                  QueueUrl: this.#options.queueUrl,
+                  AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+                }),
+              ),
+            )
+            this.#depth = {
+              at: Date.now(),
+              visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+              inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+            }
+          } catch (err) {
+            this.#log.warn({ err }, 'queue attributes unavailable for the depth metric')
+            return
+          }
+        }
+        result.observe(this.#depth.visible, { state: 'visible' })
+        result.observe(this.#depth.inFlight, { state: 'in_flight' })
+      },
+    )
+  }
+
+  #handle(message: Message, worker: number): Promise<void> {
+    // Traced in the trace of the message's upload, once its record is read (see ChunkEventService).
+    return withMessageSpan('chunk-event process', (trace) => this.#handleTraced(message, worker, trace))
+  }
+
+  async #handleTraced(message: Message, worker: number, trace: MessageTrace): Promise<void> {
     this.#inFlight++
     const receipt = message.ReceiptHandle
     const visibility = this.#options.visibilityTimeoutSeconds
@@ -179,12 +245,14 @@ export class ChunkEventConsumer {
         outcome = 'malformed'
       } else if (parsed.kind === 'events') {
         for (const event of parsed.events) {
-          outcome = worse(outcome, await this.#service.handle(event))
+          outcome = worse(outcome, await this.#service.handle(event, trace))
         }
       }
       if (outcome === 'done' && receipt) {
-        await this.#sqs.send(
-          new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
+        await trace.within(() =>
+          this.#sqs.send(
+            new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
+          ),
         )
       }
     } catch (err) {

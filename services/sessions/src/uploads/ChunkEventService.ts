@@ -1,9 +1,10 @@
 import { chunkLength, parseChunkKey } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
+import { attr, type MessageTrace, meters, userPseudonym } from '@lfusys/telemetry'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
 import type { Finalizer } from './Finalizer.ts'
-import { isFinal } from './UploadRecord.ts'
+import { isFinal, type UploadRecord } from './UploadRecord.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 
 /**
@@ -18,6 +19,8 @@ export interface ChunkEvent {
   /** Decoded object key. */
   key: string
   size: number
+  /** The S3 event time (epoch ms), when the event carries one. */
+  eventTime?: number
 }
 
 export interface ChunkEventServiceDeps {
@@ -41,7 +44,11 @@ export class ChunkEventService {
     this.#now = deps.now ?? Date.now
   }
 
-  async handle(event: ChunkEvent): Promise<EventOutcome> {
+  /**
+   * `trace`: the consumer's message span, started once the upload's record (with the traceparent its
+   * creation stored) has been read, so the rest of the handling is part of the upload's trace.
+   */
+  async handle(event: ChunkEvent, trace?: MessageTrace): Promise<EventOutcome> {
     const { uploads, store, log } = this.#deps
     if (event.bucket !== store.bucket) {
       log.warn({ bucket: event.bucket }, 'chunk event for another bucket')
@@ -58,6 +65,25 @@ export class ChunkEventService {
       log.info({ uploadId, index }, 'chunk event for an unknown upload acknowledged')
       return 'done'
     }
+    if (!trace) return this.#handleRecord(event, uploadId, index, record)
+    const attributes = {
+      [attr.uploadId]: uploadId,
+      [attr.chunkIndex]: index,
+      [attr.chunkBytes]: event.size,
+      ...(userPseudonym(record.userId) ? { [attr.user]: userPseudonym(record.userId) } : {}),
+    }
+    return trace.enter(record.traceparent, attributes, () =>
+      this.#handleRecord(event, uploadId, index, record),
+    )
+  }
+
+  async #handleRecord(
+    event: ChunkEvent,
+    uploadId: string,
+    index: number,
+    record: UploadRecord,
+  ): Promise<EventOutcome> {
+    const { uploads, store, log } = this.#deps
     if (isFinal(record.status)) {
       // A chunk that landed after the end (a late PUT, or a redelivery): nothing may keep it.
       await store.delete(event.key)
@@ -102,6 +128,7 @@ export class ChunkEventService {
       if (current?.status === 'finalizing') return this.#finalize(uploadId)
       return 'retry'
     }
+    if (event.eventTime !== undefined) meters().eventLag.record(Math.max(0, now - event.eventTime) / 1000)
     this.#deps.notifier.publish(uploadId)
     if (updated.received.length >= updated.chunkCount) return this.#finalize(uploadId)
     try {

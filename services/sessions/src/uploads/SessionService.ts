@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { planChunks } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
-import { currentTraceparent } from '@lfusys/telemetry'
+import { annotate, attr, currentTraceparent, userPseudonym } from '@lfusys/telemetry'
 import { signUploadToken, type UploadTokenKey } from '@lfusys/upload-token'
 import type { FileRecord } from '../files/FileRecord.ts'
 import type { FileRepository } from '../files/FileRepository.ts'
@@ -68,6 +68,7 @@ export class SessionService {
 
   async create(caller: Caller, input: CreateUploadInput): Promise<CreateUploadResult> {
     const { uploads, files } = this.#deps
+    annotate({ [attr.user]: userPseudonym(caller.userId), [attr.uploadBytes]: input.fileSize })
     if (input.fileSize > this.#options.maxFileSize) {
       throw new AppError('TOO_LARGE', `file size exceeds the limit of ${this.#options.maxFileSize} bytes`, {
         details: { field: 'fileSize', maxFileSize: this.#options.maxFileSize },
@@ -89,6 +90,7 @@ export class SessionService {
     const active = await uploads.listActive(caller.userId)
     const resumable = this.#findResumable(active, input)
     if (resumable) {
+      annotate({ [attr.uploadId]: resumable.uploadId })
       return { kind: 'started', upload: resumable, token: await this.#token(resumable), resumed: true }
     }
     if (input.resumeUploadId !== undefined) {
@@ -137,6 +139,7 @@ export class SessionService {
       if (replay) return replay
       throw new AppError('UNAVAILABLE', 'upload creation conflicted, retry', { retryAfterSeconds: 1 })
     }
+    annotate({ [attr.uploadId]: record.uploadId, [attr.chunkCount]: record.chunkCount })
     this.#deps.log.info(
       {
         uploadId: record.uploadId,
@@ -201,6 +204,7 @@ export class SessionService {
         fileSize: record.fileSize,
         chunkSize: record.chunkSize,
         chunkCount: record.chunkCount,
+        traceparent: record.traceparent,
       },
       this.#options.tokenTtlSeconds,
       new Date(this.#now()),
