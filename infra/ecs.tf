@@ -79,6 +79,9 @@ locals {
         WEB_ORIGIN           = local.web_origin
         DYNAMODB_USERS_TABLE = aws_dynamodb_table.tables["users"].name
         ADMIN_EMAILS         = var.admin_emails
+        # Account email through Amazon SES from the stack's verified identity.
+        MAIL_TRANSPORT = "ses"
+        MAIL_FROM      = strcontains(var.ses_identity, "@") ? var.ses_identity : "no-reply@${var.ses_identity}"
         # Only the load balancer's nodes (in the public subnets) set X-Forwarded-For we believe.
         TRUSTED_PROXIES = join(",", aws_subnet.public[*].cidr_block)
       }

@@ -101,7 +101,7 @@ data "aws_iam_policy_document" "gateway" {
   statement {
     sid = "Users"
     actions = [
-      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+      "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
     ]
     resources = [aws_dynamodb_table.tables["users"].arn]
   }

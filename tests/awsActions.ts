@@ -58,13 +58,6 @@ export const COMMAND_ACTIONS: Record<string, string[]> = {
   SendRawEmailCommand: ['ses:SendRawEmail'],
 }
 
-/**
- * Actions a task role grants before the code that calls them is merged: account email through SES
- * (the gateway's SESv2 mailer). Once that code is in, the derivation above requires the action
- * anyway and this entry can go.
- */
-export const GRANTED_AHEAD: Record<string, string[]> = { gateway: ['ses:SendEmail'] }
-
 const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
   Put: 'dynamodb:PutItem',
   Update: 'dynamodb:UpdateItem',

@@ -5,9 +5,11 @@ import { envBoolean, envInt, envPort, envUrl } from './fields.ts'
 export const runtimeEnv = {
   LFUSYS_ENV: z
     .enum(['development', 'test', 'production'])
-    .default('development')
+    .default('production')
     .describe(
-      'Deployment kind: development, test or production. Production hides docs and forces Secure cookies.',
+      'Deployment kind: development, test or production. Unset means production: API docs hidden, ' +
+        'Secure __Host- cookies, and the process refuses published or weak secrets. `make dev` and ' +
+        'the tests set it explicitly.',
     ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

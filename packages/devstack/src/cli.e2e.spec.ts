@@ -74,6 +74,11 @@ describe('devstack CLI', () => {
     expect(await redisPing('127.0.0.1', redis)).toBe(true)
     const health = await fetch(`http://127.0.0.1:${aws}/health`)
     expect(health.ok).toBe(true)
+    // The mail catcher: its SMTP URL goes to the services, its inbox URL is printed.
+    expect(env).toMatch(/^SMTP_URL=smtp:\/\/127\.0\.0\.1:\d+$/m)
+    const inbox = /Mail inbox\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1]
+    expect(inbox).toBeDefined()
+    expect((await fetch(`${inbox}/api/email`)).ok).toBe(true)
 
     const kids = childrenOf(proc.pid ?? 0)
     expect(kids.length).toBeGreaterThanOrEqual(2) // DynamoDB Local (java) and redis-server

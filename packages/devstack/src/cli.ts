@@ -174,6 +174,7 @@ async function main() {
   say(`  S3 + SQS (fauxqs)  ${stack.endpoints.aws}`)
   say(`  DynamoDB Local     ${stack.endpoints.dynamodb}`)
   say(`  Redis              ${stack.endpoints.redisUrl}`)
+  say(`  Mail inbox         ${stack.endpoints.mailWeb}  (SMTP ${stack.endpoints.smtpUrl})`)
   say(
     `  bucket ${provisioned.resources.bucket}, queue ${provisioned.resources.chunkEventsQueue}, tables ${Object.values(
       provisioned.resources.tables,

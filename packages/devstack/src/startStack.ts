@@ -11,6 +11,7 @@ import {
 } from '@lfusys/aws'
 import { type FauxqsServer, startFauxqs } from 'fauxqs'
 import { startDynamoDbLocal } from './dynamodbLocal.ts'
+import { startMailCatcher } from './mailCatcher.ts'
 import { freePort, type ManagedProcess } from './processes.ts'
 import { redisPing, startRedis } from './redis.ts'
 import { S3EventForwarder } from './s3EventForwarder.ts'
@@ -41,6 +42,10 @@ export interface StackEndpoints {
   aws: string
   dynamodb: string
   redisUrl: string
+  /** SMTP URL of the mail catcher (SMTP_URL of the gateway). */
+  smtpUrl: string
+  /** Web inbox of the mail catcher; its HTTP API is under /api. */
+  mailWeb: string
 }
 
 export interface ProvisionedStack {
@@ -130,6 +135,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       redisUrl = `redis://127.0.0.1:${redisPort}`
     }
 
+    const mail = await startMailCatcher({ smtpPort: 0, webPort: 0 })
+    started.push(mail)
+
     const dynamodb = await dynamoStart
     started.push(dynamodb)
     const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`
@@ -141,6 +149,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       ...EMULATOR_CREDENTIALS,
       REDIS_URL: redisUrl,
+      SMTP_URL: mail.smtpUrl,
     }
     const clients = createAwsClients({ ...env, AWS_REGION: region, AWS_MAX_ATTEMPTS: 3 })
     started.push({ stop: async () => clients.close() })
@@ -172,7 +181,13 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     started.push({ stop: () => forwarder.drain() })
 
     const stack: RunningStack = {
-      endpoints: { aws: awsEndpoint, dynamodb: dynamoEndpoint, redisUrl },
+      endpoints: {
+        aws: awsEndpoint,
+        dynamodb: dynamoEndpoint,
+        redisUrl,
+        smtpUrl: mail.smtpUrl,
+        mailWeb: mail.webUrl,
+      },
       env,
       forwarder,
       fauxqs,

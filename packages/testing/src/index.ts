@@ -1,3 +1,4 @@
+export { type CaughtMail, Mailbox } from './mailbox.ts'
 export { artifactsDir, cacheDir, repoRoot } from './paths.ts'
 export { TEST_SERVICE_TOKEN_KEYS } from './serviceKeys.ts'
 export { type SharedStack, sharedStack } from './sharedStack.ts'
