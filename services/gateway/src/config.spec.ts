@@ -43,9 +43,7 @@ describe('gateway config', () => {
 
   it('runs as production when LFUSYS_ENV is unset', () => {
     const { LFUSYS_ENV: _, ...unset } = base
-    expect(problems(unset)).toContain(
-      'GITHUB_CLIENT_ID: GITHUB OAuth client settings are required in production',
-    )
+    expect(problems(unset)).toContain('MAIL_FROM: required in production')
   })
 
   it('needs SMTP_URL for the smtp transport only', () => {
@@ -54,11 +52,14 @@ describe('gateway config', () => {
     expect(problems({ ...noSmtp, MAIL_TRANSPORT: 'ses' })).toEqual([])
   })
 
-  it('requires both OAuth providers in production', () => {
-    expect(problems({ ...base, LFUSYS_ENV: 'production' })).toEqual([
+  it('makes each OAuth provider optional in production', () => {
+    expect(problems({ ...base, LFUSYS_ENV: 'production' })).toEqual(['MAIL_FROM: required in production'])
+    expect(
+      problems({ ...base, LFUSYS_ENV: 'production', GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' }),
+    ).toEqual(['MAIL_FROM: required in production'])
+    expect(problems({ ...base, LFUSYS_ENV: 'production', GOOGLE_CLIENT_ID: 'id' })).toEqual([
       'MAIL_FROM: required in production',
-      'GITHUB_CLIENT_ID: GITHUB OAuth client settings are required in production',
-      'GOOGLE_CLIENT_ID: GOOGLE OAuth client settings are required in production',
+      'GOOGLE_CLIENT_SECRET: set both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET or neither',
     ])
   })
 

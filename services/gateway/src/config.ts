@@ -124,9 +124,7 @@ export const gatewayConfigSchema = z
       'Verification or reset emails per account (and per client IP: ten times this) per mail window.',
     ),
     RATE_LIMIT_MAIL_WINDOW_SECONDS: envInt(3600, 1, 86_400).describe('Window of the mail rate limits.'),
-    GITHUB_CLIENT_ID: optionalText.describe(
-      'GitHub OAuth app client id; unset disables GitHub login (dev only).',
-    ),
+    GITHUB_CLIENT_ID: optionalText.describe('GitHub OAuth app client id; unset disables GitHub login.'),
     GITHUB_CLIENT_SECRET: optionalText.describe('GitHub OAuth app client secret.'),
     GITHUB_AUTHORIZE_URL: z
       .url()
@@ -141,9 +139,7 @@ export const gatewayConfigSchema = z
       .url()
       .default('https://api.github.com/user/emails')
       .describe('GitHub endpoint listing the user emails with their verified flag.'),
-    GOOGLE_CLIENT_ID: optionalText.describe(
-      'Google OAuth client id; unset disables Google login (dev only).',
-    ),
+    GOOGLE_CLIENT_ID: optionalText.describe('Google OAuth client id; unset disables Google login.'),
     GOOGLE_CLIENT_SECRET: optionalText.describe('Google OAuth client secret.'),
     GOOGLE_AUTHORIZE_URL: z
       .url()
@@ -173,13 +169,6 @@ export const gatewayConfigSchema = z
           code: 'custom',
           path: [`${p}_CLIENT_SECRET`],
           message: `set both ${p}_CLIENT_ID and ${p}_CLIENT_SECRET or neither`,
-        })
-      } else if (id === undefined && cfg.LFUSYS_ENV === 'production') {
-        // Outside development a missing provider is a deployment mistake, not a feature switch.
-        ctx.addIssue({
-          code: 'custom',
-          path: [`${p}_CLIENT_ID`],
-          message: `${p} OAuth client settings are required in production`,
         })
       }
     }

@@ -74,6 +74,27 @@ export function toFile(f: FileInfo__Output): FileRecord {
 const protoCaller = (c: Caller): ProtoCaller => ({ userId: c.userId, isAdmin: c.isAdmin })
 
 /**
+ * `host:port` as a `dns:///` target: the channel connects to every address the name resolves to
+ * (one A record per sessions task on ECS, from Cloud Map's multivalue answers) and spreads calls
+ * round robin. The default pick_first would pin each gateway process to a single sessions task, so
+ * scaling sessions out would spread nothing. A target that already names a resolver is kept.
+ */
+export function sessionsChannelTarget(address: string): string {
+  const hostPort = /^(\[[^\]]+\]|[^:/\s]+):\d+$/.test(address)
+  return hostPort ? `dns:///${address}` : address
+}
+
+export const sessionsChannelOptions = {
+  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  // A task that goes away triggers re-resolution; pick up the new record set soon after (the
+  // records' TTL is 10 s).
+  'grpc.dns_min_time_between_resolutions_ms': 10_000,
+  // Reconnect quickly after the sessions service restarts instead of backing off for minutes.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2000,
+} as const
+
+/**
  * Sessions behind gRPC. Every unary call has a deadline; every failure comes back as the AppError the
  * server raised (shared status table in @lfusys/proto), and transport failures as UNAVAILABLE.
  */
@@ -84,10 +105,8 @@ export class SessionsGrpcClient implements SessionsApi {
   private readonly callerKeys: readonly CallerTokenKey[]
 
   constructor(address: string, deadlineMs: number, callerKeys: readonly CallerTokenKey[]) {
-    this.client = createSessionsClient(address, undefined, {
-      // Reconnect quickly after the sessions service restarts instead of backing off for minutes.
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
+    this.client = createSessionsClient(sessionsChannelTarget(address), undefined, {
+      ...sessionsChannelOptions,
     })
     this.deadlineMs = deadlineMs
     this.callerKeys = callerKeys
