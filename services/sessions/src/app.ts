@@ -106,6 +106,12 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
+    // Gateways resolve every sessions task by DNS and balance round robin, but only when they
+    // connect: ending each connection after a few minutes (GOAWAY, then a grace for open streams
+    // longer than the gateway's longest event stream) makes them re-resolve, so tasks added by
+    // autoscaling get their share.
+    'grpc.max_connection_age_ms': 5 * 60_000,
+    'grpc.max_connection_age_grace_ms': 20 * 60_000,
   })
   server.addService(
     sessionsServiceDefinition(),
