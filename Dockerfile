@@ -19,5 +19,12 @@ ENV NODE_ENV=production SERVICE=${SERVICE}
 WORKDIR /app
 COPY --from=deps /app /app
 COPY scripts/healthcheck.ts scripts/start-service.sh scripts/
+# A container that says nothing else runs as production (strict config checks, Secure cookies);
+# development stacks set LFUSYS_ENV=development themselves.
+ENV LFUSYS_ENV=production
+# Scratch space on read-only root filesystems: ECS copies this VOLUME's mode
+# (1777) into the task's bind mount, so the non-root user can write there.
+VOLUME ["/tmp"]
 USER node
+# start-service.sh runs the service's package.json start script (with the telemetry --import entry).
 CMD ["sh", "-c", "exec scripts/start-service.sh \"$SERVICE\""]

@@ -2,12 +2,13 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.toolchain/bin:$(PATH)
 
-.PHONY: dev stack test lint unit e2e bench deps toolchain system-deps clean help
+.PHONY: dev stack test lint unit e2e bench chaos deps toolchain system-deps clean help
 
 help:
 	@echo "make dev    - local stack (S3/SQS, DynamoDB, Redis emulators) + every service + web app"
 	@echo "make test   - lint (Biome), typecheck and every test"
 	@echo "make stack  - only the local stack;  make bench - pipeline benchmark;  make clean"
+	@echo "make chaos  - fault injection against the real processes; writes docs/reliability.md"
 
 toolchain:
 	@bash scripts/bootstrap.sh
@@ -38,6 +39,10 @@ unit: deps
 
 e2e: deps
 	pnpm vitest run --project e2e --project web
+
+# Fault injection against the real processes (full trials); updates the table in docs/reliability.md.
+chaos: deps
+	CHAOS_FULL=1 CHAOS_REPORT=docs/reliability.md pnpm vitest run --project e2e packages/chaos
 
 bench: deps
 	pnpm --filter @lfusys/bench bench:pipeline $(ARGS)

@@ -15,7 +15,9 @@ const stack = await startStack({
   log: (msg) => console.error(`[stack] ${msg}`),
 })
 const provisioned = await stack.provision(`bench-${randomBytes(4).toString('hex')}`)
-console.log(JSON.stringify({ env: provisioned.env, pid: process.pid }))
+// The services under test run with development settings (random keys made by the bench, no OAuth,
+// no mail); an unset LFUSYS_ENV would mean production, which refuses them.
+console.log(JSON.stringify({ env: { LFUSYS_ENV: 'development', ...provisioned.env }, pid: process.pid }))
 
 let stopping = false
 async function stop() {

@@ -1,17 +1,37 @@
-# Sessions workers scale with the chunk-event backlog. resource_id must be service/<cluster>/<service>.
-resource "aws_appautoscaling_target" "sessions" {
+# Every service scales between var.scaling's bounds. resource_id must be service/<cluster>/<service>.
+resource "aws_appautoscaling_target" "services" {
+  for_each           = local.ecs_services
   service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.services["sessions"].name}"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.services[each.key].name}"
   scalable_dimension = "ecs:service:DesiredCount"
-  min_capacity       = var.sessions_min_tasks
-  max_capacity       = var.sessions_max_tasks
+  min_capacity       = var.scaling[each.key].min
+  max_capacity       = var.scaling[each.key].max
 }
 
+# CPU for all: hashing chunk bodies (uploads), argon2 and TLS (gateway), finalization (sessions).
+resource "aws_appautoscaling_policy" "cpu" {
+  for_each           = aws_appautoscaling_target.services
+  name               = "${var.stack}-${each.key}-cpu"
+  service_namespace  = "ecs"
+  resource_id        = each.value.resource_id
+  scalable_dimension = each.value.scalable_dimension
+  policy_type        = "TargetTrackingScaling"
+  target_tracking_scaling_policy_configuration {
+    target_value       = 60
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+# Sessions workers also scale with the chunk-event backlog (whichever policy asks for more wins).
 resource "aws_appautoscaling_policy" "sessions_backlog" {
   name               = "${var.stack}-sessions-backlog"
   service_namespace  = "ecs"
-  resource_id        = aws_appautoscaling_target.sessions.resource_id
-  scalable_dimension = aws_appautoscaling_target.sessions.scalable_dimension
+  resource_id        = aws_appautoscaling_target.services["sessions"].resource_id
+  scalable_dimension = aws_appautoscaling_target.services["sessions"].scalable_dimension
   policy_type        = "TargetTrackingScaling"
   target_tracking_scaling_policy_configuration {
     # Aim for about 500 visible chunk events per task.
@@ -61,17 +81,4 @@ resource "aws_appautoscaling_policy" "sessions_backlog" {
       }
     }
   }
-}
-
-resource "aws_cloudwatch_metric_alarm" "dlq_not_empty" {
-  alarm_name          = "${var.stack}-chunk-events-dlq"
-  alarm_description   = "Chunk events failed three times and wait in the dead-letter queue."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.chunk_events_dlq.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
 }

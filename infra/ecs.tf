@@ -6,6 +6,8 @@ resource "aws_ecs_cluster" "main" {
   }
 }
 
+# Sessions tasks register one A record each (multivalue); the gateway's gRPC client resolves the name
+# with dns:/// and balances calls round robin over every address, re-resolving when one goes away.
 resource "aws_service_discovery_private_dns_namespace" "main" {
   name = "${var.stack}.internal"
   vpc  = aws_vpc.main.id
@@ -14,7 +16,8 @@ resource "aws_service_discovery_private_dns_namespace" "main" {
 resource "aws_service_discovery_service" "sessions" {
   name = "sessions"
   dns_config {
-    namespace_id = aws_service_discovery_private_dns_namespace.main.id
+    namespace_id   = aws_service_discovery_private_dns_namespace.main.id
+    routing_policy = "MULTIVALUE"
     dns_records {
       ttl  = 10
       type = "A"
@@ -26,7 +29,7 @@ locals {
   common_env = {
     LFUSYS_ENV                  = "production"
     LOG_LEVEL                   = "info"
-    OTEL_ENABLED                = "true"
+    OTEL_ENABLED                = var.tracing == "none" ? "false" : "true"
     OTEL_EXPORTER_OTLP_ENDPOINT = "http://127.0.0.1:4318"
     AWS_REGION                  = var.region
     S3_BUCKET                   = aws_s3_bucket.data.bucket
@@ -34,6 +37,8 @@ locals {
     S3_OBJECT_PREFIX            = local.object_prefix
   }
 
+  # The Node services. Each one's config schema (services/*/src/config.ts) is the contract:
+  # tests/infra.spec.ts loads it with this environment and fails on anything missing.
   services = {
     sessions = {
       port   = 3102
@@ -45,9 +50,10 @@ locals {
         DYNAMODB_UPLOADS_TABLE     = aws_dynamodb_table.tables["uploads"].name
         DYNAMODB_FILES_TABLE       = aws_dynamodb_table.tables["files"].name
         SQS_CHUNK_EVENTS_QUEUE_URL = aws_sqs_queue.chunk_events.url
-        UPLOADS_PUBLIC_URL         = "https://${var.domain_name}"
+        UPLOADS_PUBLIC_URL         = local.web_origin
       }
-      secrets = ["UPLOAD_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
+      optional_secrets = []
     }
     uploads = {
       port   = 3101
@@ -58,7 +64,8 @@ locals {
         UPLOADS_PORT = "3101"
         WEB_ORIGIN   = local.web_origin
       }
-      secrets = ["UPLOAD_TOKEN_KEYS"]
+      secrets          = ["UPLOAD_TOKEN_KEYS"]
+      optional_secrets = []
     }
     gateway = {
       port   = 3100
@@ -72,22 +79,33 @@ locals {
         WEB_ORIGIN           = local.web_origin
         DYNAMODB_USERS_TABLE = aws_dynamodb_table.tables["users"].name
         ADMIN_EMAILS         = var.admin_emails
-        TRUSTED_PROXIES      = aws_vpc.main.cidr_block
+        # Account email through Amazon SES from the stack's verified identity.
+        MAIL_TRANSPORT = "ses"
+        MAIL_FROM      = strcontains(var.ses_identity, "@") ? var.ses_identity : "no-reply@${var.ses_identity}"
+        # Only the load balancer's nodes (in the public subnets) set X-Forwarded-For we believe.
+        TRUSTED_PROXIES = join(",", aws_subnet.public[*].cidr_block)
       }
-      secrets = ["AUTH_TOKEN_KEYS", "REDIS_URL", "GITHUB_CLIENT_ID", "GITHUB_CLIENT_SECRET", "GOOGLE_CLIENT_ID", "GOOGLE_CLIENT_SECRET"]
+      secrets          = ["AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
+      optional_secrets = local.oauth_secrets
     }
   }
 
   parameter_arns = merge(
-    { for name, p in aws_ssm_parameter.secrets : name => p.arn },
+    { for name, p in aws_ssm_parameter.generated : name => p.arn },
+    { for name, p in aws_ssm_parameter.oauth : name => p.arn },
     { REDIS_URL = aws_ssm_parameter.redis_url.arn },
   )
+
+  # A writable /tmp on a read-only root filesystem: a Fargate bind mount (task ephemeral storage).
+  # The images declare VOLUME /tmp, so ECS gives the mount the image's /tmp mode (1777) and the
+  # non-root user can write to it.
+  tmp_volume = "tmp"
 }
 
 resource "aws_cloudwatch_log_group" "services" {
-  for_each          = local.services
+  for_each          = setunion(keys(local.services), ["web", "otel-collector"])
   name              = "/ecs/${var.stack}/${each.key}"
-  retention_in_days = 30
+  retention_in_days = var.log_retention_days
 }
 
 resource "aws_ecs_task_definition" "services" {
@@ -97,17 +115,31 @@ resource "aws_ecs_task_definition" "services" {
   network_mode             = "awsvpc"
   cpu                      = each.value.cpu
   memory                   = each.value.memory
-  execution_role_arn       = aws_iam_role.execution.arn
+  execution_role_arn       = aws_iam_role.execution[each.key].arn
   task_role_arn            = aws_iam_role.task[each.key].arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+  volume {
+    name = local.tmp_volume
+  }
+  # No `command`: the image's default start command (which loads the instrumentation first) runs.
   container_definitions = jsonencode([
     {
-      name         = each.key
-      image        = "${var.image_repository}/${each.key}:${var.image_tag}"
-      essential    = true
-      portMappings = [{ containerPort = each.value.port, protocol = "tcp" }]
-      environment  = [for k, v in merge(local.common_env, each.value.env) : { name = k, value = v }]
-      secrets      = [for name in each.value.secrets : { name = name, valueFrom = local.parameter_arns[name] }]
-      # Readiness includes dependencies; the container is replaced when it stops answering.
+      name                   = each.key
+      image                  = "${aws_ecr_repository.images[each.key].repository_url}${local.image_separator}${var.image_tag}"
+      essential              = true
+      readonlyRootFilesystem = true
+      mountPoints            = [{ sourceVolume = local.tmp_volume, containerPath = "/tmp", readOnly = false }]
+      portMappings           = [{ containerPort = each.value.port, protocol = "tcp" }]
+      environment            = [for k, v in merge(local.common_env, each.value.env) : { name = k, value = v }]
+      secrets = [
+        for name in concat(each.value.secrets, each.value.optional_secrets) : { name = name, valueFrom = local.parameter_arns[name] }
+      ]
+      # Spans emitted while starting are not lost: the collector is up first.
+      dependsOn = [{ containerName = "otel-collector", condition = "START" }]
+      # Liveness; readiness (with dependencies) is the load balancer's health check.
       healthCheck = {
         command     = ["CMD", "node", "scripts/healthcheck.ts", each.key, tostring(each.value.port)]
         interval    = 15
@@ -125,28 +157,74 @@ resource "aws_ecs_task_definition" "services" {
         }
       }
     },
+    local.collector_container,
+  ])
+}
+
+resource "aws_ecs_task_definition" "web" {
+  family                   = "${var.stack}-web"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = 256
+  memory                   = 512
+  execution_role_arn       = aws_iam_role.execution["web"].arn
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = "X86_64"
+  }
+  volume {
+    name = local.tmp_volume
+  }
+  container_definitions = jsonencode([
     {
-      name      = "otel-collector"
-      image     = "public.ecr.aws/aws-observability/aws-otel-collector:latest"
-      essential = false
-      command   = ["--config=/etc/ecs/ecs-default-config.yaml"]
+      name                   = "web"
+      image                  = "${aws_ecr_repository.images["web"].repository_url}${local.image_separator}${var.image_tag}"
+      essential              = true
+      readonlyRootFilesystem = true
+      mountPoints            = [{ sourceVolume = local.tmp_volume, containerPath = "/tmp", readOnly = false }]
+      portMappings           = [{ containerPort = 8080, protocol = "tcp" }]
+      healthCheck = {
+        command     = ["CMD-SHELL", "wget -q -O /dev/null http://127.0.0.1:8080/ || exit 1"]
+        interval    = 15
+        timeout     = 5
+        retries     = 3
+        startPeriod = 10
+      }
+      logConfiguration = {
+        logDriver = "awslogs"
+        options = {
+          awslogs-group         = aws_cloudwatch_log_group.services["web"].name
+          awslogs-region        = var.region
+          awslogs-stream-prefix = "web"
+        }
+      }
     },
   ])
 }
 
+locals {
+  ecs_services = {
+    gateway  = { task = aws_ecs_task_definition.services["gateway"].arn, port = 3100 }
+    uploads  = { task = aws_ecs_task_definition.services["uploads"].arn, port = 3101 }
+    sessions = { task = aws_ecs_task_definition.services["sessions"].arn, port = 3102 }
+    web      = { task = aws_ecs_task_definition.web.arn, port = 8080 }
+  }
+}
+
 resource "aws_ecs_service" "services" {
-  for_each               = local.services
-  name                   = each.key
-  cluster                = aws_ecs_cluster.main.id
-  task_definition        = aws_ecs_task_definition.services[each.key].arn
-  desired_count          = each.key == "sessions" ? var.sessions_min_tasks : 2
-  launch_type            = "FARGATE"
-  enable_execute_command = false
-  propagate_tags         = "SERVICE"
+  for_each                          = local.ecs_services
+  name                              = each.key
+  cluster                           = aws_ecs_cluster.main.id
+  task_definition                   = each.value.task
+  desired_count                     = var.scaling[each.key].min
+  launch_type                       = "FARGATE"
+  enable_execute_command            = false
+  propagate_tags                    = "SERVICE"
+  health_check_grace_period_seconds = contains(keys(local.http_targets), each.key) ? 60 : null
 
   network_configuration {
     subnets          = aws_subnet.private[*].id
-    security_groups  = [aws_security_group.tasks.id]
+    security_groups  = [aws_security_group.tasks[each.key].id]
     assign_public_ip = false
   }
 
@@ -156,11 +234,11 @@ resource "aws_ecs_service" "services" {
   }
 
   dynamic "load_balancer" {
-    for_each = each.key == "sessions" ? [] : [each.key]
+    for_each = contains(keys(local.http_targets), each.key) ? [each.key] : []
     content {
       target_group_arn = aws_lb_target_group.http[each.key].arn
       container_name   = each.key
-      container_port   = local.services[each.key].port
+      container_port   = each.value.port
     }
   }
 
@@ -170,6 +248,16 @@ resource "aws_ecs_service" "services" {
       registry_arn = aws_service_discovery_service.sessions.arn
     }
   }
+
+  # A target group must be attached to the listener before a service may register targets in it;
+  # the roles must be able to fetch secrets before the first task starts.
+  depends_on = [
+    aws_lb_listener.https,
+    aws_lb_listener_rule.uploads,
+    aws_lb_listener_rule.gateway,
+    aws_iam_role_policy.execution_secrets,
+    aws_iam_role_policy.task,
+  ]
 
   lifecycle {
     ignore_changes = [desired_count]

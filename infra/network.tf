@@ -79,61 +79,206 @@ resource "aws_vpc_endpoint" "dynamodb" {
   route_table_ids   = aws_route_table.private[*].id
 }
 
+# --- VPC flow logs: every accepted and rejected flow, to CloudWatch Logs ---
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  name              = "/vpc/${var.stack}/flow-logs"
+  retention_in_days = var.log_retention_days
+}
+
+data "aws_iam_policy_document" "flow_logs_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["vpc-flow-logs.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+resource "aws_iam_role" "flow_logs" {
+  name               = "${var.stack}-flow-logs"
+  assume_role_policy = data.aws_iam_policy_document.flow_logs_assume.json
+}
+
+data "aws_iam_policy_document" "flow_logs" {
+  statement {
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+    resources = ["${aws_cloudwatch_log_group.flow_logs.arn}:*"]
+  }
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  role   = aws_iam_role.flow_logs.id
+  policy = data.aws_iam_policy_document.flow_logs.json
+}
+
+resource "aws_flow_log" "vpc" {
+  vpc_id          = aws_vpc.main.id
+  traffic_type    = "ALL"
+  log_destination = aws_cloudwatch_log_group.flow_logs.arn
+  iam_role_arn    = aws_iam_role.flow_logs.arn
+}
+
+# --- Security groups: one per role, rules as separate resources (the graph has cycles, e.g. the
+# load balancer's egress names the gateway's group and the gateway's ingress names the load
+# balancer's). The graph, checked by tests/infra.spec.ts:
+#   internet -> alb (80, 443); alb -> web (8080), gateway (3100), uploads (3101);
+#   gateway -> sessions (3102); gateway, sessions -> redis (6379). Nothing else reaches sessions or
+#   Redis. Task egress: only those internal ports and HTTPS (AWS APIs through the NAT or the S3 and
+#   DynamoDB endpoints, ECR, OAuth providers). DNS and the task metadata/credentials endpoint are
+#   link-local and not subject to security groups.
+locals {
+  task_groups = toset(["gateway", "sessions", "uploads", "web"])
+}
+
 resource "aws_security_group" "alb" {
-  name   = "${var.stack}-alb"
-  vpc_id = aws_vpc.main.id
-  ingress {
-    from_port   = 443
-    to_port     = 443
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-  ingress {
-    from_port   = 80
-    to_port     = 80
-    protocol    = "tcp"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+  name        = "${var.stack}-alb"
+  description = "lfusys load balancer"
+  vpc_id      = aws_vpc.main.id
 }
 
 resource "aws_security_group" "tasks" {
-  name   = "${var.stack}-tasks"
-  vpc_id = aws_vpc.main.id
-  ingress {
-    description     = "gateway and uploads from the load balancer"
-    from_port       = 3100
-    to_port         = 3101
-    protocol        = "tcp"
-    security_groups = [aws_security_group.alb.id]
-  }
-  ingress {
-    description = "sessions gRPC from the gateway"
-    from_port   = 3102
-    to_port     = 3102
-    protocol    = "tcp"
-    self        = true
-  }
-  egress {
-    from_port   = 0
-    to_port     = 0
-    protocol    = "-1"
-    cidr_blocks = ["0.0.0.0/0"]
-  }
+  for_each    = local.task_groups
+  name        = "${var.stack}-${each.key}"
+  description = "lfusys ${each.key} tasks"
+  vpc_id      = aws_vpc.main.id
 }
 
 resource "aws_security_group" "redis" {
-  name   = "${var.stack}-redis"
-  vpc_id = aws_vpc.main.id
-  ingress {
-    from_port       = 6379
-    to_port         = 6379
-    protocol        = "tcp"
-    security_groups = [aws_security_group.tasks.id]
+  name        = "${var.stack}-redis"
+  description = "lfusys Redis"
+  vpc_id      = aws_vpc.main.id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_https" {
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTPS from the internet"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb_http" {
+  security_group_id = aws_security_group.alb.id
+  description       = "HTTP from the internet, redirected to HTTPS"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_web" {
+  security_group_id            = aws_security_group.alb.id
+  referenced_security_group_id = aws_security_group.tasks["web"].id
+  ip_protocol                  = "tcp"
+  from_port                    = 8080
+  to_port                      = 8080
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_gateway" {
+  security_group_id            = aws_security_group.alb.id
+  referenced_security_group_id = aws_security_group.tasks["gateway"].id
+  ip_protocol                  = "tcp"
+  from_port                    = 3100
+  to_port                      = 3100
+}
+
+resource "aws_vpc_security_group_egress_rule" "alb_to_uploads" {
+  security_group_id            = aws_security_group.alb.id
+  referenced_security_group_id = aws_security_group.tasks["uploads"].id
+  ip_protocol                  = "tcp"
+  from_port                    = 3101
+  to_port                      = 3101
+}
+
+resource "aws_vpc_security_group_ingress_rule" "web_from_alb" {
+  security_group_id            = aws_security_group.tasks["web"].id
+  referenced_security_group_id = aws_security_group.alb.id
+  ip_protocol                  = "tcp"
+  from_port                    = 8080
+  to_port                      = 8080
+}
+
+resource "aws_vpc_security_group_ingress_rule" "gateway_from_alb" {
+  security_group_id            = aws_security_group.tasks["gateway"].id
+  referenced_security_group_id = aws_security_group.alb.id
+  ip_protocol                  = "tcp"
+  from_port                    = 3100
+  to_port                      = 3100
+}
+
+resource "aws_vpc_security_group_ingress_rule" "uploads_from_alb" {
+  security_group_id            = aws_security_group.tasks["uploads"].id
+  referenced_security_group_id = aws_security_group.alb.id
+  ip_protocol                  = "tcp"
+  from_port                    = 3101
+  to_port                      = 3101
+}
+
+# Sessions trusts its callers only through the network and the gateway's signed caller token: the
+# internet-facing uploads tasks cannot open a connection to it.
+resource "aws_vpc_security_group_ingress_rule" "sessions_from_gateway" {
+  security_group_id            = aws_security_group.tasks["sessions"].id
+  referenced_security_group_id = aws_security_group.tasks["gateway"].id
+  description                  = "gRPC from the gateway only"
+  ip_protocol                  = "tcp"
+  from_port                    = 3102
+  to_port                      = 3102
+}
+
+resource "aws_vpc_security_group_egress_rule" "gateway_to_sessions" {
+  security_group_id            = aws_security_group.tasks["gateway"].id
+  referenced_security_group_id = aws_security_group.tasks["sessions"].id
+  ip_protocol                  = "tcp"
+  from_port                    = 3102
+  to_port                      = 3102
+}
+
+resource "aws_vpc_security_group_ingress_rule" "redis_from_tasks" {
+  for_each                     = toset(["gateway", "sessions"])
+  security_group_id            = aws_security_group.redis.id
+  referenced_security_group_id = aws_security_group.tasks[each.key].id
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+}
+
+resource "aws_vpc_security_group_egress_rule" "tasks_to_redis" {
+  for_each                     = toset(["gateway", "sessions"])
+  security_group_id            = aws_security_group.tasks[each.key].id
+  referenced_security_group_id = aws_security_group.redis.id
+  ip_protocol                  = "tcp"
+  from_port                    = 6379
+  to_port                      = 6379
+}
+
+# HTTPS out for AWS APIs, ECR pulls, log delivery (Fargate sends them through the task's network)
+# and, for the gateway, the OAuth providers.
+resource "aws_vpc_security_group_egress_rule" "tasks_https" {
+  for_each          = local.task_groups
+  security_group_id = aws_security_group.tasks[each.key].id
+  description       = "HTTPS to AWS APIs, ECR and OAuth providers"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+# A Jaeger collector on another port, inside the given networks (tracing = jaeger).
+resource "aws_vpc_security_group_egress_rule" "tasks_jaeger" {
+  for_each = {
+    for pair in setproduct(["gateway", "sessions", "uploads"], var.jaeger_cidr_blocks) : "${pair[0]}-${pair[1]}" => { group = pair[0], cidr = pair[1] }
   }
+  security_group_id = aws_security_group.tasks[each.value.group].id
+  description       = "OTLP/HTTP to Jaeger"
+  cidr_ipv4         = each.value.cidr
+  ip_protocol       = "tcp"
+  from_port         = local.jaeger_port
+  to_port           = local.jaeger_port
 }

@@ -58,6 +58,130 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
 # Downloads are presigned GETs opened by the browser (no CORS needed); chunk PUTs go through the
 # uploads service, so the bucket needs no browser CORS at all.
 
+# Every request must use TLS (presigned download URLs are https on AWS).
+data "aws_iam_policy_document" "data_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.data.arn, "${aws_s3_bucket.data.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "data" {
+  bucket     = aws_s3_bucket.data.id
+  policy     = data.aws_iam_policy_document.data_bucket.json
+  depends_on = [aws_s3_bucket_public_access_block.data]
+}
+
+# --- S3: load balancer access logs ---
+resource "aws_s3_bucket" "logs" {
+  bucket = local.logs_bucket
+}
+
+resource "aws_s3_bucket_public_access_block" "logs" {
+  bucket                  = aws_s3_bucket.logs.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+# Load balancer access logs support SSE-S3 only.
+resource "aws_s3_bucket_server_side_encryption_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm = "AES256"
+    }
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "logs" {
+  bucket = aws_s3_bucket.logs.id
+  rule {
+    id     = "expire-logs"
+    status = "Enabled"
+    filter {
+      prefix = ""
+    }
+    expiration {
+      days = var.log_retention_days
+    }
+  }
+}
+
+# Regions opened before Jakarta (ap-southeast-3, December 2021) deliver ALB logs as a regional
+# Elastic Load Balancing account, later ones only as the log delivery service (for which the
+# provider's aws_elb_service_account fails with "Unknown region"). Allow what the region uses, for
+# this load balancer's prefix only.
+locals {
+  elb_account_regions = [
+    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "af-south-1", "ap-east-1", "ap-south-1",
+    "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2",
+    "ca-central-1", "eu-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-south-1", "eu-north-1",
+    "me-south-1", "sa-east-1", "us-gov-west-1", "us-gov-east-1", "cn-north-1", "cn-northwest-1",
+  ]
+}
+
+data "aws_elb_service_account" "main" {
+  count = contains(local.elb_account_regions, var.region) ? 1 : 0
+}
+
+data "aws_iam_policy_document" "logs_bucket" {
+  statement {
+    sid       = "DenyInsecureTransport"
+    effect    = "Deny"
+    actions   = ["s3:*"]
+    resources = [aws_s3_bucket.logs.arn, "${aws_s3_bucket.logs.arn}/*"]
+    principals {
+      type        = "*"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+  dynamic "statement" {
+    for_each = data.aws_elb_service_account.main
+    content {
+      sid       = "ElbAccountLogDelivery"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+      principals {
+        type        = "AWS"
+        identifiers = [statement.value.arn]
+      }
+    }
+  }
+  statement {
+    sid       = "ElbServiceLogDelivery"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.logs.arn}/alb/AWSLogs/${local.account_id}/*"]
+    principals {
+      type        = "Service"
+      identifiers = ["logdelivery.elasticloadbalancing.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "logs" {
+  bucket     = aws_s3_bucket.logs.id
+  policy     = data.aws_iam_policy_document.logs_bucket.json
+  depends_on = [aws_s3_bucket_public_access_block.logs]
+}
+
 # --- SQS: chunk events with a dead-letter queue ---
 resource "aws_sqs_queue" "chunk_events_dlq" {
   name                      = local.dlq
@@ -166,6 +290,8 @@ resource "aws_dynamodb_table" "tables" {
     enabled        = true
   }
 
+  # Users, sessions and file records: a stray `terraform destroy` must not take them.
+  deletion_protection_enabled = true
   point_in_time_recovery {
     enabled = true
   }

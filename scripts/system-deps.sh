@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt, only the system packages the tests and the dev stack need and that are missing:
-# redis-server, Java 17 (for DynamoDB Local) and Chromium (browser tests). Used by `make` and CI.
+# redis-server, Java 17 (for DynamoDB Local), Chromium (browser tests) and docker-compose (the
+# compose files are validated with `docker-compose config`, which needs no Docker engine). Used by
+# `make` and CI.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -8,6 +10,7 @@ if ! command -v java >/dev/null 2>&1 || ! java -version 2>&1 | grep -qE 'version
   missing+=(openjdk-17-jre-headless)
 fi
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v docker-compose >/dev/null 2>&1 || missing+=(docker-compose)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
   echo "missing system packages: ${missing[*]}" >&2

@@ -71,7 +71,8 @@ async function context(env: NodeJS.ProcessEnv): Promise<Context> {
   await jar.load()
   const fetch = createSessionFetch({
     fetch: jar.fetch(),
-    csrfToken: () => jar.get(CSRF_COOKIE),
+    // Production names the cookie __Host-lfusys_csrf (host-bound); elsewhere it is lfusys_csrf.
+    csrfToken: () => jar.get(`__Host-${CSRF_COOKIE}`) ?? jar.get(CSRF_COOKIE),
     refreshUrl: `${apiUrl}/auth/refresh`,
   })
   return { api: new GatewayClient({ baseUrl: apiUrl, fetch }), jar, stateDir, apiUrl }
@@ -305,7 +306,7 @@ async function get(ctx: Context, args: string[]): Promise<void> {
   // The gateway answers with a redirect to a presigned URL; follow it without our cookies.
   const redirectFetch = createSessionFetch({
     fetch: ctx.jar.fetch(),
-    csrfToken: () => ctx.jar.get(CSRF_COOKIE),
+    csrfToken: () => ctx.jar.get(`__Host-${CSRF_COOKIE}`) ?? ctx.jar.get(CSRF_COOKIE),
     refreshUrl: `${ctx.apiUrl}/auth/refresh`,
   })
   const res = await redirectFetch(ctx.api.downloadUrl(id), { redirect: 'manual' })

@@ -1,6 +1,8 @@
 import { type ReactNode, useEffect, useRef } from 'react'
+import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './features/auth/AccountPages.tsx'
 import { AuthProvider, useAuth } from './features/auth/AuthContext.tsx'
 import { LoginPage, RegisterPage } from './features/auth/AuthPages.tsx'
+import { VerifyEmailBanner } from './features/auth/VerifyEmailBanner.tsx'
 import { FilesPage } from './features/files/FilesPage.tsx'
 import { HomePage } from './features/home/HomePage.tsx'
 import { UploadPage } from './features/upload/UploadPage.tsx'
@@ -141,6 +143,15 @@ function Page() {
     case '/register':
       page = <RegisterPage />
       break
+    case '/verify-email':
+      page = <VerifyEmailPage />
+      break
+    case '/forgot-password':
+      page = <ForgotPasswordPage />
+      break
+    case '/reset-password':
+      page = <ResetPasswordPage />
+      break
     case '/upload':
       page = (
         <RequireAuth>
@@ -177,6 +188,7 @@ export function App() {
         </a>
         <div className="min-h-screen">
           <Header />
+          <VerifyEmailBanner />
           <Page />
         </div>
       </AuthProvider>

@@ -1,4 +1,18 @@
 export { envBoolean, envInt, envList, envPort, envSecret, envUrl } from './fields.ts'
 export { parseKeyRing, type RingKey } from './keyRing.ts'
-export { ConfigError, describeEnv, type Env, type EnvVarDoc, loadConfig } from './loadConfig.ts'
+export {
+  ConfigError,
+  describeEnv,
+  type Env,
+  type EnvVarDoc,
+  type LoadConfigOptions,
+  loadConfig,
+} from './loadConfig.ts'
+export {
+  estimateEntropyBits,
+  MIN_KEY_ENTROPY_BITS,
+  PUBLISHED_SECRETS,
+  productionSecretProblems,
+  type SecretKind,
+} from './secrets.ts'
 export { awsEnv, redisEnv, runtimeEnv, s3Env, telemetryEnv } from './shared.ts'

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { productionSecretProblems, type SecretKind } from './secrets.ts'
 
 export type Env = Record<string, string | undefined>
 
@@ -12,18 +13,38 @@ export class ConfigError extends Error {
   }
 }
 
+export interface LoadConfigOptions {
+  /**
+   * Secret variables of the schema. With `LFUSYS_ENV=production` (also the default) the process
+   * refuses to start when one holds a value published in the repository or, for keys, less than
+   * 32 bytes of entropy.
+   */
+  secrets?: Readonly<Record<string, SecretKind>>
+}
+
 /**
  * Parses `env` with `schema`. Pure: `server.ts` passes `process.env`, tests pass a plain object.
  * Empty strings count as unset so `FOO=` in an env file falls back to the default.
  */
-export function loadConfig<S extends z.ZodObject>(schema: S, env: Env): z.infer<S> {
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: Env,
+  options: LoadConfigOptions = {},
+): z.infer<S> {
   const cleaned: Record<string, string> = {}
   for (const key of Object.keys(schema.shape)) {
     const value = env[key]
     if (value !== undefined && value.trim() !== '') cleaned[key] = value.trim()
   }
   const result = schema.safeParse(cleaned)
-  if (result.success) return result.data
+  if (result.success) {
+    const data = result.data as Record<string, unknown>
+    if (data.LFUSYS_ENV === 'production' && options.secrets) {
+      const problems = productionSecretProblems(data, options.secrets)
+      if (problems.length > 0) throw new ConfigError(problems)
+    }
+    return result.data
+  }
   throw new ConfigError(
     result.error.issues.map((issue) => {
       const key = issue.path.join('.') || '(root)'

@@ -1,26 +1,55 @@
 import { z } from 'zod'
-import { envBoolean, envInt, envUrl } from './fields.ts'
+import { envBoolean, envInt, envPort, envUrl } from './fields.ts'
 
 /** Settings every service has. */
 export const runtimeEnv = {
   LFUSYS_ENV: z
     .enum(['development', 'test', 'production'])
-    .default('development')
+    .default('production')
     .describe(
-      'Deployment kind: development, test or production. Production hides docs and forces Secure cookies.',
+      'Deployment kind: development, test or production. Unset means production: API docs hidden, ' +
+        'Secure __Host- cookies, and the process refuses published or weak secrets. `make dev` and ' +
+        'the tests set it explicitly.',
     ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
     .describe('pino log level.'),
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'])
+    .default('json')
+    .describe('json: one JSON object per line (production); pretty: human-readable lines (make dev).'),
 }
 
-/** OpenTelemetry export. */
+/**
+ * OpenTelemetry. Read by the `--import @lfusys/telemetry/register` entry of every start script, and
+ * by each service's config so that a typo fails the start like any other setting.
+ */
 export const telemetryEnv = {
-  OTEL_ENABLED: envBoolean(false).describe('Export traces over OTLP/HTTP.'),
+  OTEL_ENABLED: envBoolean(false).describe('Export traces and metrics over OTLP/HTTP.'),
   OTEL_EXPORTER_OTLP_ENDPOINT: envUrl
     .default('http://127.0.0.1:4318')
-    .describe('OTLP/HTTP collector base URL (Jaeger accepts OTLP on 4318).'),
+    .describe(
+      'OTLP/HTTP collector base URL (Jaeger accepts OTLP on 4318); /v1/traces and /v1/metrics are appended.',
+    ),
+  OTEL_METRIC_EXPORT_INTERVAL_MS: envInt(30_000, 1000, 3_600_000).describe(
+    'How often metrics are pushed over OTLP when OTEL_ENABLED is true.',
+  ),
+  METRICS_PORT: envPort(9464).describe('Port of the Prometheus text endpoint (GET /metrics); 0 serves none.'),
+  METRICS_HOST: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "Interface of the Prometheus endpoint; unset: the service's own (GATEWAY_HOST, UPLOADS_HOST or SESSIONS_GRPC_HOST).",
+    ),
+  TELEMETRY_PSEUDONYM_KEY: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .optional()
+    .describe(
+      'Secret HMAC key for the lfusys.user.pseudonym span attribute (same value in every service); unset: spans carry no user attribute.',
+    ),
 }
 
 /** AWS clients. Endpoint overrides point the SDK at LocalStack or the local emulators. */

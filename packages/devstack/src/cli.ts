@@ -77,14 +77,20 @@ function parseEnv(text: string): Record<string, string> {
   return out
 }
 
-/** Node flags of a service's `start` script (e.g. the uploads service's heap tuning), so dev runs it alike. */
+/**
+ * Node arguments of a service's `start` script (the telemetry `--import` entry, the uploads service's
+ * heap tuning), so dev runs it alike; they resolve from the service's folder, the child's cwd.
+ */
 function nodeFlags(service: string): string[] {
   const manifest = JSON.parse(readFileSync(join(repoRoot, 'services', service, 'package.json'), 'utf8')) as {
     scripts?: { start?: string }
   }
   const match = /^node\s+(.*?)\s*src\/server\.ts$/.exec(manifest.scripts?.start ?? '')
-  return (match?.[1] ?? '').split(/\s+/).filter((flag) => flag.startsWith('--'))
+  return (match?.[1] ?? '').split(/\s+/).filter((arg) => arg.length > 0)
 }
+
+/** Prometheus endpoints of the services under make dev (GET /metrics). */
+const metricsPorts = { gateway: 9464, uploads: 9465, sessions: 9466 }
 
 interface DevService {
   name: string
@@ -171,6 +177,7 @@ async function main() {
   say(`  S3 + SQS (fauxqs)  ${stack.endpoints.aws}`)
   say(`  DynamoDB Local     ${stack.endpoints.dynamodb}`)
   say(`  Redis              ${stack.endpoints.redisUrl}`)
+  say(`  Mail inbox         ${stack.endpoints.mailWeb}  (SMTP ${stack.endpoints.smtpUrl})`)
   say(
     `  bucket ${provisioned.resources.bucket}, queue ${provisioned.resources.chunkEventsQueue}, tables ${Object.values(
       provisioned.resources.tables,
@@ -196,14 +203,21 @@ async function main() {
         process.execPath,
         [...nodeFlags(service.name), service.entry],
         {
-          cwd: repoRoot,
-          env: { ...process.env, ...env },
+          cwd: join(repoRoot, 'services', service.name),
+          env: {
+            ...process.env,
+            ...env,
+            LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+            METRICS_PORT: String(metricsPorts[service.name as keyof typeof metricsPorts]),
+          },
           onLine: (line) => console.log(`${color(35, `[${service.name}]`)} ${line}`),
         },
       )
       children.push(child)
       await waitUntilReady(service.name, () => portInUse(service.port), { timeoutMs: 30_000, process: child })
-      say(`${service.name} listening on 127.0.0.1:${service.port}`)
+      say(
+        `${service.name} listening on 127.0.0.1:${service.port} (metrics: http://127.0.0.1:${metricsPorts[service.name as keyof typeof metricsPorts]}/metrics)`,
+      )
     }
     const vite = join(repoRoot, 'apps', 'web', 'node_modules', 'vite', 'bin', 'vite.js')
     if (existsSync(vite)) {

@@ -1,5 +1,31 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createConnection, createServer } from 'node:net'
+import { fileURLToPath } from 'node:url'
+
+const WATCHDOG_ENTRY = fileURLToPath(new URL('./watchdog.ts', import.meta.url))
+let watchdog: ChildProcess | undefined
+
+/**
+ * Children must not outlive the process that started them, even when it is SIGKILLed and runs no
+ * handler: one watchdog process per launcher (see watchdog.ts) ends them. It is detached (its own
+ * process group, so Ctrl-C reaches the launcher, whose handlers stop everything in order) and
+ * unreferenced (it never keeps the launcher alive).
+ */
+function guard(pid: number): void {
+  if (!watchdog?.connected) {
+    watchdog = spawn(process.execPath, [WATCHDOG_ENTRY, String(process.pid)], {
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      detached: true,
+    })
+    watchdog.unref()
+    watchdog.channel?.unref()
+  }
+  watchdog.send({ watch: pid })
+}
+
+function unguard(pid: number): void {
+  if (watchdog?.connected) watchdog.send({ forget: pid })
+}
 
 /** A free TCP port on 127.0.0.1, for children that cannot listen on port 0 themselves. */
 export function freePort(): Promise<number> {
@@ -59,6 +85,11 @@ export function spawnManaged(
     env: options.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  if (child.pid !== undefined) {
+    const pid = child.pid
+    guard(pid)
+    child.once('exit', () => unguard(pid))
+  }
   const tail: string[] = []
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {

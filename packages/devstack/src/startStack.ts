@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import {
   type AwsClients,
   createAwsClients,
+  createS3Client,
   type ProvisionResult,
   provisionStack,
   resourceEnv,
@@ -11,6 +12,7 @@ import {
 } from '@lfusys/aws'
 import { type FauxqsServer, startFauxqs } from 'fauxqs'
 import { startDynamoDbLocal } from './dynamodbLocal.ts'
+import { startMailCatcher } from './mailCatcher.ts'
 import { freePort, type ManagedProcess } from './processes.ts'
 import { redisPing, startRedis } from './redis.ts'
 import { S3EventForwarder } from './s3EventForwarder.ts'
@@ -41,6 +43,10 @@ export interface StackEndpoints {
   aws: string
   dynamodb: string
   redisUrl: string
+  /** SMTP URL of the mail catcher (SMTP_URL of the gateway). */
+  smtpUrl: string
+  /** Web inbox of the mail catcher; its HTTP API is under /api. */
+  mailWeb: string
 }
 
 export interface ProvisionedStack {
@@ -112,41 +118,18 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     })
     started.push({ stop: () => fauxqs.stop() })
     const awsEndpoint = `http://127.0.0.1:${fauxqs.port}`
-
-    let redis: ManagedProcess | undefined
-    let redisUrl = options.redisUrl
-    if (redisUrl) {
-      const url = new URL(redisUrl)
-      const ok = await redisPing(url.hostname, Number(url.port || 6379))
-      if (!ok) throw new Error(`no Redis answers at ${redisUrl}`)
-    } else {
-      const redisPort = options.ports.redis === 0 ? await freePort() : options.ports.redis
-      redis = await startRedis({
-        port: redisPort,
-        dataDir: statePath('redis'),
-        ...(options.onChildLine ? { onLine: (l: string) => options.onChildLine?.('redis', l) } : {}),
-      })
-      started.push(redis)
-      redisUrl = `redis://127.0.0.1:${redisPort}`
-    }
-
-    const dynamodb = await dynamoStart
-    started.push(dynamodb)
-    const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`
-
-    const env: Record<string, string> = {
+    // The forwarder is attached before anything can write: nothing is awaited between fauxqs'
+    // listen and the attach (fauxqs answers requests only once this code yields to the event
+    // loop), so no object is stored without its event being queued, even when a client left over
+    // from a previous run is already retrying against this port.
+    const forwarderS3 = createS3Client({
       AWS_REGION: region,
       AWS_ENDPOINT_URL_S3: awsEndpoint,
-      AWS_ENDPOINT_URL_SQS: awsEndpoint,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       ...EMULATOR_CREDENTIALS,
-      REDIS_URL: redisUrl,
-    }
-    const clients = createAwsClients({ ...env, AWS_REGION: region, AWS_MAX_ATTEMPTS: 3 })
-    started.push({ stop: async () => clients.close() })
-
+      AWS_MAX_ATTEMPTS: 3,
+    })
     const forwarder = new S3EventForwarder({
-      s3: clients.s3,
+      s3: forwarderS3,
       send: (queueName, body) => {
         fauxqs.sendMessage(queueName, body, { region })
       },
@@ -169,10 +152,57 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         log(`event forwarding failed for ${event.bucket}/${event.key}: ${String(err)}`),
     })
     forwarder.attach(fauxqs.spy as unknown as { addMessage(message: unknown): void })
-    started.push({ stop: () => forwarder.drain() })
+    started.push({
+      stop: async () => {
+        await forwarder.drain()
+        forwarderS3.destroy()
+      },
+    })
+
+    let redis: ManagedProcess | undefined
+    let redisUrl = options.redisUrl
+    if (redisUrl) {
+      const url = new URL(redisUrl)
+      const ok = await redisPing(url.hostname, Number(url.port || 6379))
+      if (!ok) throw new Error(`no Redis answers at ${redisUrl}`)
+    } else {
+      const redisPort = options.ports.redis === 0 ? await freePort() : options.ports.redis
+      redis = await startRedis({
+        port: redisPort,
+        dataDir: statePath('redis'),
+        ...(options.onChildLine ? { onLine: (l: string) => options.onChildLine?.('redis', l) } : {}),
+      })
+      started.push(redis)
+      redisUrl = `redis://127.0.0.1:${redisPort}`
+    }
+
+    const mail = await startMailCatcher({ smtpPort: 0, webPort: 0 })
+    started.push(mail)
+
+    const dynamodb = await dynamoStart
+    started.push(dynamodb)
+    const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`
+
+    const env: Record<string, string> = {
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_S3: awsEndpoint,
+      AWS_ENDPOINT_URL_SQS: awsEndpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      ...EMULATOR_CREDENTIALS,
+      REDIS_URL: redisUrl,
+      SMTP_URL: mail.smtpUrl,
+    }
+    const clients = createAwsClients({ ...env, AWS_REGION: region, AWS_MAX_ATTEMPTS: 3 })
+    started.push({ stop: async () => clients.close() })
 
     const stack: RunningStack = {
-      endpoints: { aws: awsEndpoint, dynamodb: dynamoEndpoint, redisUrl },
+      endpoints: {
+        aws: awsEndpoint,
+        dynamodb: dynamoEndpoint,
+        redisUrl,
+        smtpUrl: mail.smtpUrl,
+        mailWeb: mail.webUrl,
+      },
       env,
       forwarder,
       fauxqs,

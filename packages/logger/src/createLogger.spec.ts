@@ -46,4 +46,20 @@ describe('createLogger', () => {
     log.warn('shown')
     expect(lines.map((l) => l.msg)).toEqual(['shown'])
   })
+
+  it('writes readable lines in the pretty format (make dev), still redacted', () => {
+    let text = ''
+    const stream = new Writable({
+      write(chunk, _enc, cb) {
+        text += String(chunk)
+        cb()
+      },
+    })
+    const log = createLogger({ service: 'uploads', level: 'info', format: 'pretty', stream })
+    log.info({ uploadId: 'u-1', password: 'hunter22' }, 'chunk stored')
+    expect(() => JSON.parse(text)).toThrow()
+    expect(text).toMatch(/INFO.*chunk stored/)
+    expect(text).toContain('u-1')
+    expect(text).not.toContain('hunter22')
+  })
 })

@@ -1,4 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino'
+import pretty from 'pino-pretty'
 
 export type { Logger } from 'pino'
 
@@ -34,19 +35,38 @@ export const redactPaths = [
 export interface LoggerSettings {
   service: string
   level: string
+  /** json (default): one object per line, for production; pretty: readable lines for `make dev`. */
+  format?: 'json' | 'pretty'
   /** Extra pino options (tests pass a destination through `stream`). */
   options?: LoggerOptions
   stream?: NodeJS.WritableStream
 }
 
+/**
+ * trace_id, span_id and trace_flags come from OpenTelemetry's pino instrumentation, which the
+ * `--import @lfusys/telemetry/register` entry installs before pino loads.
+ */
 export function createLogger(settings: LoggerSettings): Logger {
+  const readable = settings.format === 'pretty'
   const options: LoggerOptions = {
     level: settings.level,
     base: { service: settings.service },
     redact: { paths: redactPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
+    // pino-pretty colours numeric levels; JSON lines carry the label.
+    ...(readable ? {} : { formatters: { level: (label: string) => ({ level: label }) } }),
     ...settings.options,
   }
-  return settings.stream ? pino(options, settings.stream) : pino(options)
+  const stream = readable
+    ? pretty({
+        destination: settings.stream ?? 1,
+        sync: true,
+        colorize: !process.env.NO_COLOR,
+        translateTime: 'SYS:HH:MM:ss.l',
+        // The service is in the line prefix make dev adds; pid and host are noise locally.
+        ignore: 'pid,hostname,service,trace_flags',
+        singleLine: true,
+      })
+    : settings.stream
+  return stream ? pino(options, stream) : pino(options)
 }

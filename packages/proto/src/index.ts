@@ -1,5 +1,6 @@
 export type { Caller, Caller__Output } from './generated/lfusys/sessions/v1/Caller.ts'
 export type { CancelUploadRequest } from './generated/lfusys/sessions/v1/CancelUploadRequest.ts'
+export type { CompleteUploadRequest } from './generated/lfusys/sessions/v1/CompleteUploadRequest.ts'
 export type {
   CreateUploadRequest,
   CreateUploadRequest__Output,
@@ -57,9 +58,12 @@ export {
 } from './grpcErrors.ts'
 export {
   createSessionsClient,
+  dependencyHealthName,
   LOADER_OPTIONS,
+  SESSIONS_DEPENDENCIES,
   SESSIONS_PROTO_PATH,
   SESSIONS_SERVICE_NAME,
+  type SessionsDependency,
   sessionsServiceDefinition,
 } from './sessionsProto.ts'
 export {

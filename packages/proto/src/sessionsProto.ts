@@ -41,6 +41,18 @@ export function sessionsServiceDefinition(): SessionsDefinition {
 
 export const SESSIONS_SERVICE_NAME = 'lfusys.sessions.v1.Sessions'
 
+/** What the sessions service depends on; each is reported by the gRPC health service. */
+export const SESSIONS_DEPENDENCIES = ['dynamodb', 's3', 'sqs'] as const
+export type SessionsDependency = (typeof SESSIONS_DEPENDENCIES)[number]
+
+/**
+ * The `grpc.health.v1` service name under which the sessions service reports one dependency
+ * (`lfusys.sessions.v1.Sessions/dynamodb`): SERVING when its last probe answered, NOT_SERVING when
+ * it failed, UNKNOWN before the first probe.
+ */
+export const dependencyHealthName = (dependency: SessionsDependency) =>
+  `${SESSIONS_SERVICE_NAME}/${dependency}`
+
 /** A client of the sessions service; `address` is host:port (for example 127.0.0.1:3102). */
 export function createSessionsClient(
   address: string,

@@ -16,13 +16,13 @@ export default async function setup(project: TestProject) {
     log: (msg) => console.log(`[stack] ${msg}`),
   })
   const shared: SharedStack = {
-    env: stack.env,
+    env: { LFUSYS_ENV: 'test', ...stack.env },
     endpoints: stack.endpoints,
     redisPid: stack.redis?.child.pid ?? 0,
   }
   project.provide('lfusysStack', shared)
   console.log(
-    `[stack] up in ${Date.now() - started} ms: aws ${stack.endpoints.aws}, dynamodb ${stack.endpoints.dynamodb}, redis ${stack.endpoints.redisUrl}`,
+    `[stack] up in ${Date.now() - started} ms: aws ${stack.endpoints.aws}, dynamodb ${stack.endpoints.dynamodb}, redis ${stack.endpoints.redisUrl}, mail ${stack.endpoints.mailWeb}`,
   )
   return async () => {
     await stack.stop()

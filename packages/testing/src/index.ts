@@ -1,6 +1,8 @@
+export { type CaughtMail, Mailbox } from './mailbox.ts'
 export { artifactsDir, cacheDir, repoRoot } from './paths.ts'
 export { TEST_SERVICE_TOKEN_KEYS } from './serviceKeys.ts'
 export { type SharedStack, sharedStack } from './sharedStack.ts'
 export { type RunningSystem, type SystemOptions, startSystem } from './startSystem.ts'
+export { TcpProxy } from './TcpProxy.ts'
 export { provisionTestStack, type TestStack } from './testStack.ts'
 export { type WaitOptions, waitFor } from './waitFor.ts'

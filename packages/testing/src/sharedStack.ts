@@ -3,7 +3,7 @@ import { inject } from 'vitest'
 export interface SharedStack {
   /** AWS_* endpoint variables and REDIS_URL of the run's emulators. */
   env: Record<string, string>
-  endpoints: { aws: string; dynamodb: string; redisUrl: string }
+  endpoints: { aws: string; dynamodb: string; redisUrl: string; smtpUrl: string; mailWeb: string }
   redisPid: number
 }
 

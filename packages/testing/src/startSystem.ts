@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
 import { repoRoot } from './paths.ts'
 import type { TestStack } from './testStack.ts'
@@ -21,6 +21,13 @@ export interface SystemOptions {
   /** Base URL clients PUT chunks to (UPLOADS_PUBLIC_URL); the uploads service itself by default. */
   publicUploadsUrl?: string
   readyTimeoutMs?: number
+  /**
+   * Start each service as its image does: `scripts/start-service.sh <service>`, i.e. its package.json
+   * start script with the telemetry `--import` entry. Default: `node src/server.ts`.
+   */
+  startScripts?: boolean
+  /** Every output line of every service (e.g. to check what the logs carry). */
+  onLine?: (service: 'sessions' | 'uploads' | 'gateway', line: string) => void
 }
 
 export interface RunningSystem {
@@ -62,14 +69,23 @@ export async function startSystem(stack: TestStack, options: SystemOptions): Pro
     for (const p of [...started].reverse()) await p.stop()
   }
   const spawnService = (name: 'sessions' | 'uploads' | 'gateway', env: Record<string, string>) => {
-    const child = spawnManaged(
-      name,
-      process.execPath,
-      [join(repoRoot, 'services', name, 'src', 'server.ts')],
-      {
-        env: { ...base, ...env, ...options.services?.[name] },
-      },
-    )
+    const child = options.startScripts
+      ? spawnManaged(name, 'sh', [join(repoRoot, 'scripts', 'start-service.sh'), name], {
+          cwd: repoRoot,
+          // The script runs `node` from PATH: the Node running the tests.
+          env: {
+            METRICS_PORT: '0',
+            ...base,
+            PATH: `${dirname(process.execPath)}:${base.PATH}`,
+            ...env,
+            ...options.services?.[name],
+          },
+          onLine: (line) => options.onLine?.(name, line),
+        })
+      : spawnManaged(name, process.execPath, [join(repoRoot, 'services', name, 'src', 'server.ts')], {
+          env: { ...base, ...env, ...options.services?.[name] },
+          onLine: (line) => options.onLine?.(name, line),
+        })
     started.push(child)
     return child
   }

@@ -38,7 +38,7 @@ export async function provisionTestStack(label: string): Promise<TestStack> {
   return {
     resources,
     result,
-    env: { ...base.env, ...resourceEnv(resources, result.queueUrl) },
+    env: { LFUSYS_ENV: 'test', ...base.env, ...resourceEnv(resources, result.queueUrl) },
     clients,
     close: () => clients.close(),
   }

@@ -171,6 +171,16 @@ export class GatewayClient {
     return parseUploadToken(body)
   }
 
+  /** Every chunk is stored: the server records what its chunk events missed and finalizes. */
+  async completeUpload(id: string, signal?: AbortSignal): Promise<ServerUpload> {
+    const { body } = await this.request(`/uploads/${encodeURIComponent(id)}/complete`, {
+      method: 'POST',
+      signal,
+      retry: true,
+    })
+    return parseServerUpload(body)
+  }
+
   async cancelUpload(id: string, signal?: AbortSignal): Promise<ServerUpload> {
     const { body } = await this.request(`/uploads/${encodeURIComponent(id)}`, {
       method: 'DELETE',

@@ -44,6 +44,8 @@ interface FakeOptions {
   chunkCount?: number
   /** GET /uploads/{id} answers `finalizing` this many times before the final status. */
   finalizingReads?: number
+  /** POST /uploads/{id}/complete fails with this status (else 200). */
+  completeStatus?: number
 }
 
 function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
@@ -120,6 +122,12 @@ function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
       settle()
       const text = `: heartbeat\n\nevent: upload\ndata: ${JSON.stringify(upload())}\n\n`
       return new Response(text, { status: 200, headers: { 'content-type': 'text/event-stream' } })
+    }
+    if (method === 'POST' && path === '/uploads/u1/complete') {
+      if (opts.completeStatus !== undefined) {
+        return json(opts.completeStatus, { error: { code: 'UNAVAILABLE', message: 'completion failed' } })
+      }
+      return json(200, upload())
     }
     if (method === 'DELETE' && path === '/uploads/u1') {
       status = 'cancelled'
@@ -206,6 +214,38 @@ describe('UploadTask', () => {
     expect(t.snapshot.storedBytes).toBe(file.length)
     expect(t.snapshot.inflightBytes).toBe(0)
     expect(be.calls).toContain('GET /uploads/u1/events')
+  })
+
+  it('says it is done once, after the last chunk is stored and before it waits', async () => {
+    const file = data(3 * CHUNK)
+    const be = fakeBackend(file, { sse: true })
+    let storedAtCompletion = -1
+    const fetch = be.gateway.completeUpload.bind(be.gateway)
+    be.gateway.completeUpload = (id, signal) => {
+      storedAtCompletion = be.stored.size
+      return fetch(id, signal)
+    }
+    expect((await task(file, be).start()).kind).toBe('complete')
+    expect(storedAtCompletion).toBe(3)
+    const completion = be.calls.indexOf('POST /uploads/u1/complete')
+    expect(be.calls.filter((c) => c === 'POST /uploads/u1/complete')).toHaveLength(1)
+    // Waiting for the final state starts after the call.
+    expect(be.calls.slice(completion + 1)).toContain('GET /uploads/u1')
+    expect(be.calls.slice(0, completion)).not.toContain('GET /uploads/u1')
+  })
+
+  it('repeats the completion call while the upload stays unfinished (a dead finalizer is taken over)', async () => {
+    const file = data(CHUNK)
+    const be = fakeBackend(file, { sse: false, finalizingReads: 12 })
+    expect((await task(file, be).start()).kind).toBe('complete')
+    expect(be.calls.filter((c) => c === 'POST /uploads/u1/complete').length).toBeGreaterThanOrEqual(3)
+  })
+
+  it('goes on waiting when the completion call cannot get through (the events still finish it)', async () => {
+    const file = data(CHUNK)
+    const be = fakeBackend(file, { sse: true, completeStatus: 503 })
+    expect((await task(file, be).start()).kind).toBe('complete')
+    expect(be.calls.filter((c) => c === 'POST /uploads/u1/complete').length).toBeGreaterThanOrEqual(1)
   })
 
   it('sends the content hash of the design formula at creation', async () => {
@@ -485,6 +525,7 @@ describe('UploadTask', () => {
     const outcome = await task(file, be).start()
     expect(outcome.kind).toBe('complete')
     const from = be.calls.indexOf('GET /uploads/u1/events') - 1
+    expect(be.calls[from - 1]).toBe('POST /uploads/u1/complete')
     expect(be.calls.slice(from)).toEqual([
       'GET /uploads/u1',
       'GET /uploads/u1/events',

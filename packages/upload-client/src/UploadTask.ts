@@ -356,6 +356,7 @@ export class UploadTask {
     }
 
     this.#emit({ phase: 'finalizing', inflightBytes: 0, bytesPerSecond: undefined, etaSeconds: undefined })
+    if (session.status === 'created' || session.status === 'uploading') await this.#complete(session.id)
     const final = await this.#waitForFinal(session.id)
     if (final.status === 'complete' && final.fileId) return this.#finishComplete(final)
     const reason = final.failureReason ?? `the upload ended as ${final.status}`
@@ -560,6 +561,19 @@ export class UploadTask {
   }
 
   /**
+   * Says that every chunk is stored, so a lost chunk event costs seconds, not the server's
+   * reconciliation period. When the call cannot get through (after its retries) the events still
+   * finish the upload: the engine goes on waiting.
+   */
+  async #complete(uploadId: string): Promise<void> {
+    try {
+      await this.#gateway.completeUpload(uploadId, this.#cancel.signal)
+    } catch (err) {
+      if (this.#cancel.signal.aborted || !isRetryable(err)) throw err
+    }
+  }
+
+  /**
    * Waits for complete/failed/cancelled/expired: the live stream first, polling when the stream
    * cannot be opened or ends without a final state.
    */
@@ -578,6 +592,9 @@ export class UploadTask {
     for (let attempt = 0; ; attempt++) {
       const upload = await this.#gateway.getUpload(uploadId, signal)
       if (FINAL_STATUSES.has(upload.status)) return upload
+      // Still not final after a while: say it again. A finalization whose process died has no
+      // queue message left to take it over; the completion call does (idempotent).
+      if (attempt % 5 === 4) await this.#complete(uploadId).catch(() => undefined)
       await sleep(Math.min(interval * 2 ** Math.min(attempt, 3), 10_000), signal)
     }
   }

@@ -17,6 +17,11 @@ export interface UploadTokenClaims {
   fileSize: number
   chunkSize: number
   chunkCount: number
+  /**
+   * W3C traceparent of the upload's creation (claim `trc`), so the chunk PUTs on the uploads service
+   * join the upload's trace whatever client sends them. Not verified by `verifyUploadToken`.
+   */
+  traceparent?: string
 }
 
 export type UploadTokenKey = RingKey
@@ -41,6 +46,7 @@ export async function signUploadToken(
     fsz: claims.fileSize,
     csz: claims.chunkSize,
     cnt: claims.chunkCount,
+    ...(claims.traceparent ? { trc: claims.traceparent } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
     .setIssuer(UPLOAD_TOKEN_ISSUER)

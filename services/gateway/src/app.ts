@@ -5,6 +5,7 @@ import rateLimit from '@fastify/rate-limit'
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import { errorHandlingOptions, registerErrorHandling } from '@lfusys/http-errors'
+import { countRefusal, nameHttpRoute } from '@lfusys/telemetry'
 import Fastify, { type FastifyBaseLogger, type RawServerDefault } from 'fastify'
 import {
   jsonSchemaTransform,
@@ -17,7 +18,7 @@ import { PasswordHasher } from './accounts/PasswordHasher.ts'
 import type { GatewayConfig } from './config.ts'
 import type { GatewayDeps } from './deps.ts'
 import { FilesListCache } from './files/FilesListCache.ts'
-import { registerAuthentication } from './http/authenticate.ts'
+import { csrfCheck, registerAuthentication } from './http/authenticate.ts'
 import { authRoutes } from './http/authRoutes.ts'
 import type { App, RouteContext } from './http/context.ts'
 import { SessionCookies } from './http/cookies.ts'
@@ -36,6 +37,8 @@ import {
 import { OAuthService } from './oauth/OAuthService.ts'
 import { OAuthStateStore } from './oauth/OAuthStateStore.ts'
 import { fallbackRateLimitStore } from './ratelimit/FallbackRateLimitStore.ts'
+import { CsrfTokens } from './tokens/CsrfTokens.ts'
+import { SessionRevocations } from './tokens/SessionRevocations.ts'
 import { parseSigningKeys } from './tokens/signingKeys.ts'
 import { TokenService } from './tokens/TokenService.ts'
 import type { UploadWatch } from './uploads/types.ts'
@@ -67,17 +70,33 @@ function oauthProviders(config: GatewayConfig): Partial<Record<ProviderName, Pro
 }
 
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promise<App> {
+  const signingKeys = parseSigningKeys(config.AUTH_TOKEN_KEYS)
   const tokens = new TokenService({
-    keys: parseSigningKeys(config.AUTH_TOKEN_KEYS),
+    keys: signingKeys,
     accessTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   })
+  const revocations = new SessionRevocations(deps.redis, config.ACCESS_TOKEN_TTL_SECONDS, deps.logger)
   const accounts = new AccountService({
     users: deps.users,
+    accountTokens: deps.accountTokens,
     hasher: new PasswordHasher(),
     tokens,
+    revocations,
+    mailer: deps.mailer,
+    logger: deps.logger,
     adminEmails: config.ADMIN_EMAILS,
+    webOrigin: config.WEB_ORIGIN,
+    verifyTtlSeconds: config.EMAIL_VERIFY_TTL_SECONDS,
+    resetTtlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
   })
+  const csrf = new CsrfTokens(signingKeys)
+  const cookies = new SessionCookies({
+    secure: config.LFUSYS_ENV !== 'development',
+    hostPrefix: config.LFUSYS_ENV === 'production',
+    csrf,
+  })
+  const checkCsrf = csrfCheck(cookies, csrf)
   const oauth = new OAuthService({
     providers: oauthProviders(config),
     states: new OAuthStateStore(deps.redis),
@@ -104,6 +123,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   app.setSerializerCompiler(serializerCompiler)
   registerErrorHandling(app, dependencyUnavailable)
   app.addHook('onRequest', async (request, reply) => {
+    nameHttpRoute(request.method, request.routeOptions.url)
     reply.header('x-request-id', request.id)
     reply.header('x-content-type-options', 'nosniff')
     // API answers are per user (and some set session cookies): no shared or browser cache keeps them.
@@ -119,7 +139,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
         info: { title: 'lfusys gateway', version: '1.0.0', description: 'The public HTTP API of lfusys.' },
         components: {
           securitySchemes: {
-            cookieAuth: { type: 'apiKey', in: 'cookie', name: 'lfusys_access' },
+            cookieAuth: { type: 'apiKey', in: 'cookie', name: cookies.names.access },
             csrf: { type: 'apiKey', in: 'header', name: 'x-csrf-token' },
           },
         },
@@ -135,7 +155,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     config,
     accounts,
     oauth,
-    cookies: new SessionCookies({ secure: config.LFUSYS_ENV !== 'development' }),
+    cookies,
     sessions: deps.sessions,
     filesCache: new FilesListCache(deps.redis, config.FILES_CACHE_TTL_SECONDS),
     limits: new RateLimits(app, {
@@ -144,8 +164,11 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
       authWindowSeconds: config.RATE_LIMIT_AUTH_WINDOW_SECONDS,
       uploadCreateMax: config.RATE_LIMIT_UPLOAD_CREATE_MAX,
       uploadCreateWindowSeconds: config.RATE_LIMIT_UPLOAD_CREATE_WINDOW_SECONDS,
+      mailMax: config.RATE_LIMIT_MAIL_MAX,
+      mailWindowSeconds: config.RATE_LIMIT_MAIL_WINDOW_SECONDS,
     }),
-    requireAuth: registerAuthentication(app, tokens, accounts),
+    requireAuth: registerAuthentication(app, { tokens, revocations, cookies, checkCsrf }),
+    checkCsrf,
     watches,
     streamsByUser: new Map(),
     shutdown,
@@ -162,6 +185,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   ])
 
   // Open event streams would keep the server from closing: end them first on shutdown.
+  app.addHook('onResponse', async (request, reply) => {
+    countRefusal(request.routeOptions.url, reply.statusCode)
+  })
   app.addHook('preClose', async () => {
     shutdown.requested = true
     for (const watch of watches) watch.close()

@@ -3,9 +3,11 @@ import { describe, expect, it } from 'vitest'
 import { loadGatewayConfig } from './config.ts'
 
 const base = {
+  LFUSYS_ENV: 'development',
   DYNAMODB_USERS_TABLE: 'x-users',
   AUTH_TOKEN_KEYS: `k:${'s'.repeat(32)}`,
   SERVICE_TOKEN_KEYS: `c:${'t'.repeat(32)}`,
+  SMTP_URL: 'smtp://127.0.0.1:1025',
 }
 
 function problems(env: Record<string, string>): string[] {
@@ -39,15 +41,31 @@ describe('gateway config', () => {
     ])
   })
 
-  it('requires both OAuth providers in production', () => {
-    expect(problems({ ...base, LFUSYS_ENV: 'production' })).toEqual([
-      'GITHUB_CLIENT_ID: GITHUB OAuth client settings are required in production',
-      'GOOGLE_CLIENT_ID: GOOGLE OAuth client settings are required in production',
+  it('runs as production when LFUSYS_ENV is unset', () => {
+    const { LFUSYS_ENV: _, ...unset } = base
+    expect(problems(unset)).toContain('MAIL_FROM: required in production')
+  })
+
+  it('needs SMTP_URL for the smtp transport only', () => {
+    const { SMTP_URL: _, ...noSmtp } = base
+    expect(problems(noSmtp)).toEqual(['SMTP_URL: required when MAIL_TRANSPORT=smtp'])
+    expect(problems({ ...noSmtp, MAIL_TRANSPORT: 'ses' })).toEqual([])
+  })
+
+  it('makes each OAuth provider optional in production', () => {
+    expect(problems({ ...base, LFUSYS_ENV: 'production' })).toEqual(['MAIL_FROM: required in production'])
+    expect(
+      problems({ ...base, LFUSYS_ENV: 'production', GOOGLE_CLIENT_ID: 'id', GOOGLE_CLIENT_SECRET: 's' }),
+    ).toEqual(['MAIL_FROM: required in production'])
+    expect(problems({ ...base, LFUSYS_ENV: 'production', GOOGLE_CLIENT_ID: 'id' })).toEqual([
+      'MAIL_FROM: required in production',
+      'GOOGLE_CLIENT_SECRET: set both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET or neither',
     ])
   })
 
   it('names every bad variable', () => {
     const found = problems({
+      LFUSYS_ENV: 'development',
       SESSIONS_GRPC_URL: 'http://x',
       ACCESS_TOKEN_TTL_SECONDS: '5',
       REDIS_KEY_PREFIX: 'a b',

@@ -13,6 +13,9 @@ import { z } from 'zod'
 
 const optionalText = z.string().min(1).optional()
 
+/** Sender of account emails outside production when MAIL_FROM is unset (the mail catcher takes anything). */
+export const DEV_MAIL_FROM = 'lfusys <no-reply@lfusys.localhost>'
+
 export const gatewayConfigSchema = z
   .object({
     ...runtimeEnv,
@@ -65,7 +68,9 @@ export const gatewayConfigSchema = z
     REFRESH_TOKEN_TTL_SECONDS: envInt(1_209_600, 300, 7_776_000).describe(
       'Lifetime of a refresh token family since its last rotation.',
     ),
-    ADMIN_EMAILS: envList().describe('Comma-separated emails that get the admin role.'),
+    ADMIN_EMAILS: envList().describe(
+      'Comma-separated emails that get the admin role, once the address is verified (by link or by the OAuth provider).',
+    ),
     TRUSTED_PROXIES: envList().describe(
       'Proxy addresses/CIDRs whose X-Forwarded-For is believed (empty: use the socket address).',
     ),
@@ -87,9 +92,39 @@ export const gatewayConfigSchema = z
     SSE_MAX_SECONDS: envInt(900, 1, 86_400).describe(
       'Longest life of one upload event stream; clients then reconnect or poll (bounds a stalled stream).',
     ),
-    GITHUB_CLIENT_ID: optionalText.describe(
-      'GitHub OAuth app client id; unset disables GitHub login (dev only).',
+    MAIL_TRANSPORT: z
+      .enum(['smtp', 'ses'])
+      .default('smtp')
+      .describe(
+        'How account emails (verification, password reset) leave: smtp (SMTP_URL) or ses (Amazon SES v2).',
+      ),
+    MAIL_FROM: z
+      .string()
+      .min(3)
+      .optional()
+      .describe(
+        'From address of account emails (with SES: a verified identity); required in production, ' +
+          `${DEV_MAIL_FROM} elsewhere when unset.`,
+      ),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
+      .optional()
+      .describe(
+        'SMTP server for MAIL_TRANSPORT=smtp, smtp[s]://[user:pass@]host:port (make dev: the local mail catcher).',
+      ),
+    MAIL_SEND_TIMEOUT_MS: envInt(10_000, 500, 120_000).describe(
+      'Deadline of one email hand-off to SMTP or SES.',
     ),
+    EMAIL_VERIFY_TTL_SECONDS: envInt(86_400, 300, 604_800).describe(
+      'Lifetime of an email verification link.',
+    ),
+    PASSWORD_RESET_TTL_SECONDS: envInt(1800, 300, 86_400).describe('Lifetime of a password reset link.'),
+    RATE_LIMIT_MAIL_MAX: envInt(3, 1, 1000).describe(
+      'Verification or reset emails per account (and per client IP: ten times this) per mail window.',
+    ),
+    RATE_LIMIT_MAIL_WINDOW_SECONDS: envInt(3600, 1, 86_400).describe('Window of the mail rate limits.'),
+    GITHUB_CLIENT_ID: optionalText.describe('GitHub OAuth app client id; unset disables GitHub login.'),
     GITHUB_CLIENT_SECRET: optionalText.describe('GitHub OAuth app client secret.'),
     GITHUB_AUTHORIZE_URL: z
       .url()
@@ -104,9 +139,7 @@ export const gatewayConfigSchema = z
       .url()
       .default('https://api.github.com/user/emails')
       .describe('GitHub endpoint listing the user emails with their verified flag.'),
-    GOOGLE_CLIENT_ID: optionalText.describe(
-      'Google OAuth client id; unset disables Google login (dev only).',
-    ),
+    GOOGLE_CLIENT_ID: optionalText.describe('Google OAuth client id; unset disables Google login.'),
     GOOGLE_CLIENT_SECRET: optionalText.describe('Google OAuth client secret.'),
     GOOGLE_AUTHORIZE_URL: z
       .url()
@@ -122,6 +155,12 @@ export const gatewayConfigSchema = z
       .describe('Google OpenID Connect userinfo endpoint.'),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.MAIL_FROM === undefined && cfg.LFUSYS_ENV === 'production') {
+      ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required in production' })
+    }
+    if (cfg.MAIL_TRANSPORT === 'smtp' && cfg.SMTP_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'required when MAIL_TRANSPORT=smtp' })
+    }
     for (const p of ['GITHUB', 'GOOGLE'] as const) {
       const id = cfg[`${p}_CLIENT_ID`]
       const secret = cfg[`${p}_CLIENT_SECRET`]
@@ -131,13 +170,6 @@ export const gatewayConfigSchema = z
           path: [`${p}_CLIENT_SECRET`],
           message: `set both ${p}_CLIENT_ID and ${p}_CLIENT_SECRET or neither`,
         })
-      } else if (id === undefined && cfg.LFUSYS_ENV === 'production') {
-        // Outside development a missing provider is a deployment mistake, not a feature switch.
-        ctx.addIssue({
-          code: 'custom',
-          path: [`${p}_CLIENT_ID`],
-          message: `${p} OAuth client settings are required in production`,
-        })
       }
     }
   })
@@ -145,5 +177,14 @@ export const gatewayConfigSchema = z
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>
 
 export function loadGatewayConfig(env: Env): GatewayConfig {
-  return loadConfig(gatewayConfigSchema, env)
+  return loadConfig(gatewayConfigSchema, env, {
+    secrets: {
+      AUTH_TOKEN_KEYS: 'keyRing',
+      SERVICE_TOKEN_KEYS: 'keyRing',
+      GITHUB_CLIENT_SECRET: 'credential',
+      GOOGLE_CLIENT_SECRET: 'credential',
+      SMTP_URL: 'credential',
+      AWS_SECRET_ACCESS_KEY: 'credential',
+    },
+  })
 }

@@ -3,14 +3,20 @@ import { createDynamoClient } from '@lfusys/aws'
 import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import type { Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
+import { AccountTokenRepository } from './accounts/AccountTokenRepository.ts'
 import { UserRepository } from './accounts/UserRepository.ts'
-import type { GatewayConfig } from './config.ts'
+import { DEV_MAIL_FROM, type GatewayConfig } from './config.ts'
 import { SessionsGrpcClient } from './grpc/SessionsGrpcClient.ts'
+import type { Mailer } from './mail/Mailer.ts'
+import { SesMailer } from './mail/SesMailer.ts'
+import { SmtpMailer } from './mail/SmtpMailer.ts'
 import type { SessionsApi } from './uploads/types.ts'
 
 export interface GatewayDeps {
   logger: Logger
   users: UserRepository
+  accountTokens: AccountTokenRepository
+  mailer: Mailer
   redis: Redis
   sessions: SessionsApi
   close(): Promise<void>
@@ -59,6 +65,24 @@ export function waitForRedis(redis: Redis, timeoutMs: number): Promise<boolean> 
   })
 }
 
+export function createMailer(config: GatewayConfig): Mailer {
+  const from = config.MAIL_FROM ?? DEV_MAIL_FROM
+  if (config.MAIL_TRANSPORT === 'ses') {
+    return new SesMailer({
+      region: config.AWS_REGION,
+      from,
+      timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
+      maxAttempts: config.AWS_MAX_ATTEMPTS,
+    })
+  }
+  if (!config.SMTP_URL) throw new Error('SMTP_URL is required when MAIL_TRANSPORT=smtp')
+  return new SmtpMailer({
+    url: config.SMTP_URL,
+    from,
+    timeoutMs: config.MAIL_SEND_TIMEOUT_MS,
+  })
+}
+
 export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
   // Account reads and writes are small: 1.5 s without a byte means a stalled table, and with the
   // SDK's attempts a request answers 503 within about 5 s instead of hanging (docs/operations.md).
@@ -72,13 +96,17 @@ export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
     config.SESSIONS_GRPC_DEADLINE_MS,
     parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
   )
+  const mailer = createMailer(config)
   return {
     logger,
     users: new UserRepository(documents, config.DYNAMODB_USERS_TABLE),
+    accountTokens: new AccountTokenRepository(documents, config.DYNAMODB_USERS_TABLE),
+    mailer,
     redis,
     sessions,
     async close() {
       sessions.close()
+      mailer.close()
       redis.disconnect()
       documents.destroy()
       dynamodb.destroy()

@@ -1,18 +1,13 @@
+// Started with `--import @lfusys/telemetry/register` (see package.json), which instruments the
+// modules below before they load.
 import { createLogger } from '@lfusys/logger'
-import { startTelemetry } from '@lfusys/telemetry'
+import { shutdownTelemetry } from '@lfusys/telemetry'
+import { buildApp } from './app.ts'
 import { loadGatewayConfig } from './config.ts'
+import { createDeps, waitForRedis } from './deps.ts'
 
 const config = loadGatewayConfig(process.env)
-const telemetry = startTelemetry({
-  serviceName: 'gateway',
-  enabled: config.OTEL_ENABLED,
-  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-})
-// Instrumented modules (fastify, ioredis, grpc, AWS SDK) load after telemetry has started.
-const { buildApp } = await import('./app.ts')
-const { createDeps, waitForRedis } = await import('./deps.ts')
-
-const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL })
+const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT })
 const deps = createDeps(config, logger)
 const app = await buildApp(config, deps)
 if (!(await waitForRedis(deps.redis, 3000)))
@@ -34,7 +29,7 @@ async function shutdown(signal: string) {
     await app.close()
     logger.info('http server closed')
     await deps.close()
-    await telemetry.shutdown()
+    await shutdownTelemetry()
     logger.info('stopped')
     process.exit(0)
   } catch (err) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
 import type { TestStack } from '@lfusys/testing'
-import { waitFor } from '@lfusys/testing'
+import { type CaughtMail, Mailbox, waitFor } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   GOOD_PASSWORD,
@@ -400,6 +400,16 @@ describe('ownership', () => {
     const file = await storedFile(carol, randomBytes(3000), 'carol.txt')
     expect((await (await carol.fetch('/api/v1/files')).json()).files).toHaveLength(1)
     const admin = await signedIn(ADMIN)
+    // Admin only once the listed address is confirmed: follow the emailed link, then renew the tokens.
+    expect((await admin.fetch('/api/v1/files?all=true&limit=200')).status).toBe(403)
+    const [mail] = await new Mailbox().waitForMessages(ADMIN, { subject: /Confirm/ })
+    const token = Mailbox.link(mail as CaughtMail, 'http://web.test/verify-email?token=').searchParams.get(
+      'token',
+    )
+    expect((await admin.fetch('/api/v1/auth/verify-email', { method: 'POST', body: { token } })).status).toBe(
+      200,
+    )
+    expect((await admin.fetch('/api/v1/auth/refresh', { method: 'POST' })).status).toBe(200)
     const all = await admin.fetch('/api/v1/files?all=true&limit=200')
     expect(all.status).toBe(200)
     expect((await all.json()).files.map((f: FileRecord) => f.id)).toContain(file.id)

@@ -7,6 +7,7 @@ import { ChunkEventConsumer } from './consumers/ChunkEventConsumer.ts'
 import type { SessionsDeps } from './deps.ts'
 import { FileRepository } from './files/FileRepository.ts'
 import { FileService } from './files/FileService.ts'
+import { awsProbes, DependencyHealth } from './grpc/DependencyHealth.ts'
 import { sessionsHandlers } from './grpc/SessionsGrpcService.ts'
 import { ObjectStore } from './storage/ObjectStore.ts'
 import { ChunkEventService } from './uploads/ChunkEventService.ts'
@@ -18,6 +19,8 @@ import { UploadRepository } from './uploads/UploadRepository.ts'
 export interface SessionsApp {
   server: grpc.Server
   health: HealthImplementation
+  /** Probes DynamoDB, S3 and SQS and reports each through `health` (server.ts starts it). */
+  dependencyHealth: DependencyHealth
   sessions: SessionService
   files: FileService
   chunkEvents: ChunkEventService
@@ -29,6 +32,10 @@ export interface SessionsApp {
   /** Ends open WatchUpload streams (UNAVAILABLE) so a graceful gRPC shutdown does not wait on them. */
   closeStreams(): void
 }
+
+/** How often each dependency is probed for the health service, and how long a probe may take. */
+export const DEPENDENCY_PROBE_INTERVAL_MS = 5000
+export const DEPENDENCY_PROBE_TIMEOUT_MS = 2000
 
 /** Wires the service; never listens and starts no loops (server.ts and tests do). */
 export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsApp {
@@ -48,8 +55,17 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       workerId: deps.workerId,
     },
   )
+  const chunkEvents = new ChunkEventService({
+    uploads,
+    store,
+    finalizer,
+    notifier,
+    log,
+    chunkPrefix: config.S3_CHUNK_PREFIX,
+    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+  })
   const sessions = new SessionService(
-    { uploads, files: fileRepository, finalizer, notifier, log },
+    { uploads, files: fileRepository, finalizer, chunkEvents, notifier, log },
     {
       baseChunkSize: config.CHUNK_SIZE_BYTES,
       maxFileSize: config.MAX_FILE_SIZE_BYTES,
@@ -63,15 +79,6 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
     { files: fileRepository, store, log },
     { downloadUrlTtlSeconds: config.DOWNLOAD_URL_TTL_SECONDS },
   )
-  const chunkEvents = new ChunkEventService({
-    uploads,
-    store,
-    finalizer,
-    notifier,
-    log,
-    chunkPrefix: config.S3_CHUNK_PREFIX,
-    sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
-  })
   const consumer = new ChunkEventConsumer(aws.sqs, chunkEvents, log, {
     queueUrl: config.SQS_CHUNK_EVENTS_QUEUE_URL,
     workers: config.CONSUMER_WORKERS,
@@ -88,8 +95,6 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       ? {
           reconcile: {
             events: chunkEvents,
-            store,
-            chunkPrefix: config.S3_CHUNK_PREFIX,
             sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
             idleMs: config.RECONCILE_AFTER_SECONDS * 1000,
           },
@@ -101,6 +106,12 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 1024 * 1024,
     'grpc.keepalive_permit_without_calls': 1,
+    // Gateways resolve every sessions task by DNS and balance round robin, but only when they
+    // connect: ending each connection after a few minutes (GOAWAY, then a grace for open streams
+    // longer than the gateway's longest event stream) makes them re-resolve, so tasks added by
+    // autoscaling get their share.
+    'grpc.max_connection_age_ms': 5 * 60_000,
+    'grpc.max_connection_age_grace_ms': 20 * 60_000,
   })
   server.addService(
     sessionsServiceDefinition(),
@@ -116,9 +127,20 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
   )
   const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })
   health.addToServer(server)
+  const dependencyHealth = new DependencyHealth(
+    health,
+    awsProbes(aws, {
+      table: config.DYNAMODB_UPLOADS_TABLE,
+      bucket: config.S3_BUCKET,
+      queueUrl: config.SQS_CHUNK_EVENTS_QUEUE_URL,
+    }),
+    log,
+    { intervalMs: DEPENDENCY_PROBE_INTERVAL_MS, timeoutMs: DEPENDENCY_PROBE_TIMEOUT_MS },
+  )
   return {
     server,
     health,
+    dependencyHealth,
     sessions,
     files,
     chunkEvents,

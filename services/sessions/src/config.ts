@@ -99,5 +99,11 @@ export const sessionsConfigSchema = z.object({
 export type SessionsConfig = z.infer<typeof sessionsConfigSchema>
 
 export function loadSessionsConfig(env: Env): SessionsConfig {
-  return loadConfig(sessionsConfigSchema, env)
+  return loadConfig(sessionsConfigSchema, env, {
+    secrets: {
+      UPLOAD_TOKEN_KEYS: 'keyRing',
+      SERVICE_TOKEN_KEYS: 'keyRing',
+      AWS_SECRET_ACCESS_KEY: 'credential',
+    },
+  })
 }

@@ -38,7 +38,8 @@ function redisClient(url: string, log: Logger, role: string): Redis {
 }
 
 export function createDeps(config: SessionsConfig, log?: Logger): SessionsDeps {
-  const logger = log ?? createLogger({ service: 'sessions', level: config.LOG_LEVEL })
+  const logger =
+    log ?? createLogger({ service: 'sessions', level: config.LOG_LEVEL, format: config.LOG_FORMAT })
   const aws = createAwsClients(config, { maxSockets: Math.max(64, config.FINALIZE_COPY_CONCURRENCY * 8) })
   const publisher = redisClient(config.REDIS_URL, logger, 'publisher')
   const subscriber = redisClient(config.REDIS_URL, logger, 'subscriber')

@@ -173,37 +173,56 @@ describe('sessions as separate processes', () => {
     expect(b.proc.child.exitCode).toBe(0)
   }, 120_000)
 
-  it('a finalizing process killed with SIGKILL: the upload completes once after the lease expires', async () => {
+  it('a finalizing process killed with SIGKILL: another takes over within the lease plus 5 s', async () => {
+    const leaseSeconds = 10
     const env = sessionsEnv(stack, {
       CONSUMER_WORKERS: '2',
-      // Lease and visibility equal (as in production): the redelivered message may find the dead
-      // holder's lease still running and must wait for it rather than give up.
-      FINALIZE_LEASE_SECONDS: '5',
-      CONSUMER_VISIBILITY_TIMEOUT_SECONDS: '5',
+      // The message is received before the lease is taken, so its redelivery meets the dead
+      // holder's lease still running (a visibility a little shorter than the lease makes that
+      // certain). The deferral must bring it back right after the lease ends, not a whole
+      // visibility timeout later.
+      FINALIZE_LEASE_SECONDS: String(leaseSeconds),
+      CONSUMER_VISIBILITY_TIMEOUT_SECONDS: String(leaseSeconds - 1),
     })
+    // Two instances, as in production: whichever starts the finalization is killed, the other
+    // (already running) must take over.
     let killedAt = 0
-    const a = await startProcess('sessions-doomed', env, (line) => {
-      if (killedAt === 0 && line.includes('"msg":"finalization started"')) {
+    let killed = -1
+    let takenOverAt = 0
+    const procs: Started[] = []
+    const hook = (index: number) => (line: string) => {
+      if (!line.includes('"msg":"finalization started"')) return
+      if (killedAt === 0) {
         killedAt = Date.now()
-        a.proc.child.kill('SIGKILL')
-      }
-    })
+        killed = index
+        procs[index]?.proc.child.kill('SIGKILL')
+      } else if (takenOverAt === 0) takenOverAt = Date.now()
+    }
+    procs.push(await startProcess('sessions-one', env, hook(0)))
+    procs.push(await startProcess('sessions-two', env, hook(1)))
+    const [one, two] = procs as [Started, Started]
     const file = await makeFile(6 * 5 * MiB - 1000, 5 * MiB)
-    const created = await createUpload(a.ctx, 'victim', { bytes: file.bytes })
+    const created = await createUpload(one.ctx, 'victim', { bytes: file.bytes })
     const session = created.upload?.session
     if (!session) throw new Error('expected a session')
-    for (let i = 0; i < session.chunkCount; i++) await putChunk(a.ctx, session, file.bytes, i)
+    for (let i = 0; i < session.chunkCount; i++) await putChunk(one.ctx, session, file.bytes, i)
+    await waitFor(() => killedAt > 0, { what: 'a finalization to start', timeoutMs: 60_000 })
+    const a = killed === 0 ? one : two
+    const b = killed === 0 ? two : one
     await a.proc.exited
     expect(a.proc.child.signalCode).toBe('SIGKILL')
-    const stuck = await sessionItem(a.ctx, session.uploadId)
-    expect(stuck).toMatchObject({ status: 'finalizing', finalizations: 0 })
-    expect(typeof stuck?.leaseOwner).toBe('string')
+    const stuck = await sessionItem(b.ctx, session.uploadId)
+    expect(stuck).toMatchObject({ finalizations: 0 })
 
-    const b = await startProcess('sessions-heir', env)
     const done = await waitForStatus(b.ctx, 'victim', session.uploadId, 'UPLOAD_STATUS_COMPLETE', 60_000)
+    const takeoverMs = takenOverAt - killedAt
     console.log(
-      `[measure] SIGKILL during finalization -> complete by the next holder after ${Date.now() - killedAt} ms`,
+      `[measure] SIGKILL during finalization -> taken over after ${takeoverMs} ms, complete after ${Date.now() - killedAt} ms`,
     )
+    // The recovery bound of the protocol (docs/protocol.md): the next holder starts within the
+    // lease + 5 s, not two leases (how long the finalization itself takes depends on the file).
+    expect(takenOverAt).toBeGreaterThan(0)
+    expect(takeoverMs).toBeLessThanOrEqual((leaseSeconds + 5) * 1000)
     const item = await sessionItem(b.ctx, session.uploadId)
     expect(item).toMatchObject({ status: 'complete', finalizations: 1 })
     expect(item?.leaseGeneration).toBeGreaterThanOrEqual(2)

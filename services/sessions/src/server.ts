@@ -1,20 +1,15 @@
-import { startTelemetry } from '@lfusys/telemetry'
+// Started with `--import @lfusys/telemetry/register` (see package.json), which instruments the
+// modules below before they load.
+import { shutdownTelemetry } from '@lfusys/telemetry'
+import { buildApp, listen } from './app.ts'
 import { loadSessionsConfig } from './config.ts'
+import { createDeps } from './deps.ts'
 
 const config = loadSessionsConfig(process.env)
-const telemetry = startTelemetry({
-  serviceName: 'sessions',
-  enabled: config.OTEL_ENABLED,
-  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-})
-
-// Imported after telemetry starts so gRPC, the AWS SDK and ioredis are instrumented.
-const { buildApp, listen } = await import('./app.ts')
-const { createDeps } = await import('./deps.ts')
-
 const deps = createDeps(config)
 const app = buildApp(config, deps)
 const port = await listen(app.server, config.SESSIONS_GRPC_HOST, config.SESSIONS_GRPC_PORT)
+app.dependencyHealth.start()
 if (config.CONSUMER_ENABLED) app.consumer.start()
 if (config.SWEEPER_ENABLED) app.sweeper.start(config.SWEEPER_INTERVAL_SECONDS * 1000)
 deps.log.info(
@@ -39,12 +34,14 @@ async function shutdown(signal: string) {
   await Promise.all([
     app.consumer.stop(),
     app.sweeper.stop(),
+    app.sessions.drain(),
+    app.dependencyHealth.stop(),
     new Promise<void>((resolve) => app.server.tryShutdown(() => resolve())),
   ])
   await deps.close()
   deps.log.info({ ms: Date.now() - started }, 'sessions stopped')
   // Flushing spans must not hold the exit (the SDK's shutdown can take seconds with nothing to send).
-  await Promise.race([telemetry.shutdown(), new Promise((resolve) => setTimeout(resolve, 2000).unref())])
+  await shutdownTelemetry()
   clearTimeout(deadline)
   process.exit(0)
 }

@@ -4,9 +4,12 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3'
 import { chunkKey, objectKey } from '@lfusys/contracts'
+import type { UploadSession__Output } from '@lfusys/proto'
 import { waitFor } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  call,
+  caller,
   createUpload,
   download,
   type Harness,
@@ -58,6 +61,75 @@ describe('lost chunk events', () => {
     expect((await download(h, 'yusuf', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
     // Nothing left to reconcile.
     expect((await h.app.sweeper.sweep()).reconciled).toBe(0)
+  })
+})
+
+describe('the completion call', () => {
+  const complete = (userId: string, uploadId: string) =>
+    call<unknown, UploadSession__Output>(h.client, 'CompleteUpload', { caller: caller(userId), uploadId })
+
+  it('records what the events missed, finalizes once, is owner-checked and idempotent', async () => {
+    const file = await makeFile(12 * MiB, 5 * MiB)
+    const created = await createUpload(h, 'cora', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    for (let i = 0; i < session.chunkCount; i++) await putChunk(h, session, file.bytes, i)
+    // Only chunk 1's event arrives; 0 and 2 are lost.
+    expect(await h.app.chunkEvents.handle(event(session.uploadId, 1, 5 * MiB))).toBe('done')
+    // Another user learns nothing, and changes nothing.
+    await expect(complete('mallory', session.uploadId)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    expect((await sessionItem(h, session.uploadId))?.received).toEqual(new Set([1]))
+
+    const answer = await complete('cora', session.uploadId)
+    expect(answer.receivedChunks).toEqual([0, 1, 2])
+    // Calls racing each other and the late events change nothing.
+    await Promise.all([complete('cora', session.uploadId), complete('cora', session.uploadId)])
+    const late = await h.app.chunkEvents.handle(event(session.uploadId, 2, 2 * MiB))
+    expect(late === 'done' || typeof late === 'object').toBe(true)
+    await waitForStatus(h, 'cora', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    expect((await complete('cora', session.uploadId)).status).toBe('UPLOAD_STATUS_COMPLETE')
+    expect(await h.app.chunkEvents.handle(event(session.uploadId, 0, 5 * MiB))).toBe('done')
+    expect(await sessionItem(h, session.uploadId)).toMatchObject({ status: 'complete', finalizations: 1 })
+    expect((await download(h, 'cora', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+    expect(await listKeys(h, `chunks/${session.uploadId}/`)).toEqual([])
+  })
+
+  it('names the chunks that are not stored and leaves the upload open', async () => {
+    const file = await makeFile(7 * MiB, 5 * MiB)
+    const created = await createUpload(h, 'dina', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    await putChunk(h, session, file.bytes, 0)
+    await expect(complete('dina', session.uploadId)).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      details: { uploadId: session.uploadId, missing: [1] },
+    })
+    // The stored chunk was recorded all the same; sending the last one and completing finishes it.
+    expect((await sessionItem(h, session.uploadId))?.received).toEqual(new Set([0]))
+    await putChunk(h, session, file.bytes, 1)
+    expect((await complete('dina', session.uploadId)).receivedChunks).toEqual([0, 1])
+    await waitForStatus(h, 'dina', session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    expect((await download(h, 'dina', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
+  })
+})
+
+describe('the sweeper reconciles `created` uploads too', () => {
+  it('records chunks of an upload that never saw an event and finalizes it', async () => {
+    const file = await makeFile(6 * MiB, 5 * MiB)
+    const created = await createUpload(h, 'ezra', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    for (let i = 0; i < session.chunkCount; i++) await putChunk(h, session, file.bytes, i)
+    expect(await sessionItem(h, session.uploadId)).toMatchObject({ status: 'created' })
+    await waitFor(
+      async () => {
+        await h.app.sweeper.sweep()
+        const item = await sessionItem(h, session.uploadId)
+        return item?.status === 'complete' ? item : undefined
+      },
+      { what: 'the sweeper to reconcile the created upload', timeoutMs: 20_000, intervalMs: 250 },
+    )
+    expect((await download(h, 'ezra', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
   })
 })
 

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import cors from '@fastify/cors'
 import { AppError } from '@lfusys/errors'
 import { errorHandlingOptions, registerErrorHandling } from '@lfusys/http-errors'
+import { countRefusal, meters, nameHttpRoute } from '@lfusys/telemetry'
 import Fastify from 'fastify'
 import { BodyIncompleteError } from './chunks/ChunkService.ts'
 import type { UploadsConfig } from './config.ts'
@@ -20,7 +21,18 @@ export async function buildApp(config: UploadsConfig, deps: UploadsDeps) {
   })
 
   app.addHook('onRequest', async (request, reply) => {
+    nameHttpRoute(request.method, request.routeOptions.url)
     reply.header('x-request-id', request.id)
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url
+    countRefusal(route, reply.statusCode)
+    if (request.method !== 'PUT' || !route?.includes('/chunks/')) return
+    meters().chunkPutDuration.record(reply.elapsedTime / 1000, {
+      'http.response.status_code': reply.statusCode,
+    })
+    const bytes = Number(request.headers['content-length'])
+    if (reply.statusCode === 201 && Number.isSafeInteger(bytes)) meters().chunkBytes.add(bytes)
   })
 
   await app.register(cors, {

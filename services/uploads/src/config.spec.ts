@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { loadUploadsConfig } from './config.ts'
 
 const base = {
+  LFUSYS_ENV: 'test',
   S3_BUCKET: 'lfusys-dev-data',
   UPLOAD_TOKEN_KEYS: 'k1:0123456789abcdef0123456789abcdef',
   WEB_ORIGIN: 'http://localhost:5173',

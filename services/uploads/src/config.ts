@@ -25,5 +25,7 @@ export const uploadsConfigSchema = z.object({
 export type UploadsConfig = z.infer<typeof uploadsConfigSchema>
 
 export function loadUploadsConfig(env: Record<string, string | undefined>): UploadsConfig {
-  return loadConfig(uploadsConfigSchema, env)
+  return loadConfig(uploadsConfigSchema, env, {
+    secrets: { UPLOAD_TOKEN_KEYS: 'keyRing', AWS_SECRET_ACCESS_KEY: 'credential' },
+  })
 }

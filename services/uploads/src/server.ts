@@ -1,16 +1,11 @@
-import { startTelemetry } from '@lfusys/telemetry'
+// Started with `--import @lfusys/telemetry/register` (see package.json), which instruments the
+// modules below before they load.
+import { shutdownTelemetry } from '@lfusys/telemetry'
+import { buildApp } from './app.ts'
 import { loadUploadsConfig } from './config.ts'
+import { createDeps } from './deps.ts'
 
 const config = loadUploadsConfig(process.env)
-const telemetry = startTelemetry({
-  serviceName: 'uploads',
-  enabled: config.OTEL_ENABLED,
-  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-})
-
-// Imported after telemetry starts so the HTTP and AWS SDK instrumentations can patch them.
-const { createDeps } = await import('./deps.ts')
-const { buildApp } = await import('./app.ts')
 
 const deps = createDeps(config)
 const app = await buildApp(config, deps)
@@ -25,7 +20,7 @@ async function shutdown(signal: string): Promise<void> {
     // Stops accepting, lets in-flight chunk requests finish, then releases clients.
     await app.close()
     await deps.close()
-    await telemetry.shutdown()
+    await shutdownTelemetry()
   } catch (err) {
     deps.log.error({ err }, 'shutdown failed')
     process.exit(1)

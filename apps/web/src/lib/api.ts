@@ -11,9 +11,11 @@ export function onSessionLost(listener: Listener): () => void {
   return () => sessionLostListeners.delete(listener)
 }
 
-const sessionFetch = createSessionFetch({
+export const sessionFetch = createSessionFetch({
   fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
-  csrfToken: () => readCookie(document.cookie, CSRF_COOKIE),
+  // Production names the cookie __Host-lfusys_csrf (host-bound); elsewhere it is lfusys_csrf.
+  csrfToken: () =>
+    readCookie(document.cookie, `__Host-${CSRF_COOKIE}`) ?? readCookie(document.cookie, CSRF_COOKIE),
   refreshUrl: `${API_BASE}/auth/refresh`,
   onSessionLost: () => {
     for (const l of sessionLostListeners) l()

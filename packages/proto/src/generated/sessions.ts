@@ -10,6 +10,10 @@ import type {
   CancelUploadRequest__Output as _lfusys_sessions_v1_CancelUploadRequest__Output,
 } from './lfusys/sessions/v1/CancelUploadRequest.ts'
 import type {
+  CompleteUploadRequest as _lfusys_sessions_v1_CompleteUploadRequest,
+  CompleteUploadRequest__Output as _lfusys_sessions_v1_CompleteUploadRequest__Output,
+} from './lfusys/sessions/v1/CompleteUploadRequest.ts'
+import type {
   CreateUploadRequest as _lfusys_sessions_v1_CreateUploadRequest,
   CreateUploadRequest__Output as _lfusys_sessions_v1_CreateUploadRequest__Output,
 } from './lfusys/sessions/v1/CreateUploadRequest.ts'
@@ -106,6 +110,10 @@ export interface ProtoGrpcType {
         CancelUploadRequest: MessageTypeDefinition<
           _lfusys_sessions_v1_CancelUploadRequest,
           _lfusys_sessions_v1_CancelUploadRequest__Output
+        >
+        CompleteUploadRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_CompleteUploadRequest,
+          _lfusys_sessions_v1_CompleteUploadRequest__Output
         >
         CreateUploadRequest: MessageTypeDefinition<
           _lfusys_sessions_v1_CreateUploadRequest,

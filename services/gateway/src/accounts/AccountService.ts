@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto'
 import { AppError } from '@lfusys/errors'
+import type { Logger } from '@lfusys/logger'
+import { passwordResetEmail, verificationEmail } from '../mail/accountEmails.ts'
+import type { Mailer } from '../mail/Mailer.ts'
+import type { SessionRevocations } from '../tokens/SessionRevocations.ts'
 import type { SignedToken, TokenService } from '../tokens/TokenService.ts'
+import type { AccountTokenPurpose, AccountTokenRepository } from './AccountTokenRepository.ts'
 import { normaliseEmail } from './normaliseEmail.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordHasher } from './PasswordHasher.ts'
 import type { UserRecord, UserRepository } from './UserRepository.ts'
@@ -12,10 +17,13 @@ export interface PublicUser {
   email: string
   name: string
   role: Role
+  emailVerified: boolean
 }
 
 export interface AuthSession {
   user: PublicUser
+  /** The refresh family: the CSRF token of the session is bound to it. */
+  familyId: string
   access: SignedToken
   refresh: SignedToken
 }
@@ -30,9 +38,17 @@ export interface ProviderProfile {
 
 export interface AccountServiceOptions {
   users: UserRepository
+  accountTokens: AccountTokenRepository
   hasher: PasswordHasher
   tokens: TokenService
+  revocations: SessionRevocations
+  mailer: Mailer
+  logger: Logger
   adminEmails: readonly string[]
+  /** Origin of the web app: email links open its /verify-email and /reset-password pages. */
+  webOrigin: string
+  verifyTtlSeconds: number
+  resetTtlSeconds: number
   now?: () => Date
 }
 
@@ -42,19 +58,37 @@ export class AccountService {
   private readonly users: UserRepository
   private readonly hasher: PasswordHasher
   private readonly tokens: TokenService
+  private readonly accountTokens: AccountTokenRepository
+  private readonly revocations: SessionRevocations
+  private readonly mailer: Mailer
+  private readonly logger: Logger
   private readonly admins: ReadonlySet<string>
+  private readonly webOrigin: string
+  private readonly verifyTtlSeconds: number
+  private readonly resetTtlSeconds: number
   private readonly now: () => Date
 
   constructor(options: AccountServiceOptions) {
     this.users = options.users
+    this.accountTokens = options.accountTokens
     this.hasher = options.hasher
     this.tokens = options.tokens
+    this.revocations = options.revocations
+    this.mailer = options.mailer
+    this.logger = options.logger
     this.admins = new Set(options.adminEmails.map(normaliseEmail))
+    this.webOrigin = options.webOrigin.replace(/\/$/, '')
+    this.verifyTtlSeconds = options.verifyTtlSeconds
+    this.resetTtlSeconds = options.resetTtlSeconds
     this.now = options.now ?? (() => new Date())
   }
 
-  roleOf(email: string): Role {
-    return this.admins.has(normaliseEmail(email)) ? 'admin' : 'user'
+  /**
+   * The admin role needs both a listed address and proof that the account owns it: otherwise anyone
+   * could register a listed address that has no account yet and become admin.
+   */
+  roleOf(user: Pick<UserRecord, 'email' | 'emailVerified'>): Role {
+    return user.emailVerified && this.admins.has(normaliseEmail(user.email)) ? 'admin' : 'user'
   }
 
   async register(input: {
@@ -69,10 +103,124 @@ export class AccountService {
       email,
       name: input.name?.trim() || email.split('@')[0] || email,
       passwordHash: await this.hasher.hash(input.password),
+      emailVerified: false,
+      sessionEpoch: 0,
       createdAt: this.now().toISOString(),
     }
     await this.users.createUser(user)
+    // The account exists either way; a mail outage must not fail the sign-up (the web app offers
+    // to send the link again).
+    await this.sendVerification(user).catch((err: unknown) => {
+      this.logger.warn({ err, userId: user.id }, 'verification email not sent')
+    })
     return this.startSession(user)
+  }
+
+  /** Sends a fresh verification link to a signed-in account whose address is not verified yet. */
+  async resendVerification(userId: string): Promise<{ alreadyVerified: boolean }> {
+    const user = await this.requireUser(userId)
+    if (user.emailVerified) return { alreadyVerified: true }
+    await this.sendVerification(user)
+    return { alreadyVerified: false }
+  }
+
+  /** Consumes a verification link. Answers the account's email. */
+  async verifyEmail(token: string): Promise<{ email: string }> {
+    const record = await this.consumeLink(token, 'verify-email')
+    const user = await this.users.getUser(record.userId)
+    // A link for an address the account no longer has proves nothing about the current one.
+    if (!user || user.email !== record.email) throw linkRefused('invalid')
+    if (!user.emailVerified && !(await this.users.markEmailVerified(user.id, user.email))) {
+      throw linkRefused('invalid')
+    }
+    return { email: user.email }
+  }
+
+  /**
+   * Sends a reset link when the address has an account. The caller answers the same in every case
+   * and does not wait for this, so neither the answer nor its timing tells whether an account exists.
+   */
+  async requestPasswordReset(email: string): Promise<void> {
+    const user = await this.users.findUserByEmail(normaliseEmail(email))
+    if (!user) return
+    const token = await this.accountTokens.issue(
+      { purpose: 'reset-password', userId: user.id, email: user.email, sessionEpoch: user.sessionEpoch },
+      this.resetTtlSeconds,
+      this.now(),
+    )
+    const url = `${this.webOrigin}/reset-password?token=${encodeURIComponent(token)}`
+    await this.mailer.send(passwordResetEmail(user.email, url, Math.round(this.resetTtlSeconds / 60)))
+  }
+
+  /**
+   * Consumes a reset link and sets the new password. Every session of the account ends (refresh
+   * families through the epoch, access tokens through the denylist), and the address counts as
+   * verified: the link reached its owner.
+   */
+  async resetPassword(token: string, password: string): Promise<void> {
+    checkPasswordPolicy(password)
+    const record = await this.consumeLink(token, 'reset-password')
+    const user = await this.users.getUser(record.userId)
+    // A reset (or password change) since the link was sent makes it useless.
+    if (!user || user.email !== record.email || user.sessionEpoch !== record.sessionEpoch) {
+      throw linkRefused('invalid')
+    }
+    const epoch = await this.users.replacePassword(user.id, await this.hasher.hash(password), {
+      verifyEmail: true,
+    })
+    await this.revocations.raiseEpoch(user.id, epoch)
+  }
+
+  /**
+   * Changes the password of a signed-in account after checking the current one. Every other session
+   * ends; the caller gets a fresh session of the new epoch.
+   */
+  async changePassword(
+    userId: string,
+    input: { currentPassword: string; newPassword: string },
+  ): Promise<AuthSession> {
+    checkPasswordPolicy(input.newPassword)
+    const user = await this.requireUser(userId)
+    const ok =
+      user.passwordHash != null && input.currentPassword.length <= PASSWORD_MAX_LENGTH
+        ? await this.hasher.verify(user.passwordHash, input.currentPassword)
+        : await this.hasher.verifyDummy(input.currentPassword)
+    if (!ok) {
+      throw new AppError('UNAUTHENTICATED', 'the current password is incorrect', {
+        details: { reason: 'wrong_password' },
+      })
+    }
+    const epoch = await this.users.replacePassword(user.id, await this.hasher.hash(input.newPassword), {
+      verifyEmail: false,
+    })
+    await this.revocations.raiseEpoch(user.id, epoch)
+    return this.startSession({ ...user, sessionEpoch: epoch })
+  }
+
+  private async sendVerification(user: UserRecord): Promise<void> {
+    const token = await this.accountTokens.issue(
+      { purpose: 'verify-email', userId: user.id, email: user.email, sessionEpoch: user.sessionEpoch },
+      this.verifyTtlSeconds,
+      this.now(),
+    )
+    const url = `${this.webOrigin}/verify-email?token=${encodeURIComponent(token)}`
+    await this.mailer.send(verificationEmail(user.email, url, Math.round(this.verifyTtlSeconds / 3600)))
+  }
+
+  private async consumeLink(token: string, purpose: AccountTokenPurpose) {
+    const result = await this.accountTokens.consume(token, purpose, this.now())
+    if (result.outcome === 'expired') throw linkRefused('expired')
+    if (result.outcome === 'invalid') throw linkRefused('invalid')
+    return result.record
+  }
+
+  private async requireUser(userId: string): Promise<UserRecord> {
+    const user = await this.users.getUser(userId)
+    if (!user)
+      throw new AppError('UNAUTHENTICATED', 'the account no longer exists', {
+        details: { reason: 'invalid' },
+      })
+    return user
   }
 
   async login(input: { email: string; password: string }): Promise<AuthSession> {
@@ -92,6 +240,16 @@ export class AccountService {
       throw new AppError('UNAUTHENTICATED', 'no refresh token', { details: { reason: 'missing' } })
     }
     const claims = await this.tokens.verifyRefresh(refreshToken)
+    const user = await this.users.getUser(claims.userId)
+    if (!user)
+      throw new AppError('UNAUTHENTICATED', 'the account no longer exists', {
+        details: { reason: 'invalid' },
+      })
+    if (claims.sessionEpoch !== user.sessionEpoch) {
+      // The password changed since this session began: it ends here.
+      await this.users.revokeFamily(claims.familyId)
+      throw new AppError('UNAUTHENTICATED', 'the session has ended', { details: { reason: 'revoked' } })
+    }
     const nextTokenId = randomUUID()
     let refresh = await this.tokens.signRefresh({ ...claims, tokenId: nextTokenId })
     const rotation = await this.users.rotateFamily(
@@ -114,17 +272,18 @@ export class AccountService {
     } else if (rotation.outcome === 'invalid') {
       throw new AppError('UNAUTHENTICATED', 'the session has ended', { details: { reason: 'revoked' } })
     }
-    const user = await this.users.getUser(claims.userId)
-    if (!user)
-      throw new AppError('UNAUTHENTICATED', 'the account no longer exists', {
-        details: { reason: 'invalid' },
-      })
-    const access = await this.tokens.signAccess({
-      userId: user.id,
-      email: user.email,
-      familyId: claims.familyId,
-    })
-    return { user: this.publicUser(user), access, refresh }
+    const access = await this.signAccess(user, claims.familyId)
+    return { user: this.publicUser(user), familyId: claims.familyId, access, refresh }
+  }
+
+  /** The refresh family of a refresh token, or undefined when the token is missing or unusable. */
+  async familyOf(refreshToken: string | undefined): Promise<string | undefined> {
+    if (!refreshToken) return undefined
+    try {
+      return (await this.tokens.verifyRefresh(refreshToken)).familyId
+    } catch {
+      return undefined
+    }
   }
 
   /** Revokes the family of the presented refresh token; an unusable token is simply ignored. */
@@ -137,28 +296,37 @@ export class AccountService {
       return
     }
     await this.users.revokeFamily(familyId)
+    await this.revocations.revokeFamily(familyId)
   }
 
   async me(userId: string): Promise<PublicUser> {
-    const user = await this.users.getUser(userId)
-    if (!user)
-      throw new AppError('UNAUTHENTICATED', 'the account no longer exists', {
-        details: { reason: 'invalid' },
-      })
-    return this.publicUser(user)
+    return this.publicUser(await this.requireUser(userId))
   }
 
   /**
    * Signs in with a provider identity. A linked identity logs its user in. Otherwise the provider
-   * must vouch for the email (verified): then an existing account with that email is linked (never
-   * on an unverified email, which would let anyone claim someone else's account), or a new
-   * password-less account is created.
+   * must vouch for the email (verified): then an existing account with that email is linked only
+   * when the account has proven the address too, or a new password-less account is created.
+   *
+   * An existing account with the same but unverified address is refused, never linked: it may have
+   * been registered by someone else in advance to capture the owner's later provider sign-in (their
+   * password would keep working on the owner's account). The owner proves the address with a
+   * password reset, which also ends the squatter's sessions, and can then sign in with the provider.
    */
   async oauthLogin(profile: ProviderProfile): Promise<AuthSession> {
     const linkedUserId = await this.users.findIdentity(profile.provider, profile.subject)
     if (linkedUserId) {
-      const user = await this.users.getUser(linkedUserId)
+      let user = await this.users.getUser(linkedUserId)
       if (!user) throw new AppError('CONFLICT', 'the linked account no longer exists')
+      if (
+        !user.emailVerified &&
+        profile.emailVerified &&
+        profile.email !== null &&
+        normaliseEmail(profile.email) === user.email &&
+        (await this.users.markEmailVerified(user.id, user.email))
+      ) {
+        user = { ...user, emailVerified: true }
+      }
       return this.startSession(user)
     }
     if (!profile.email || !profile.emailVerified) {
@@ -170,6 +338,11 @@ export class AccountService {
     const identity = { provider: profile.provider, subject: profile.subject }
     const existing = await this.users.findUserByEmail(email)
     if (existing) {
+      if (!existing.emailVerified) {
+        throw new AppError('CONFLICT', 'an account with this email exists but has not verified it', {
+          details: { reason: 'account_unverified' },
+        })
+      }
       if (!(await this.users.linkIdentity(identity, existing.id))) {
         throw new AppError('CONFLICT', 'this identity is already linked to an account')
       }
@@ -180,6 +353,8 @@ export class AccountService {
       email,
       name: profile.name.trim() || email.split('@')[0] || email,
       passwordHash: null,
+      emailVerified: true,
+      sessionEpoch: 0,
       createdAt: this.now().toISOString(),
     }
     await this.users.createUser(user, identity)
@@ -189,15 +364,46 @@ export class AccountService {
   private async startSession(user: UserRecord): Promise<AuthSession> {
     const familyId = randomUUID()
     const tokenId = randomUUID()
-    const refresh = await this.tokens.signRefresh({ userId: user.id, familyId, tokenId })
+    const refresh = await this.tokens.signRefresh({
+      userId: user.id,
+      familyId,
+      tokenId,
+      sessionEpoch: user.sessionEpoch,
+    })
     await this.users.createFamily(familyId, user.id, tokenId, refresh.expiresAt)
-    const access = await this.tokens.signAccess({ userId: user.id, email: user.email, familyId })
-    return { user: this.publicUser(user), access, refresh }
+    const access = await this.signAccess(user, familyId)
+    return { user: this.publicUser(user), familyId, access, refresh }
+  }
+
+  private signAccess(user: UserRecord, familyId: string): Promise<SignedToken> {
+    return this.tokens.signAccess({
+      userId: user.id,
+      email: user.email,
+      familyId,
+      role: this.roleOf(user),
+      sessionEpoch: user.sessionEpoch,
+    })
   }
 
   private publicUser(user: UserRecord): PublicUser {
-    return { id: user.id, email: user.email, name: user.name, role: this.roleOf(user.email) }
+    return {
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      role: this.roleOf(user),
+      emailVerified: user.emailVerified,
+    }
   }
+}
+
+function linkRefused(reason: 'expired' | 'invalid'): AppError {
+  return new AppError(
+    'VALIDATION_FAILED',
+    reason === 'expired'
+      ? 'this link has expired; ask for a new one'
+      : 'this link is not valid (it may have been used already)',
+    { details: { field: 'token', reason } },
+  )
 }
 
 export function checkPasswordPolicy(password: string): void {

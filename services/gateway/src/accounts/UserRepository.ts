@@ -5,16 +5,25 @@ import { AppError } from '@lfusys/errors'
 
 /**
  * Users table layout (generic keys):
- *   USER#<id>                  / USER      the account (email, name, optional argon2id hash)
+ *   USER#<id>                  / USER      the account (email, name, optional argon2id hash,
+ *                                          emailVerified, sessionEpoch)
  *   EMAIL#<normalised email>   / EMAIL     uniqueness guard, written in the same transaction as the user
  *   IDENTITY#<provider>#<sub>  / IDENTITY  an OAuth identity linked to a user (gsi1: USER#<id>)
  *   FAMILY#<id>                / FAMILY    a refresh token family: the one current token id, revoked flag, ttl
+ *   TOKEN#<sha256>             / TOKEN     a single-use email link (AccountTokenRepository), ttl
  */
 export interface UserRecord {
   id: string
   email: string
   name: string
   passwordHash: string | null
+  /** Proven by a link sent to the address, by a password reset, or by an OAuth provider. */
+  emailVerified: boolean
+  /**
+   * Raised by a password change or reset: tokens carry the epoch they were issued in, and every
+   * token of an older epoch (refresh and access) is refused from then on.
+   */
+  sessionEpoch: number
   createdAt: string
 }
 
@@ -69,6 +78,8 @@ export class UserRepository {
             email: user.email,
             name: user.name,
             ...(user.passwordHash ? { passwordHash: user.passwordHash } : {}),
+            emailVerified: user.emailVerified,
+            sessionEpoch: user.sessionEpoch,
             createdAt: user.createdAt,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -136,6 +147,56 @@ export class UserRepository {
       if (isConditionalCheckFailed(err)) return false
       throw storeError(err)
     }
+  }
+
+  /** Marks the address verified, only while the account still has that address. */
+  async markEmailVerified(userId: string, email: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKey(userId),
+          UpdateExpression: 'SET emailVerified = :true',
+          ConditionExpression: 'attribute_exists(pk) AND email = :email',
+          ExpressionAttributeValues: { ':true': true, ':email': email },
+        }),
+      )
+      return true
+    } catch (err) {
+      if (isConditionalCheckFailed(err)) return false
+      throw storeError(err)
+    }
+  }
+
+  /**
+   * Replaces the password hash and raises the session epoch in one write, so no token issued before
+   * stays usable; a reset also marks the address verified (the link reached its owner). Answers the
+   * new epoch.
+   */
+  async replacePassword(
+    userId: string,
+    passwordHash: string,
+    options: { verifyEmail: boolean },
+  ): Promise<number> {
+    const out = await this.call(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: userKey(userId),
+          UpdateExpression: options.verifyEmail
+            ? 'SET passwordHash = :hash, emailVerified = :true ADD sessionEpoch :one'
+            : 'SET passwordHash = :hash ADD sessionEpoch :one',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: {
+            ':hash': passwordHash,
+            ':one': 1,
+            ...(options.verifyEmail ? { ':true': true } : {}),
+          },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    )
+    return Number(out.Attributes?.sessionEpoch ?? 0)
   }
 
   async createFamily(familyId: string, userId: string, tokenId: string, expiresAt: Date): Promise<void> {
@@ -269,6 +330,8 @@ function toUser(item: Record<string, unknown>): UserRecord {
     email: String(item.email),
     name: typeof item.name === 'string' ? item.name : '',
     passwordHash: typeof item.passwordHash === 'string' ? item.passwordHash : null,
+    emailVerified: item.emailVerified === true,
+    sessionEpoch: typeof item.sessionEpoch === 'number' ? item.sessionEpoch : 0,
     createdAt: String(item.createdAt),
   }
 }

@@ -1,3 +1,4 @@
+import { meters } from '@lfusys/telemetry'
 import type { Redis } from 'ioredis'
 import { z } from 'zod'
 import type { FilePage } from '../uploads/types.ts'
@@ -52,6 +53,7 @@ export class FilesListCache {
         if (parsed.success) return { page: parsed.data, cache: 'hit' }
       }
     } catch {
+      meters().redisFallbacks.add(1, { operation: 'files-list-cache' })
       return { page: await load(), cache: 'bypass' }
     }
     const page = await load()

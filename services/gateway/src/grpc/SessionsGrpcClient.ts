@@ -12,27 +12,32 @@ import {
   type CreateUploadResponse__Output,
   createSessionsClient,
   type DownloadUrl__Output,
+  dependencyHealthName,
   domainStatusOf,
   type FileInfo__Output,
   fromGrpcError,
   type ListFilesResponse__Output,
   type ListUploadsResponse__Output,
   type Caller as ProtoCaller,
+  SESSIONS_DEPENDENCIES,
   type SessionsClient,
   type UploadSession__Output,
   type UploadToken__Output,
   type Usage__Output,
 } from '@lfusys/proto'
-import type {
-  Caller,
-  CreateUploadInput,
-  CreateUploadOutcome,
-  FilePage,
-  FileRecord,
-  SessionsApi,
-  StorageUsage,
-  Upload,
-  UploadWatch,
+import {
+  type Caller,
+  type CreateUploadInput,
+  type CreateUploadOutcome,
+  DependenciesDownError,
+  type DependencyStatus,
+  type FilePage,
+  type FileRecord,
+  type SessionsApi,
+  type SessionsHealth,
+  type StorageUsage,
+  type Upload,
+  type UploadWatch,
 } from '../uploads/types.ts'
 
 const iso = (ms: number) => new Date(ms).toISOString()
@@ -71,6 +76,27 @@ export function toFile(f: FileInfo__Output): FileRecord {
 const protoCaller = (c: Caller): ProtoCaller => ({ userId: c.userId, isAdmin: c.isAdmin })
 
 /**
+ * `host:port` as a `dns:///` target: the channel connects to every address the name resolves to
+ * (one A record per sessions task on ECS, from Cloud Map's multivalue answers) and spreads calls
+ * round robin. The default pick_first would pin each gateway process to a single sessions task, so
+ * scaling sessions out would spread nothing. A target that already names a resolver is kept.
+ */
+export function sessionsChannelTarget(address: string): string {
+  const hostPort = /^(\[[^\]]+\]|[^:/\s]+):\d+$/.test(address)
+  return hostPort ? `dns:///${address}` : address
+}
+
+export const sessionsChannelOptions = {
+  'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
+  // A task that goes away triggers re-resolution; pick up the new record set soon after (the
+  // records' TTL is 10 s).
+  'grpc.dns_min_time_between_resolutions_ms': 10_000,
+  // Reconnect quickly after the sessions service restarts instead of backing off for minutes.
+  'grpc.initial_reconnect_backoff_ms': 200,
+  'grpc.max_reconnect_backoff_ms': 2000,
+} as const
+
+/**
  * Sessions behind gRPC. Every unary call has a deadline; every failure comes back as the AppError the
  * server raised (shared status table in @lfusys/proto), and transport failures as UNAVAILABLE.
  */
@@ -81,10 +107,8 @@ export class SessionsGrpcClient implements SessionsApi {
   private readonly callerKeys: readonly CallerTokenKey[]
 
   constructor(address: string, deadlineMs: number, callerKeys: readonly CallerTokenKey[]) {
-    this.client = createSessionsClient(address, undefined, {
-      // Reconnect quickly after the sessions service restarts instead of backing off for minutes.
-      'grpc.initial_reconnect_backoff_ms': 200,
-      'grpc.max_reconnect_backoff_ms': 2000,
+    this.client = createSessionsClient(sessionsChannelTarget(address), undefined, {
+      ...sessionsChannelOptions,
     })
     this.deadlineMs = deadlineMs
     this.callerKeys = callerKeys
@@ -138,6 +162,14 @@ export class SessionsGrpcClient implements SessionsApi {
     return toUpload(
       await this.unary<UploadSession__Output>(caller, (md, o, cb) =>
         this.client.cancelUpload({ caller: protoCaller(caller), uploadId }, md, o, cb),
+      ),
+    )
+  }
+
+  async completeUpload(caller: Caller, uploadId: string): Promise<Upload> {
+    return toUpload(
+      await this.unary<UploadSession__Output>(caller, (md, o, cb) =>
+        this.client.completeUpload({ caller: protoCaller(caller), uploadId }, md, o, cb),
       ),
     )
   }
@@ -220,26 +252,56 @@ export class SessionsGrpcClient implements SessionsApi {
   }
 
   /**
-   * Asks the standard grpc.health.v1 service; a server without it still proves it is up by answering
-   * UNIMPLEMENTED. Only a transport failure or a NOT_SERVING answer counts as down.
+   * Asks the standard grpc.health.v1 service for the process (`""`) and for each dependency the
+   * sessions service reports (`lfusys.sessions.v1.Sessions/<dependency>`). A server without the
+   * health service still proves it is up by answering UNIMPLEMENTED (its dependencies are then
+   * unknown). A transport failure or NOT_SERVING for the process rejects; a dependency reported
+   * NOT_SERVING rejects with DependenciesDownError naming it.
    */
-  ping(timeoutMs: number): Promise<void> {
+  async ping(timeoutMs: number): Promise<SessionsHealth> {
+    const deadline = Date.now() + timeoutMs
+    const [process, ...states] = await Promise.all([
+      this.healthCheck('', deadline),
+      ...SESSIONS_DEPENDENCIES.map((d) => this.healthCheck(dependencyHealthName(d), deadline)),
+    ])
+    if (process === 'unimplemented') return { dependencies: {} }
+    if (process !== 'SERVING') throw new AppError('UNAVAILABLE', 'the sessions service is not serving')
+    const dependencies: Record<string, DependencyStatus> = {}
+    SESSIONS_DEPENDENCIES.forEach((name, i) => {
+      const state = states[i]
+      dependencies[name] = state === 'SERVING' ? 'up' : state === 'NOT_SERVING' ? 'down' : 'unknown'
+    })
+    if (Object.values(dependencies).includes('down')) throw new DependenciesDownError(dependencies)
+    return { dependencies }
+  }
+
+  private healthCheck(
+    service: string,
+    deadline: number,
+  ): Promise<'SERVING' | 'NOT_SERVING' | 'UNKNOWN' | 'unimplemented'> {
+    // HealthCheckRequest { string service = 1 } (names are short: one length byte).
+    const name = Buffer.from(service, 'utf8')
+    const request =
+      name.length === 0 ? Buffer.alloc(0) : Buffer.concat([Buffer.from([0x0a, name.length]), name])
     return new Promise((resolve, reject) => {
       this.client.makeUnaryRequest(
         '/grpc.health.v1.Health/Check',
-        () => Buffer.alloc(0),
+        () => request,
         (buf: Buffer) => buf,
         {},
-        { deadline: Date.now() + timeoutMs },
+        { deadline },
         (err: ServiceError | null, value?: Buffer) => {
           if (err) {
-            if (err.code === status.UNIMPLEMENTED) resolve()
+            if (err.code === status.UNIMPLEMENTED) resolve('unimplemented')
+            // An older server that does not report this dependency.
+            else if (err.code === status.NOT_FOUND) resolve('UNKNOWN')
             else reject(grpcError(err))
             return
           }
-          // HealthCheckResponse { status = 1 (SERVING) } encodes as 08 01.
-          if (value && value.length >= 2 && value[0] === 0x08 && value[1] === 0x01) resolve()
-          else reject(new AppError('UNAVAILABLE', 'the sessions service is not serving'))
+          // HealthCheckResponse { ServingStatus status = 1 }: 08 01 SERVING, 08 02 NOT_SERVING;
+          // UNKNOWN (0) is the default and encodes as nothing.
+          const code = value && value.length >= 2 && value[0] === 0x08 ? value[1] : 0
+          resolve(code === 1 ? 'SERVING' : code === 2 ? 'NOT_SERVING' : 'UNKNOWN')
         },
       )
     })

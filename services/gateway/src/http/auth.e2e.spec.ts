@@ -1,4 +1,5 @@
-import type { TestStack } from '@lfusys/testing'
+import { randomBytes } from 'node:crypto'
+import { type CaughtMail, Mailbox, type TestStack } from '@lfusys/testing'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -61,6 +62,7 @@ describe('register', () => {
     const user = res.json().user
     expect(user).toEqual({
       id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      emailVerified: false,
       email: email.trim().toLowerCase(),
       name: email.trim().toLowerCase().split('@')[0],
       role: 'user',
@@ -70,8 +72,8 @@ describe('register', () => {
     expect(byName.lfusys_refresh).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api/v1/auth' })
     expect(byName.lfusys_csrf?.httpOnly).toBeUndefined()
     expect(byName.lfusys_csrf?.path).toBe('/')
-    // LFUSYS_ENV defaults to development on plain http: no Secure flag there.
-    expect(byName.lfusys_access?.secure).toBeUndefined()
+    // Tests run with LFUSYS_ENV=test: Secure cookies under their plain names (only production uses __Host-).
+    expect(byName.lfusys_access?.secure).toBe(true)
     const me = await browser.send({ url: '/api/v1/auth/me' })
     expect(me.statusCode).toBe(200)
     expect(me.json()).toEqual({ user })
@@ -173,10 +175,35 @@ describe('login', () => {
     }
   })
 
-  it('gives admins the admin role from configuration', async () => {
+  it('gives a listed address the admin role only once the address is verified (no admin by registration)', async () => {
     const { browser, user } = await registered(ADMIN)
-    expect(user.role).toBe('admin')
-    expect((await browser.send({ url: '/api/v1/auth/me' })).json().user.role).toBe('admin')
+    // Registering a listed address proves nothing: before verification the account is a plain user
+    // and cannot list everyone's files.
+    expect(user).toMatchObject({ role: 'user', emailVerified: false })
+    expect((await browser.send({ url: '/api/v1/auth/me' })).json().user.role).toBe('user')
+    const all = await browser.send({ url: '/api/v1/files?all=true' })
+    expect(all.statusCode).toBe(403)
+    expect(all.json().error.code).toBe('FORBIDDEN')
+
+    // The owner follows the link that reached the address (real SMTP, read from the mail catcher).
+    const [mail] = await new Mailbox().waitForMessages(ADMIN, { subject: /Confirm your email/ })
+    const link = Mailbox.link(mail as CaughtMail, 'http://web.test/verify-email?token=')
+    const verified = await new Browser(gw.app).send({
+      method: 'POST',
+      url: '/api/v1/auth/verify-email',
+      body: { token: link.searchParams.get('token') },
+    })
+    expect(verified.statusCode).toBe(200)
+    expect(verified.json()).toEqual({ email: ADMIN.toLowerCase() })
+
+    // The role is decided when tokens are issued: the current access token stays 'user' until the
+    // next refresh, which issues an admin token.
+    expect((await browser.send({ url: '/api/v1/files?all=true' })).statusCode).toBe(403)
+    const refreshed = await browser.send({ method: 'POST', url: '/api/v1/auth/refresh' })
+    expect(refreshed.json().user).toMatchObject({ role: 'admin', emailVerified: true })
+    const allAfter = await browser.send({ url: '/api/v1/files?all=true' })
+    // Past the role check, the call reaches the (unreachable in this file) sessions service.
+    expect(allAfter.statusCode).toBe(503)
   })
 })
 
@@ -201,9 +228,15 @@ describe('session tokens', () => {
       .setSubject(user.id)
       .setExpirationTime('5m')
       .encode()
-    const valid = await base(new SignJWT({ email: user.email, fam: 'f' }))
+    const valid = await base(new SignJWT({ email: user.email, fam: 'f', role: 'user', sep: 0 }))
       .setProtectedHeader({ alg: 'HS256', kid: 't1' })
+      .setIssuedAt()
       .setExpirationTime('5m')
+      .sign(secret)
+    // Correctly signed but without an expiry: it would never die, so it is refused.
+    const immortal = await base(new SignJWT({ email: user.email, fam: 'f', role: 'user', sep: 0 }))
+      .setProtectedHeader({ alg: 'HS256', kid: 't1' })
+      .setIssuedAt()
       .sign(secret)
     const [h, , s] = valid.split('.')
     const forged = `${h}.${Buffer.from(JSON.stringify({ sub: user.id, email: ADMIN, fam: 'f', iss: 'lfusys-gateway', aud: 'lfusys-api', exp: 9_999_999_999 })).toString('base64url')}.${s}`
@@ -216,7 +249,7 @@ describe('session tokens', () => {
     expect((await me(expired)).json()).toEqual({
       error: { code: 'UNAUTHENTICATED', message: 'the token has expired', details: { reason: 'expired' } },
     })
-    for (const token of [wrongKey, none, forged, 'garbage']) {
+    for (const token of [wrongKey, none, forged, immortal, 'garbage']) {
       const res = await me(token)
       expect(res.statusCode).toBe(401)
       expect(res.json()).toEqual({
@@ -247,7 +280,8 @@ describe('session tokens', () => {
     // An attacker replays the first token, rotated away two refreshes ago.
     const thief = new Browser(gw.app)
     thief.cookies.set('lfusys_refresh', { value: first ?? '', path: '/api/v1/auth' })
-    thief.cookies.set('lfusys_csrf', { value: 'x', path: '/' })
+    // The CSRF token belongs to the session family, so a copy of the cookie jar carries a valid one.
+    thief.cookies.set('lfusys_csrf', { value: browser.cookies.get('lfusys_csrf')?.value ?? '', path: '/' })
     const replay = await thief.send({ method: 'POST', url: '/api/v1/auth/refresh' })
     expect(replay.statusCode).toBe(401)
     expect(replay.json()).toEqual({
@@ -281,7 +315,7 @@ describe('session tokens', () => {
     const next = await gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
-      headers: { cookie: `lfusys_refresh=${tokenOf(second)}; lfusys_csrf=a`, 'x-csrf-token': 'a' },
+      headers: { cookie: `lfusys_refresh=${tokenOf(second)}; lfusys_csrf=${csrf}`, 'x-csrf-token': csrf },
     })
     expect(next.statusCode).toBe(200)
   })
@@ -309,7 +343,8 @@ describe('session tokens', () => {
       url: '/api/v1/auth/refresh',
       headers: { 'x-csrf-token': 'a' },
     })
-    expect(anonymous.statusCode).toBe(403)
+    // No session, nothing to protect: the refresh is refused for the missing token.
+    expect(anonymous.statusCode).toBe(401)
     const noCookie = await gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
@@ -322,6 +357,7 @@ describe('session tokens', () => {
   it('logout revokes the refresh family and clears the cookies', async () => {
     const { browser } = await registered()
     const refresh = browser.cookies.get('lfusys_refresh')?.value ?? ''
+    const csrf = browser.cookies.get('lfusys_csrf')?.value ?? ''
     const csrfLess = await browser.send({ method: 'POST', url: '/api/v1/auth/logout', csrf: false })
     expect(csrfLess.statusCode).toBe(403)
     const out = await browser.send({ method: 'POST', url: '/api/v1/auth/logout' })
@@ -331,7 +367,7 @@ describe('session tokens', () => {
     const again = await gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
-      headers: { cookie: `lfusys_refresh=${refresh}; lfusys_csrf=a`, 'x-csrf-token': 'a' },
+      headers: { cookie: `lfusys_refresh=${refresh}; lfusys_csrf=${csrf}`, 'x-csrf-token': csrf },
     })
     expect(again.statusCode).toBe(401)
     expect(again.json().error.details).toEqual({ reason: 'revoked' })
@@ -671,10 +707,15 @@ describe('OpenAPI', () => {
     expect((await gw.app.inject({ url: '/docs' })).statusCode).toBeLessThan(400)
   })
 
-  it('hides the docs and sets Secure cookies in production', async () => {
+  it('hides the docs and sets Secure __Host- cookies in production', async () => {
     const prod = await startGateway(
       gatewayTestEnv(stack, {
         LFUSYS_ENV: 'production',
+        // Production refuses the test keys and the published emulator credentials: fresh ones here.
+        AUTH_TOKEN_KEYS: `p1:${randomBytes(32).toString('base64url')}`,
+        AWS_ACCESS_KEY_ID: 'prodtestkey',
+        MAIL_FROM: 'lfusys <no-reply@app.example>',
+        AWS_SECRET_ACCESS_KEY: randomBytes(16).toString('hex'),
         GITHUB_CLIENT_ID: 'id',
         GITHUB_CLIENT_SECRET: 'secret',
         GOOGLE_CLIENT_ID: 'id',
@@ -690,10 +731,10 @@ describe('OpenAPI', () => {
         remoteAddress: freshIp(),
       })
       expect(res.statusCode).toBe(201)
-      expect(res.cookies.map((c) => [c.name, c.secure])).toEqual([
-        ['lfusys_access', true],
-        ['lfusys_refresh', true],
-        ['lfusys_csrf', true],
+      expect(res.cookies.map((c) => [c.name, c.secure, c.path, c.domain])).toEqual([
+        ['__Host-lfusys_access', true, '/', undefined],
+        ['__Host-lfusys_refresh', true, '/', undefined],
+        ['__Host-lfusys_csrf', true, '/', undefined],
       ])
     } finally {
       await prod.close()

@@ -1,11 +1,13 @@
 import { timingSafeEqual } from 'node:crypto'
 import { AppError } from '@lfusys/errors'
 import type { FastifyRequest } from 'fastify'
-import type { AccountService, Role } from '../accounts/AccountService.ts'
+import type { Role } from '../accounts/AccountService.ts'
+import type { CsrfTokens } from '../tokens/CsrfTokens.ts'
+import type { SessionRevocations } from '../tokens/SessionRevocations.ts'
 import type { TokenService } from '../tokens/TokenService.ts'
 import type { Caller } from '../uploads/types.ts'
 import type { App } from './context.ts'
-import { ACCESS_COOKIE, CSRF_COOKIE } from './cookies.ts'
+import type { SessionCookies } from './cookies.ts'
 
 export interface AuthContext {
   userId: string
@@ -31,29 +33,43 @@ export function callerOf(request: FastifyRequest): Caller {
 }
 
 /**
- * Double-submit check: a state-changing request that rides on cookies must repeat the readable
- * `lfusys_csrf` cookie in `x-csrf-token`. Another site can make the browser send our cookies but
- * can neither read this one nor set the header.
+ * A state-changing request that rides on cookies must carry the session's CSRF token in
+ * `x-csrf-token`. The token is the readable CSRF cookie (another site can make the browser send our
+ * cookies but can neither read this one nor set the header), and it must be the HMAC of this very
+ * session's family id, so a token planted by a sibling site or kept from another session fails.
  */
-export function checkCsrf(request: FastifyRequest): void {
-  if (SAFE_METHODS.has(request.method)) return
-  const cookie = request.cookies[CSRF_COOKIE]
-  const header = request.headers['x-csrf-token']
-  if (typeof header !== 'string' || !cookie || !sameString(header, cookie)) {
-    throw new AppError(
-      'FORBIDDEN',
-      'missing or wrong CSRF token (send the lfusys_csrf cookie in x-csrf-token)',
-      {
-        details: { reason: 'csrf' },
-      },
-    )
+export function csrfCheck(cookies: SessionCookies, csrf: CsrfTokens) {
+  return (request: FastifyRequest, familyId: string): void => {
+    if (SAFE_METHODS.has(request.method)) return
+    const cookie = cookies.csrf(request)
+    const header = request.headers['x-csrf-token']
+    if (
+      typeof header !== 'string' ||
+      !cookie ||
+      !sameString(header, cookie) ||
+      !csrf.matches(header, familyId)
+    ) {
+      throw new AppError(
+        'FORBIDDEN',
+        `missing or wrong CSRF token (send the ${cookies.names.csrf} cookie in x-csrf-token)`,
+        { details: { reason: 'csrf' } },
+      )
+    }
   }
 }
 
-export function registerAuthentication(app: App, tokens: TokenService, accounts: AccountService) {
+export function registerAuthentication(
+  app: App,
+  deps: {
+    tokens: TokenService
+    revocations: SessionRevocations
+    cookies: SessionCookies
+    checkCsrf: (request: FastifyRequest, familyId: string) => void
+  },
+) {
   app.decorateRequest('auth', null)
 
-  /** preHandler for every protected route: a valid access token, and CSRF for cookie writes. */
+  /** preHandler for every protected route: a valid, unrevoked access token, and CSRF for cookie writes. */
   const requireAuth = async (request: FastifyRequest) => {
     const header = request.headers.authorization
     let token: string | undefined
@@ -62,12 +78,21 @@ export function registerAuthentication(app: App, tokens: TokenService, accounts:
       token = header.slice('Bearer '.length).trim()
       via = 'bearer'
     } else {
-      token = request.cookies[ACCESS_COOKIE]
+      token = deps.cookies.access(request)
     }
     if (!token) throw new AppError('UNAUTHENTICATED', 'sign in first', { details: { reason: 'missing' } })
-    const claims = await tokens.verifyAccess(token)
-    request.auth = { ...claims, role: accounts.roleOf(claims.email), via }
-    if (via === 'cookie') checkCsrf(request)
+    const claims = await deps.tokens.verifyAccess(token)
+    if (await deps.revocations.isRevoked(claims)) {
+      throw new AppError('UNAUTHENTICATED', 'the session has ended', { details: { reason: 'revoked' } })
+    }
+    request.auth = {
+      userId: claims.userId,
+      email: claims.email,
+      familyId: claims.familyId,
+      role: claims.role,
+      via,
+    }
+    if (via === 'cookie') deps.checkCsrf(request, claims.familyId)
   }
   return requireAuth
 }

@@ -26,6 +26,8 @@ export interface RouteContext {
   filesCache: FilesListCache
   limits: RateLimits
   requireAuth: (request: FastifyRequest) => Promise<void>
+  /** Throws unless a cookie-borne write carries the CSRF token of the given session family. */
+  checkCsrf: (request: FastifyRequest, familyId: string) => void
   /** Open SSE streams, closed on shutdown so the server can stop. */
   watches: Set<UploadWatch>
   /** Open event streams per user id on this instance. */

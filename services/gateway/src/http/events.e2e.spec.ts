@@ -74,6 +74,7 @@ const sessions: SessionsApi = {
   getUpload: async (_caller, id) => upload(id, 'uploading'),
   listUploads: unavailable,
   cancelUpload: unavailable,
+  completeUpload: unavailable,
   watchUpload: (_caller, id) => {
     const watch = new ScriptedWatch()
     watch.push(upload(id, 'uploading'))
@@ -86,7 +87,7 @@ const sessions: SessionsApi = {
   deleteFile: unavailable,
   downloadUrl: unavailable,
   usage: unavailable,
-  ping: async () => {},
+  ping: async () => ({ dependencies: {} }),
   close: () => {},
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DependenciesDownError, type DependencyStatus } from '../uploads/types.ts'
 import type { App } from './context.ts'
 import { readinessSchema } from './schemas.ts'
 
@@ -6,7 +7,17 @@ export interface DependencyProbe {
   name: 'dynamodb' | 'redis' | 'sessions'
   /** Required dependencies make the gateway unready; optional ones only degrade it (Redis). */
   required: boolean
-  check(timeoutMs: number): Promise<void>
+  /** Resolves when up (optionally with the states of the dependency's own dependencies). */
+  check(timeoutMs: number): Promise<unknown>
+}
+
+/** The sessions service's own dependencies, when the probe's answer (or failure) names them. */
+function dependenciesOf(value: unknown): Record<string, DependencyStatus> | undefined {
+  if (value instanceof DependenciesDownError) return value.dependencies
+  if (typeof value !== 'object' || value === null || !('dependencies' in value)) return undefined
+  const deps = (value as { dependencies: unknown }).dependencies
+  if (typeof deps !== 'object' || deps === null || Object.keys(deps).length === 0) return undefined
+  return deps as Record<string, DependencyStatus>
 }
 
 const PROBE_TIMEOUT_MS = 2000
@@ -15,24 +26,32 @@ async function run(probe: DependencyProbe) {
   const started = performance.now()
   let timer: NodeJS.Timeout | undefined
   try {
-    await Promise.race([
+    const answer = await Promise.race([
       probe.check(PROBE_TIMEOUT_MS),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error('timed out')), PROBE_TIMEOUT_MS)
       }),
     ])
+    const dependencies = dependenciesOf(answer)
     return {
       status: 'up' as const,
       latencyMs: Math.round(performance.now() - started),
       required: probe.required,
+      ...(dependencies ? { dependencies } : {}),
     }
   } catch (err) {
+    const dependencies = dependenciesOf(err)
     return {
       status: 'down' as const,
       latencyMs: Math.round(performance.now() - started),
       required: probe.required,
       // Only a coarse hint: readiness output must not leak addresses or stack traces.
-      error: err instanceof Error && err.message === 'timed out' ? 'timeout' : 'unreachable',
+      error: dependencies
+        ? 'dependency_down'
+        : err instanceof Error && err.message === 'timed out'
+          ? 'timeout'
+          : 'unreachable',
+      ...(dependencies ? { dependencies } : {}),
     }
   } finally {
     clearTimeout(timer)
@@ -58,6 +77,10 @@ export function healthRoutes(app: App, probes: DependencyProbe[]) {
       schema: {
         tags: ['health'],
         summary: 'Each dependency with status and latency; 503 when a required one is down',
+        description:
+          "`checks.sessions.dependencies` carries the sessions service's own dependencies " +
+          '(dynamodb, s3, sqs: up, down or unknown before its first probe); one down makes ' +
+          'sessions, and so the gateway, not ready.',
         response: { 200: readinessSchema, 503: readinessSchema },
       },
     },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { TestStack } from '@lfusys/testing'
+import { type CaughtMail, Mailbox, type TestStack } from '@lfusys/testing'
 import { Events, OAuth2Server } from 'oauth2-mock-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -119,7 +119,15 @@ describe('OAuth sign-in', () => {
     expect(tokenRequests.at(-1)?.code_verifier).toMatch(/^[A-Za-z0-9_-]{43,128}$/)
     const me = await browser.send({ url: '/api/v1/auth/me' })
     expect(me.statusCode).toBe(200)
-    expect(me.json().user).toMatchObject({ email: email.toLowerCase(), name: 'Octo Cat', role: 'user' })
+    expect(me.json().user).toMatchObject({
+      email: email.toLowerCase(),
+      name: 'Octo Cat',
+      role: 'user',
+      emailVerified: true,
+    })
+    expect((await browser.send({ url: '/api/v1/auth/providers' })).json()).toEqual({
+      providers: ['github', 'google'],
+    })
 
     // Signing in again with the same identity reaches the same account.
     const again = new Browser(gw.app)
@@ -142,7 +150,66 @@ describe('OAuth sign-in', () => {
     })
   })
 
-  it('links a verified provider email to an existing password account, never an unverified one', async () => {
+  it('refuses to link a provider identity to a pre-registered, unverified account (account takeover)', async () => {
+    const victim = uniqueEmail('victim')
+    // The attacker registers the victim's address with a password they know; nobody verifies it.
+    const attacker = new Browser(gw.app)
+    const reg = await attacker.send({
+      method: 'POST',
+      url: '/api/v1/auth/register',
+      body: { email: victim, password: GOOD_PASSWORD },
+    })
+    expect(reg.statusCode).toBe(201)
+    const squatted = reg.json().user
+
+    // The victim later signs in with GitHub, which vouches for the address: no silent link.
+    githubUser = { id: 9001, login: 'victim', name: 'Victim' }
+    githubEmails = [{ email: victim, primary: true, verified: true }]
+    const victimBrowser = new Browser(gw.app)
+    const refused = await victimBrowser.send({ url: (await startFlow(victimBrowser, 'github')).callbackPath })
+    expect(refused.statusCode).toBe(302)
+    expect(refused.headers.location).toBe('http://web.test/login?error=account_unverified')
+    expect(victimBrowser.cookies.has('lfusys_access')).toBe(false)
+    expect(await gw.deps.users.findIdentity('github', '9001')).toBeUndefined()
+
+    // The owner proves the address with a reset link (it reaches only them), which ends the
+    // attacker's sessions and password.
+    await gw.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password/forgot',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ email: victim }),
+    })
+    const [mail] = await new Mailbox().waitForMessages(victim, { subject: /Reset/ })
+    const token = Mailbox.link(mail as CaughtMail, 'http://web.test/reset-password?token=').searchParams.get(
+      'token',
+    )
+    const reset = await gw.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/password/reset',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ token, password: 'the owner chose this one' }),
+    })
+    expect(reset.statusCode).toBe(204)
+    expect((await attacker.send({ url: '/api/v1/auth/me' })).statusCode).toBe(401)
+    const attackerLogin = await new Browser(gw.app).send({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      body: { email: victim, password: GOOD_PASSWORD },
+    })
+    expect(attackerLogin.statusCode).toBe(401)
+
+    // Now the verified account links, and GitHub sign-in reaches it.
+    const linked = new Browser(gw.app)
+    const ok = await linked.send({ url: (await startFlow(linked, 'github')).callbackPath })
+    expect(ok.headers.location).toBe('http://web.test/')
+    expect((await linked.send({ url: '/api/v1/auth/me' })).json().user).toMatchObject({
+      id: squatted.id,
+      emailVerified: true,
+    })
+  })
+
+  it('links a verified provider email to an existing verified account, never on an unverified provider email', async () => {
     const email = uniqueEmail('link')
     const owner = new Browser(gw.app)
     const reg = await owner.send({
@@ -151,8 +218,20 @@ describe('OAuth sign-in', () => {
       body: { email, password: GOOD_PASSWORD },
     })
     const ownerId = reg.json().user.id
+    const [mail] = await new Mailbox().waitForMessages(email, { subject: /Confirm/ })
+    const verify = await gw.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/verify-email',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({
+        token: Mailbox.link(mail as CaughtMail, 'http://web.test/verify-email?token=').searchParams.get(
+          'token',
+        ),
+      }),
+    })
+    expect(verify.statusCode).toBe(200)
 
-    // Unverified: refused, and the identity is not linked.
+    // The provider does not vouch for the address: refused, and the identity is not linked.
     googleUser = { sub: 'google-attacker', email, email_verified: false, name: 'Mallory' }
     const attacker = new Browser(gw.app)
     const refused = await attacker.send({ url: (await startFlow(attacker, 'google')).callbackPath })
@@ -168,7 +247,7 @@ describe('OAuth sign-in', () => {
     expect(ok.headers.location).toBe('http://web.test/')
     expect((await linked.send({ url: '/api/v1/auth/me' })).json().user.id).toBe(ownerId)
 
-    // The password still works.
+    // The owner's password still works.
     const login = await new Browser(gw.app).send({
       method: 'POST',
       url: '/api/v1/auth/login',

@@ -1,7 +1,6 @@
 import { isAppError } from '@lfusys/errors'
 import { z } from 'zod'
 import type { App, RouteContext } from './context.ts'
-import { OAUTH_STATE_COOKIE } from './cookies.ts'
 import { errorResponses, oauthCallbackQuerySchema, providerParamsSchema } from './schemas.ts'
 
 const tags = ['auth']
@@ -40,7 +39,8 @@ export function oauthRoutes(app: App, ctx: RouteContext) {
         description:
           'Always 302 to WEB_ORIGIN: `/` on success with the session cookies set, ' +
           '`/login?error=<reason>` on failure (state_mismatch, state_invalid, pkce_missing, ' +
-          'code_rejected, email_not_verified, email_in_use, unavailable, ...).',
+          'code_rejected, email_not_verified, account_unverified (an account with this address exists ' +
+          'and has not verified it: never linked), email_in_use, unavailable, ...).',
         params: providerParamsSchema,
         querystring: oauthCallbackQuerySchema,
         response: { 302: z.null().describe('redirect to the web app') },
@@ -49,7 +49,7 @@ export function oauthRoutes(app: App, ctx: RouteContext) {
     async (request, reply) => {
       const { provider } = request.params
       const query = request.query
-      const cookieState = request.cookies[OAUTH_STATE_COOKIE]
+      const cookieState = ctx.cookies.oauthState(request)
       // The binding cookie is single use like the state itself.
       ctx.cookies.clearOAuthState(reply, provider)
       try {

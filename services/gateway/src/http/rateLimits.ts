@@ -9,6 +9,8 @@ export interface RateLimitSettings {
   authWindowSeconds: number
   uploadCreateMax: number
   uploadCreateWindowSeconds: number
+  mailMax: number
+  mailWindowSeconds: number
 }
 
 type Limiter = ReturnType<App['createRateLimit']>
@@ -32,6 +34,10 @@ export class RateLimits {
   private readonly authAccount: Limiter
   private readonly uploadCreate: Limiter
   private readonly oauthIp: Limiter
+  private readonly linkIp: Limiter
+  private readonly mailUser: Limiter
+  private readonly mailEmail: Limiter
+  private readonly mailIp: Limiter
 
   constructor(app: App, settings: RateLimitSettings) {
     this.authIp = app.createRateLimit({
@@ -53,6 +59,32 @@ export class RateLimits {
       keyGenerator: (req) => `oauth:ip:${req.ip}`,
       skipOnError: false,
     })
+    // Link tokens carry 256 random bits, so guessing is hopeless; the limit only bounds the table reads.
+    this.linkIp = app.createRateLimit({
+      max: settings.authIpMax,
+      timeWindow: settings.authWindowSeconds * 1000,
+      keyGenerator: (req) => `link:ip:${req.ip}`,
+      skipOnError: false,
+    })
+    // Every email costs money and reputation, and must not become a way to flood someone's inbox.
+    this.mailUser = app.createRateLimit({
+      max: settings.mailMax,
+      timeWindow: settings.mailWindowSeconds * 1000,
+      keyGenerator: (req) => `mail:user:${req.auth?.userId ?? req.ip}`,
+      skipOnError: false,
+    })
+    this.mailEmail = app.createRateLimit({
+      max: settings.mailMax,
+      timeWindow: settings.mailWindowSeconds * 1000,
+      keyGenerator: (req) => `mail:email:${bodyEmail(req)}`,
+      skipOnError: false,
+    })
+    this.mailIp = app.createRateLimit({
+      max: settings.mailMax * 10,
+      timeWindow: settings.mailWindowSeconds * 1000,
+      keyGenerator: (req) => `mail:ip:${req.ip}`,
+      skipOnError: false,
+    })
     this.uploadCreate = app.createRateLimit({
       max: settings.uploadCreateMax,
       timeWindow: settings.uploadCreateWindowSeconds * 1000,
@@ -72,6 +104,25 @@ export class RateLimits {
   /** preHandler for OAuth start. */
   readonly oauth = async (request: FastifyRequest) => {
     await enforce(this.oauthIp, request, 'too many sign-in attempts from this address')
+  }
+
+  /** preHandler for the endpoints that consume email link tokens. */
+  readonly links = async (request: FastifyRequest) => {
+    await enforce(this.linkIp, request, 'too many attempts from this address')
+  }
+
+  /** preHandler for resending the verification email (after authentication). */
+  readonly mailForUser = async (request: FastifyRequest) => {
+    await enforce(this.mailUser, request, 'too many emails requested for this account; try again later')
+  }
+
+  /**
+   * preHandler for the forgot-password request. Counted whether or not the address has an account,
+   * so the limit does not tell either.
+   */
+  readonly mailForEmail = async (request: FastifyRequest) => {
+    await enforce(this.mailIp, request, 'too many emails requested from this address; try again later')
+    await enforce(this.mailEmail, request, 'too many emails requested for this account; try again later')
   }
 
   /** preHandler for upload creation (after authentication). */

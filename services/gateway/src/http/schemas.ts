@@ -18,9 +18,34 @@ export const userSchema = z.object({
   email: z.string(),
   name: z.string(),
   role: z.enum(['user', 'admin']),
+  emailVerified: z.boolean(),
 })
 
 export const userResponseSchema = z.object({ user: userSchema })
+
+/** Email link tokens are 32 random bytes in base64url; anything else is refused before any lookup. */
+const linkToken = z.string().max(200)
+
+export const linkTokenBodySchema = z.object({ token: linkToken })
+
+export const forgotPasswordBodySchema = z.object({ email: z.string().max(254) })
+
+export const resetPasswordBodySchema = z.object({
+  token: linkToken,
+  // Length policy is checked by the account service (10-256).
+  password: z.string().max(1024, 'password is too long'),
+})
+
+export const changePasswordBodySchema = z.object({
+  currentPassword: z.string().max(1024),
+  newPassword: z.string().max(1024, 'password is too long'),
+})
+
+export const acceptedResponseSchema = z.object({ status: z.literal('accepted') })
+
+export const providersResponseSchema = z.object({
+  providers: z.array(z.enum(['github', 'google'])),
+})
 
 const email = z
   .string()
@@ -140,6 +165,8 @@ const dependencyCheck = z.object({
   latencyMs: z.number(),
   required: z.boolean(),
   error: z.string().optional(),
+  /** The dependency's own dependencies (the sessions service reports DynamoDB, S3 and SQS). */
+  dependencies: z.record(z.string(), z.enum(['up', 'down', 'unknown'])).optional(),
 })
 
 export const readinessSchema = z.object({

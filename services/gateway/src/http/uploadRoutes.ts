@@ -210,6 +210,30 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
     async (request) => ctx.sessions.renewUploadToken(callerOf(request), request.params.id),
   )
 
+  app.post(
+    '/api/v1/uploads/:id/complete',
+    {
+      schema: {
+        tags,
+        summary: 'Every chunk is stored: record what the chunk events missed and finalize',
+        description:
+          'Sent by the client after its last chunk was stored (as S3 CompleteMultipartUpload). ' +
+          'Idempotent; answers the upload as it then is (usually uploading or finalizing; follow ' +
+          'it to its final state with GET or the events stream). 412 PRECONDITION_FAILED lists ' +
+          'in `details.missing` the chunks that are not stored.',
+        params: idParamsSchema,
+        response: { 200: uploadSchema, ...errorResponses },
+      },
+      preHandler: ctx.requireAuth,
+    },
+    async (request) => {
+      const caller = callerOf(request)
+      const upload = await ctx.sessions.completeUpload(caller, request.params.id)
+      if (upload.status === 'complete') await ctx.filesCache.invalidate(caller.userId)
+      return upload
+    },
+  )
+
   app.delete(
     '/api/v1/uploads/:id',
     {

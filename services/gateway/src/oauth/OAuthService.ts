@@ -40,6 +40,11 @@ export class OAuthService {
     this.publicUrl = options.publicUrl.replace(/\/$/, '')
   }
 
+  /** Providers with client settings, in a stable order. */
+  configuredProviders(): ProviderName[] {
+    return (['github', 'google'] as const).filter((p) => this.providers[p] !== undefined)
+  }
+
   callbackUrl(provider: ProviderName): string {
     return `${this.publicUrl}/api/v1/auth/${provider}/callback`
   }

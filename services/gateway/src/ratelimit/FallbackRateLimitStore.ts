@@ -1,3 +1,4 @@
+import { meters } from '@lfusys/telemetry'
 import type { Redis } from 'ioredis'
 
 type Callback = (error: Error | null, result?: { current: number; ttl: number }) => void
@@ -69,6 +70,7 @@ export function fallbackRateLimitStore(redis: Redis, prefix = 'rl:') {
           }
         },
         (err: unknown) => {
+          meters().redisFallbacks.add(1, { operation: this.memory ? 'rate-limit-memory' : 'rate-limit-open' })
           if (this.memory) callback(null, this.memory.incr(key, timeWindow))
           else callback(err instanceof Error ? err : new Error(String(err)))
         },

@@ -26,7 +26,8 @@ export async function startSystem(
       services: { gateway: gatewayEnv },
       uploadTokenKeys: UPLOAD_TOKEN_KEYS,
       authTokenKeys: TEST_TOKEN_KEYS,
-      readyTimeoutMs: 30_000,
+      // Three Node processes start at once; on a loaded two-core machine that takes a while.
+      readyTimeoutMs: 90_000,
     })
     return {
       ...services,

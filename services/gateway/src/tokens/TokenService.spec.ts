@@ -7,7 +7,14 @@ import { TokenService } from './TokenService.ts'
 const SECRET_A = 'a'.repeat(40)
 const SECRET_B = 'b'.repeat(40)
 const keysA = parseSigningKeys(`k1:${SECRET_A}`)
-const claims = { userId: 'u1', email: 'a@example.com', familyId: 'f1' }
+const claims = {
+  userId: 'u1',
+  email: 'a@example.com',
+  familyId: 'f1',
+  role: 'user' as const,
+  sessionEpoch: 0,
+}
+const refreshClaims = { userId: 'u1', familyId: 'f1', tokenId: 't1', sessionEpoch: 2 }
 
 function service(keys = keysA, now?: () => Date) {
   return new TokenService({ keys, accessTtlSeconds: 600, refreshTtlSeconds: 3600, ...(now ? { now } : {}) })
@@ -32,13 +39,13 @@ describe('TokenService', () => {
       kid: 'k1',
     })
     expect(await tokens.verifyAccess(access.token)).toEqual(claims)
-    const refresh = await tokens.signRefresh({ userId: 'u1', familyId: 'f1', tokenId: 't1' })
-    expect(await tokens.verifyRefresh(refresh.token)).toEqual({ userId: 'u1', familyId: 'f1', tokenId: 't1' })
+    const refresh = await tokens.signRefresh(refreshClaims)
+    expect(await tokens.verifyRefresh(refresh.token)).toEqual(refreshClaims)
   })
 
   it('never accepts a refresh token as an access token or the reverse', async () => {
     const tokens = service()
-    const refresh = await tokens.signRefresh({ userId: 'u1', familyId: 'f1', tokenId: 't1' })
+    const refresh = await tokens.signRefresh(refreshClaims)
     expect(await rejection(tokens.verifyAccess(refresh.token))).toEqual({
       code: 'UNAUTHENTICATED',
       reason: 'invalid',
@@ -101,6 +108,45 @@ describe('TokenService', () => {
       code: 'UNAUTHENTICATED',
       reason: 'invalid',
     })
+  })
+
+  it('refuses correctly signed tokens that lack exp, iat or sub, or carry no role or session epoch', async () => {
+    const tokens = service()
+    const key = new TextEncoder().encode(SECRET_A)
+    const now = Math.floor(Date.now() / 1000)
+    const full = { email: 'a@example.com', fam: 'f1', role: 'admin', sep: 0 }
+    const sign = (
+      payload: Record<string, unknown>,
+      omit: { exp?: boolean; iat?: boolean; sub?: boolean },
+    ) => {
+      let jwt = new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+        .setIssuer('lfusys-gateway')
+        .setAudience('lfusys-api')
+      if (!omit.sub) jwt = jwt.setSubject('u1')
+      if (!omit.iat) jwt = jwt.setIssuedAt(now)
+      if (!omit.exp) jwt = jwt.setExpirationTime(now + 300)
+      return jwt.sign(key)
+    }
+    // The control: the same construction with every claim verifies.
+    expect((await tokens.verifyAccess(await sign(full, {}))).role).toBe('admin')
+    for (const omit of [{ exp: true }, { iat: true }, { sub: true }]) {
+      expect(await rejection(tokens.verifyAccess(await sign(full, omit)))).toEqual({
+        code: 'UNAUTHENTICATED',
+        reason: 'invalid',
+      })
+    }
+    for (const payload of [
+      { ...full, role: 'root' },
+      { ...full, role: undefined },
+      { ...full, sep: undefined },
+      { ...full, sep: -1 },
+    ]) {
+      expect(await rejection(tokens.verifyAccess(await sign(payload, {})))).toEqual({
+        code: 'UNAUTHENTICATED',
+        reason: 'invalid',
+      })
+    }
   })
 
   it('rotates keys: tokens of the old key verify while it is listed second', async () => {

@@ -11,12 +11,16 @@ export interface AccessClaims {
   userId: string
   email: string
   familyId: string
+  /** Decided when the token is issued (admin needs a verified email), not on each request. */
+  role: 'user' | 'admin'
+  sessionEpoch: number
 }
 
 export interface RefreshClaims {
   userId: string
   familyId: string
   tokenId: string
+  sessionEpoch: number
 }
 
 export interface SignedToken {
@@ -47,7 +51,7 @@ export class TokenService {
 
   signAccess(claims: AccessClaims): Promise<SignedToken> {
     return this.sign(
-      { email: claims.email, fam: claims.familyId },
+      { email: claims.email, fam: claims.familyId, role: claims.role, sep: claims.sessionEpoch },
       claims.userId,
       ACCESS_AUDIENCE,
       this.accessTtlSeconds,
@@ -56,7 +60,7 @@ export class TokenService {
 
   signRefresh(claims: RefreshClaims): Promise<SignedToken> {
     return this.sign(
-      { fam: claims.familyId, jti: claims.tokenId },
+      { fam: claims.familyId, jti: claims.tokenId, sep: claims.sessionEpoch },
       claims.userId,
       REFRESH_AUDIENCE,
       this.refreshTtlSeconds,
@@ -68,11 +72,19 @@ export class TokenService {
     if (
       typeof payload.email !== 'string' ||
       typeof payload.fam !== 'string' ||
-      typeof payload.sub !== 'string'
+      typeof payload.sub !== 'string' ||
+      (payload.role !== 'user' && payload.role !== 'admin') ||
+      !isEpoch(payload.sep)
     ) {
       throw invalid()
     }
-    return { userId: payload.sub, email: payload.email, familyId: payload.fam }
+    return {
+      userId: payload.sub,
+      email: payload.email,
+      familyId: payload.fam,
+      role: payload.role,
+      sessionEpoch: payload.sep,
+    }
   }
 
   async verifyRefresh(token: string): Promise<RefreshClaims> {
@@ -80,11 +92,12 @@ export class TokenService {
     if (
       typeof payload.fam !== 'string' ||
       typeof payload.jti !== 'string' ||
-      typeof payload.sub !== 'string'
+      typeof payload.sub !== 'string' ||
+      !isEpoch(payload.sep)
     ) {
       throw invalid()
     }
-    return { userId: payload.sub, familyId: payload.fam, tokenId: payload.jti }
+    return { userId: payload.sub, familyId: payload.fam, tokenId: payload.jti, sessionEpoch: payload.sep }
   }
 
   private async sign(
@@ -122,6 +135,8 @@ export class TokenService {
           algorithms: ['HS256'],
           issuer: ISSUER,
           audience,
+          // jose checks exp and iat only when present: a token without an expiry would live forever.
+          requiredClaims: ['exp', 'iat', 'sub'],
           currentDate: this.now(),
         },
       )
@@ -133,6 +148,10 @@ export class TokenService {
       throw invalid(err)
     }
   }
+}
+
+function isEpoch(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0
 }
 
 function invalid(cause?: unknown): AppError {

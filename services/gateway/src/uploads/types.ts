@@ -40,11 +40,33 @@ export interface CreateUploadInput {
 }
 
 /** What the gateway needs from the sessions service; the gRPC client implements it. */
+export type DependencyStatus = 'up' | 'down' | 'unknown'
+
+export interface SessionsHealth {
+  /** dynamodb, s3, sqs as the sessions service last probed them. */
+  dependencies: Record<string, DependencyStatus>
+}
+
+/** The sessions service answers, but it reports a dependency down. */
+export class DependenciesDownError extends Error {
+  override readonly name = 'DependenciesDownError'
+  readonly dependencies: Record<string, DependencyStatus>
+  constructor(dependencies: Record<string, DependencyStatus>) {
+    const down = Object.entries(dependencies)
+      .filter(([, s]) => s === 'down')
+      .map(([n]) => n)
+    super(`sessions dependencies down: ${down.join(', ')}`)
+    this.dependencies = dependencies
+  }
+}
+
 export interface SessionsApi {
   createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome>
   getUpload(caller: Caller, uploadId: string): Promise<Upload>
   listUploads(caller: Caller): Promise<Upload[]>
   cancelUpload(caller: Caller, uploadId: string): Promise<Upload>
+  /** The client stored every chunk: record what events missed and finalize (idempotent). */
+  completeUpload(caller: Caller, uploadId: string): Promise<Upload>
   watchUpload(caller: Caller, uploadId: string): UploadWatch
   renewUploadToken(caller: Caller, uploadId: string): Promise<UploadTokenGrant>
   listFiles(
@@ -55,8 +77,12 @@ export interface SessionsApi {
   deleteFile(caller: Caller, fileId: string): Promise<void>
   downloadUrl(caller: Caller, fileId: string): Promise<{ url: string; expiresAt: string }>
   usage(caller: Caller): Promise<StorageUsage>
-  /** Readiness: resolves when the service answers. */
-  ping(timeoutMs: number): Promise<void>
+  /**
+   * Readiness: resolves when the service answers and none of its dependencies is down, with each
+   * dependency's state as the service reports it; rejects otherwise (DependenciesDownError when the
+   * service answers but a dependency is down).
+   */
+  ping(timeoutMs: number): Promise<SessionsHealth>
   close(): void
 }
 

@@ -103,3 +103,70 @@ describe('ChunkEventConsumer against SQS', () => {
     })
   }, 30_000)
 })
+
+describe('ChunkEventConsumer settlement', () => {
+  it("a deferral shortens the message's visibility to the deferral instead of a whole timeout", async () => {
+    const received: number[] = []
+    const service = {
+      async handle(): Promise<EventOutcome> {
+        received.push(Date.now())
+        // First delivery: another worker's lease is aging; come back in one second.
+        return received.length === 1 ? { deferSeconds: 1 } : 'done'
+      },
+    }
+    const consumer = new ChunkEventConsumer(
+      stack.clients.sqs,
+      service,
+      createLogger({ service: 'test', level: 'silent' }),
+      {
+        queueUrl: stack.result.queueUrl,
+        workers: 1,
+        batchSize: 1,
+        waitSeconds: 1,
+        // Far longer than the test waits: only the deferral can bring the message back in time.
+        visibilityTimeoutSeconds: 60,
+      },
+    )
+    consumer.start()
+    try {
+      await stack.clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.result.queueUrl,
+          MessageBody: objectCreatedMessage({
+            region: 'us-east-1',
+            bucket: stack.resources.bucket,
+            key: 'chunks/y/00000',
+            size: 1,
+            eTag: 'e',
+          }),
+        }),
+      )
+      await waitFor(() => received.length >= 2, {
+        what: 'the deferred message to come back',
+        timeoutMs: 15_000,
+        intervalMs: 100,
+      })
+      const gap = (received[1] ?? 0) - (received[0] ?? 0)
+      expect(gap).toBeGreaterThanOrEqual(900)
+      // 'done' deletes it: nothing is left, visible or in flight.
+      await waitFor(
+        async () => {
+          const attrs = await stack.clients.sqs.send(
+            new GetQueueAttributesCommand({
+              QueueUrl: stack.result.queueUrl,
+              AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+            }),
+          )
+          return (
+            attrs.Attributes?.ApproximateNumberOfMessages === '0' &&
+            attrs.Attributes?.ApproximateNumberOfMessagesNotVisible === '0'
+          )
+        },
+        { what: 'the message to be deleted', timeoutMs: 10_000 },
+      )
+      expect(received).toHaveLength(2)
+    } finally {
+      await consumer.stop()
+    }
+  }, 30_000)
+})

@@ -1,12 +1,14 @@
 import {
   ChangeMessageVisibilityCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs'
 import { decodeEventKey } from '@lfusys/aws'
 import type { Logger } from '@lfusys/logger'
+import { type MessageTrace, observeGauge, untraced, withMessageSpan } from '@lfusys/telemetry'
 import { z } from 'zod'
 import type { ChunkEvent, ChunkEventService, EventOutcome } from '../uploads/ChunkEventService.ts'
 
@@ -25,6 +27,7 @@ const s3EventSchema = z.object({
       z.object({
         eventSource: z.literal('aws:s3'),
         eventName: z.string().startsWith('ObjectCreated:'),
+        eventTime: z.string().optional(),
         s3: z.object({
           bucket: z.object({ name: z.string().min(1) }),
           object: z.object({ key: z.string().min(1).max(2048), size: z.number().int().min(0).optional() }),
@@ -60,6 +63,9 @@ export function parseMessage(body: string | undefined): ParsedMessage {
         bucket: r.s3.bucket.name,
         key: decodeEventKey(r.s3.object.key),
         size: r.s3.object.size ?? 0,
+        ...(r.eventTime && Number.isFinite(Date.parse(r.eventTime))
+          ? { eventTime: Date.parse(r.eventTime) }
+          : {}),
       })),
     }
   } catch {
@@ -88,6 +94,9 @@ export class ChunkEventConsumer {
   readonly #abort = new AbortController()
   #loops: Promise<void>[] = []
   #inFlight = 0
+  /** Age of the oldest message of the latest receive (0 after an empty one), for the metric. */
+  #oldestAgeSeconds = 0
+  #depth: { at: number; visible: number; inFlight: number } | undefined
 
   constructor(
     sqs: SQSClient,
@@ -107,6 +116,7 @@ export class ChunkEventConsumer {
 
   start(): void {
     if (this.#loops.length > 0) return
+    this.#observeQueue()
     this.#loops = Array.from({ length: this.#options.workers }, (_, i) => this.#loop(i))
   }
 
@@ -122,17 +132,21 @@ export class ChunkEventConsumer {
     while (!this.#abort.signal.aborted) {
       let messages: Message[]
       try {
-        const out = await this.#sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.#options.queueUrl,
-            MaxNumberOfMessages: this.#options.batchSize,
-            WaitTimeSeconds: this.#options.waitSeconds,
-            VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
-            MessageSystemAttributeNames: ['ApproximateReceiveCount'],
-          }),
-          { abortSignal: this.#abort.signal },
+        // Untraced: an idle long poll is no trace. Each message's handling is traced in its upload's.
+        const out = await untraced(() =>
+          this.#sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: this.#options.queueUrl,
+              MaxNumberOfMessages: this.#options.batchSize,
+              WaitTimeSeconds: this.#options.waitSeconds,
+              VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
+              MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+            }),
+            { abortSignal: this.#abort.signal },
+          ),
         )
         messages = out.Messages ?? []
+        this.#noteAges(messages)
         backoffMs = 200
       } catch (err) {
         if (this.#abort.signal.aborted) break
@@ -145,48 +159,79 @@ export class ChunkEventConsumer {
     }
   }
 
-  async #handle(message: Message, worker: number): Promise<void> {
+  #noteAges(messages: Message[]): void {
+    const now = Date.now()
+    let oldest = 0
+    for (const m of messages) {
+      const sent = Number(m.Attributes?.SentTimestamp)
+      if (Number.isFinite(sent)) oldest = Math.max(oldest, (now - sent) / 1000)
+    }
+    this.#oldestAgeSeconds = oldest
+  }
+
+  /** Queue depth (cached for 10 s, read untraced) and oldest message age as gauges. */
+  #observeQueue(): void {
+    observeGauge(
+      'lfusys.queue.oldest_message_age',
+      { unit: 's', description: 'Age of the oldest chunk-event message in the latest receive.' },
+      (result) => result.observe(this.#oldestAgeSeconds),
+    )
+    observeGauge(
+      'lfusys.queue.depth',
+      { description: 'Chunk-event messages waiting (state=visible) or being handled (state=in_flight).' },
+      async (result) => {
+        if (!this.#depth || Date.now() - this.#depth.at > 10_000) {
+          try {
+            const out = await untraced(() =>
+              this.#sqs.send(
+                new GetQueueAttributesCommand({
+                  QueueUrl: this.#options.queueUrl,
+                  AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+                }),
+              ),
+            )
+            this.#depth = {
+              at: Date.now(),
+              visible: Number(out.Attributes?.ApproximateNumberOfMessages ?? 0),
+              inFlight: Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0),
+            }
+          } catch (err) {
+            this.#log.warn({ err }, 'queue attributes unavailable for the depth metric')
+            return
+          }
+        }
+        result.observe(this.#depth.visible, { state: 'visible' })
+        result.observe(this.#depth.inFlight, { state: 'in_flight' })
+      },
+    )
+  }
+
+  #handle(message: Message, worker: number): Promise<void> {
+    // Traced in the trace of the message's upload, once its record is read (see ChunkEventService).
+    return withMessageSpan('chunk-event process', (trace) => this.#handleTraced(message, worker, trace))
+  }
+
+  async #handleTraced(message: Message, worker: number, trace: MessageTrace): Promise<void> {
     this.#inFlight++
     const receipt = message.ReceiptHandle
     const visibility = this.#options.visibilityTimeoutSeconds
     // Extend well before the timeout runs out, so a long finalization keeps its message hidden.
+    // The last extension is awaited before the message is settled: one still in flight could
+    // otherwise land after a deferral and hide the message for a whole timeout again.
+    let extending: Promise<unknown> = Promise.resolve()
     const heartbeat = setInterval(
       () => {
-        this.#sqs
-          .send(
-            new ChangeMessageVisibilityCommand({
-              QueueUrl: this.#options.queueUrl,
-              ReceiptHandle: receipt,
-              VisibilityTimeout: visibility,
-            }),
-          )
-          .catch((err: unknown) => this.#log.warn({ err }, 'visibility extension failed'))
+        extending = this.#setVisibility(receipt, visibility).catch((err: unknown) =>
+          this.#log.warn({ err }, 'visibility extension failed'),
+        )
       },
       Math.max(1000, (visibility * 1000) / 3),
     )
     try {
-      const parsed = parseMessage(message.Body)
-      let outcome: EventOutcome = 'done'
-      if (parsed.kind === 'malformed') {
-        this.#log.warn(
-          {
-            messageId: message.MessageId,
-            reason: parsed.reason,
-            receiveCount: message.Attributes?.ApproximateReceiveCount,
-          },
-          'malformed message left for the dead-letter queue',
-        )
-        outcome = 'malformed'
-      } else if (parsed.kind === 'events') {
-        for (const event of parsed.events) {
-          outcome = worse(outcome, await this.#service.handle(event))
-        }
-      }
-      if (outcome === 'done' && receipt) {
-        await this.#sqs.send(
-          new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
-        )
-      }
+      const outcome = await this.#outcomeOf(message, trace)
+      clearInterval(heartbeat)
+      await extending
+      await this.#settle(message, outcome, trace)
     } catch (err) {
       this.#log.error(
         { err, worker, messageId: message.MessageId },
@@ -197,6 +242,81 @@ export class ChunkEventConsumer {
       this.#inFlight--
     }
   }
+
+  async #outcomeOf(message: Message, trace: MessageTrace): Promise<EventOutcome> {
+    const parsed = parseMessage(message.Body)
+    switch (parsed.kind) {
+      case 'malformed':
+        this.#log.warn(
+          {
+            messageId: message.MessageId,
+            reason: parsed.reason,
+            receiveCount: message.Attributes?.ApproximateReceiveCount,
+          },
+          'malformed message left for the dead-letter queue',
+        )
+        return 'malformed'
+      case 'test':
+        return 'done'
+      case 'events': {
+        let outcome: EventOutcome = 'done'
+        for (const event of parsed.events) outcome = worse(outcome, await this.#service.handle(event, trace))
+        return outcome
+      }
+      default:
+        return unreachable(parsed)
+    }
+  }
+
+  /**
+   * Every outcome settles the message in exactly one way. A deferral shortens the message's
+   * visibility to the deferral, so it returns just after an aging lease expires (a dead holder is
+   * replaced within the lease plus about a second), instead of a whole visibility timeout later.
+   */
+  async #settle(message: Message, outcome: EventOutcome, trace: MessageTrace): Promise<void> {
+    const receipt = message.ReceiptHandle
+    const settlement = typeof outcome === 'object' ? 'defer' : outcome
+    switch (settlement) {
+      case 'done':
+        if (receipt) {
+          await trace.within(() =>
+            this.#sqs.send(
+              new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
+            ),
+          )
+        }
+        return
+      case 'defer': {
+        const seconds = typeof outcome === 'object' ? outcome.deferSeconds : 0
+        await this.#setVisibility(receipt, seconds)
+        this.#log.info({ messageId: message.MessageId, deferSeconds: seconds }, 'chunk event deferred')
+        return
+      }
+      case 'retry':
+        // Left as it is: the visibility timeout brings it back.
+        return
+      case 'malformed':
+        // Left as it is: after maxReceiveCount receives the redrive policy moves it to the DLQ.
+        return
+      default:
+        unreachable(settlement)
+    }
+  }
+
+  #setVisibility(receipt: string | undefined, seconds: number): Promise<unknown> {
+    if (!receipt) return Promise.resolve()
+    return this.#sqs.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: this.#options.queueUrl,
+        ReceiptHandle: receipt,
+        VisibilityTimeout: Math.max(0, Math.min(43_200, Math.ceil(seconds))),
+      }),
+    )
+  }
+}
+
+function unreachable(value: never): never {
+  throw new Error(`unhandled consumer outcome ${JSON.stringify(value)}`)
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -11,9 +11,11 @@ describe('parseMessage', () => {
       size: 5,
       eTag: 'x',
     })
+    const eventTime = Date.parse(JSON.parse(body).Records[0].eventTime)
+    expect(eventTime).toBeGreaterThan(0)
     expect(parseMessage(body)).toEqual({
       kind: 'events',
-      events: [{ bucket: 'b-data', key: 'chunks/a b/00001', size: 5 }],
+      events: [{ bucket: 'b-data', key: 'chunks/a b/00001', size: 5, eventTime }],
     })
   })
 

@@ -131,6 +131,11 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
       return session(await sessions.cancel(toCaller(input.caller), input.uploadId))
     }),
 
+    CompleteUpload: unary('CompleteUpload', async (request): Promise<UploadSession> => {
+      const input = parseRequest(uploadRequestSchema, request)
+      return session(await sessions.complete(toCaller(input.caller), input.uploadId))
+    }),
+
     RenewUploadToken: unary('RenewUploadToken', async (request): Promise<UploadToken> => {
       const input = parseRequest(uploadRequestSchema, request)
       const token = await sessions.renewToken(toCaller(input.caller), input.uploadId)

@@ -104,6 +104,7 @@ export function call<Req, Res>(
     | 'GetUpload'
     | 'ListUploads'
     | 'CancelUpload'
+    | 'CompleteUpload'
     | 'RenewUploadToken'
     | 'ListFiles'
     | 'GetFile'

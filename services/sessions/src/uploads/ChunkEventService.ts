@@ -1,9 +1,10 @@
 import { chunkLength, parseChunkKey } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
+import { attr, type MessageTrace, meters, userPseudonym } from '@lfusys/telemetry'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
 import type { Finalizer } from './Finalizer.ts'
-import { isFinal } from './UploadRecord.ts'
+import { isFinal, type UploadRecord } from './UploadRecord.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 
 /**
@@ -18,6 +19,8 @@ export interface ChunkEvent {
   /** Decoded object key. */
   key: string
   size: number
+  /** The S3 event time (epoch ms), when the event carries one. */
+  eventTime?: number
 }
 
 export interface ChunkEventServiceDeps {
@@ -31,6 +34,10 @@ export interface ChunkEventServiceDeps {
   now?: () => number
 }
 
+type Settled = { kind: 'outcome'; outcome: EventOutcome }
+type Found = { kind: 'found'; uploadId: string; index: number; record: UploadRecord }
+type Recorded = Settled | { kind: 'recorded'; updated: UploadRecord; index: number }
+
 /** Records chunk objects as their S3 events arrive and starts finalization when the set is complete. */
 export class ChunkEventService {
   readonly #deps: ChunkEventServiceDeps
@@ -41,46 +48,135 @@ export class ChunkEventService {
     this.#now = deps.now ?? Date.now
   }
 
-  async handle(event: ChunkEvent): Promise<EventOutcome> {
+  /**
+   * `trace`: the consumer's message span, entered once the upload's record (with the traceparent its
+   * creation stored) has been read, so the rest of the handling is part of the upload's trace.
+   */
+  async handle(event: ChunkEvent, trace?: MessageTrace): Promise<EventOutcome> {
+    const found = await this.#find(event)
+    if (found.kind === 'outcome') return found.outcome
+    const run = async (): Promise<EventOutcome> => {
+      const result = await this.#recordFound(event, found)
+      if (result.kind === 'outcome') return result.outcome
+      const { updated, index } = result
+      if (updated.received.length >= updated.chunkCount) return this.#finalize(updated.uploadId)
+      try {
+        await this.#deps.finalizer.eagerCopy(updated, index)
+      } catch (err) {
+        // Only an optimisation: finalization copies whatever is missing.
+        this.#deps.log.warn({ err, uploadId: updated.uploadId, index }, 'eager part copy failed')
+      }
+      return 'done'
+    }
+    if (!trace) return run()
+    const { uploadId, index, record } = found
+    const pseudonym = userPseudonym(record.userId)
+    const attributes = {
+      [attr.uploadId]: uploadId,
+      [attr.chunkIndex]: index,
+      [attr.chunkBytes]: event.size,
+      ...(pseudonym ? { [attr.user]: pseudonym } : {}),
+    }
+    return trace.enter(record.traceparent, attributes, run)
+  }
+
+  /**
+   * Records the chunk objects of an unfinished upload that S3 holds but no handled event announced
+   * (design: "lost events cost seconds"): lists `chunks/<id>/` and treats each unrecorded object as
+   * its event. Idempotent and safe alongside the consumer (the received set is a set). Answers the
+   * session afterwards and the indexes the store does not hold.
+   */
+  async reconcile(record: UploadRecord): Promise<{ upload: UploadRecord; missing: number[] }> {
+    const { store, chunkPrefix } = this.#deps
+    let current = record
+    const keys = await store.listKeys(`${chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
+    const stored = new Set<number>()
+    for (const key of keys) {
+      const parsed = parseChunkKey(chunkPrefix, key)
+      if (!parsed || parsed.uploadId !== record.uploadId || parsed.index >= record.chunkCount) continue
+      stored.add(parsed.index)
+      if (current.received.includes(parsed.index)) continue
+      const result = await this.#record({ bucket: store.bucket, key, size: 0 })
+      if (result.kind === 'recorded') {
+        current = result.updated
+        this.#deps.log.info(
+          { uploadId: record.uploadId, index: parsed.index },
+          'chunk without a handled event recorded',
+        )
+      }
+    }
+    const fresh = (await this.#deps.uploads.get(record.uploadId)) ?? current
+    const received = new Set(fresh.received)
+    const missing: number[] = []
+    for (let i = 0; i < fresh.chunkCount; i++) if (!received.has(i) && !stored.has(i)) missing.push(i)
+    return { upload: fresh, missing }
+  }
+
+  /** Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. */
+  finalize(uploadId: string): Promise<EventOutcome> {
+    return this.#finalize(uploadId)
+  }
+
+  async #record(event: ChunkEvent): Promise<Recorded> {
+    const found = await this.#find(event)
+    return found.kind === 'outcome' ? found : this.#recordFound(event, found)
+  }
+
+  /** The upload an event names, or how to settle an event that names none. */
+  async #find(event: ChunkEvent): Promise<Settled | Found> {
     const { uploads, store, log } = this.#deps
+    const settled = async (outcome: EventOutcome | Promise<EventOutcome>) => ({
+      kind: 'outcome' as const,
+      outcome: await outcome,
+    })
     if (event.bucket !== store.bucket) {
       log.warn({ bucket: event.bucket }, 'chunk event for another bucket')
-      return 'malformed'
+      return settled('malformed')
     }
     const parsed = parseChunkKey(this.#deps.chunkPrefix, event.key)
     if (!parsed) {
       log.warn({ key: event.key }, 'event key is not a chunk key')
-      return 'malformed'
+      return settled('malformed')
     }
     const { uploadId, index } = parsed
     const record = await uploads.get(uploadId)
     if (!record) {
       log.info({ uploadId, index }, 'chunk event for an unknown upload acknowledged')
-      return 'done'
+      return settled('done')
     }
+    return { kind: 'found', uploadId, index, record }
+  }
+
+  async #recordFound(event: ChunkEvent, found: Found): Promise<Recorded> {
+    const { uploads, store, log } = this.#deps
+    const { uploadId, index, record } = found
+    const settled = async (outcome: EventOutcome | Promise<EventOutcome>): Promise<Settled> => ({
+      kind: 'outcome',
+      outcome: await outcome,
+    })
     if (isFinal(record.status)) {
       // A chunk that landed after the end (a late PUT, or a redelivery): nothing may keep it.
       await store.delete(event.key)
       log.info({ uploadId, index, status: record.status }, 'chunk event for an ended upload acknowledged')
-      return 'done'
+      return settled('done')
     }
     if (index >= record.chunkCount) {
       log.warn({ uploadId, index, chunkCount: record.chunkCount }, 'chunk index outside the plan ignored')
-      return 'done'
+      return settled('done')
     }
     if (record.status === 'finalizing') {
       // The set was complete already. If the holder died, this delivery takes the expired lease.
-      return this.#finalize(uploadId)
+      return settled(this.#finalize(uploadId))
     }
     const head = await store.head(event.key)
     if (!head) {
       log.info({ uploadId, index }, 'chunk object gone before its event was handled')
-      return 'done'
+      return settled('done')
     }
     const expected = chunkLength(record, index)
     if (head.size !== expected) {
       log.warn({ uploadId, index, size: head.size, expected }, 'chunk object has the wrong size; not counted')
-      return 'done'
+      return settled('done')
     }
     // S3 stores each chunk with ChecksumSHA256 (verified on PUT by the uploads service and by S3);
     // the digest is recorded so the content hash can be derived when the client did not declare it.
@@ -97,20 +193,14 @@ export class ChunkEventService {
       const current = await uploads.get(uploadId)
       if (current && isFinal(current.status)) {
         await store.delete(event.key)
-        return 'done'
+        return settled('done')
       }
-      if (current?.status === 'finalizing') return this.#finalize(uploadId)
-      return 'retry'
+      if (current?.status === 'finalizing') return settled(this.#finalize(uploadId))
+      return settled('retry')
     }
+    if (event.eventTime !== undefined) meters().eventLag.record(Math.max(0, now - event.eventTime) / 1000)
     this.#deps.notifier.publish(uploadId)
-    if (updated.received.length >= updated.chunkCount) return this.#finalize(uploadId)
-    try {
-      await this.#deps.finalizer.eagerCopy(updated, index)
-    } catch (err) {
-      // Only an optimisation: finalization copies whatever is missing.
-      log.warn({ err, uploadId, index }, 'eager part copy failed')
-    }
-    return 'done'
+    return { kind: 'recorded', updated, index }
   }
 
   async #finalize(uploadId: string): Promise<EventOutcome> {

@@ -1,7 +1,5 @@
-import { parseChunkKey } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
-import type { ObjectStore } from '../storage/ObjectStore.ts'
 import type { ChunkEventService } from './ChunkEventService.ts'
 import type { Finalizer } from './Finalizer.ts'
 import type { UploadRepository } from './UploadRepository.ts'
@@ -22,9 +20,7 @@ export class ExpirySweeper {
   readonly #now: () => number
   readonly #reconcile:
     | {
-        events: ChunkEventService
-        store: ObjectStore
-        chunkPrefix: string
+        events: Pick<ChunkEventService, 'reconcile' | 'finalize'>
         sessionTtlMs: number
         idleMs: number
       }
@@ -40,9 +36,7 @@ export class ExpirySweeper {
     now?: () => number
     /** Reconciliation of idle uploads; undefined disables it. */
     reconcile?: {
-      events: ChunkEventService
-      store: ObjectStore
-      chunkPrefix: string
+      events: Pick<ChunkEventService, 'reconcile' | 'finalize'>
       sessionTtlMs: number
       idleMs: number
     }
@@ -90,7 +84,10 @@ export class ExpirySweeper {
     return { expired, cleaned, finalized, reconciled }
   }
 
-  /** Records chunk objects of idle uploads that have no recorded index (their event was lost). */
+  /**
+   * Records chunk objects of idle uploads (`created` or `uploading`) that have no recorded index
+   * (their event was lost), and finalizes those whose set that completes.
+   */
   async #reconcileIdle(now: number, limit: number): Promise<number> {
     const r = this.#reconcile
     if (!r) return 0
@@ -100,17 +97,17 @@ export class ExpirySweeper {
     if (idleExpiresBefore <= now) return 0
     const idle = await this.#uploads.idle(now, idleExpiresBefore, now - r.idleMs, limit)
     for (const record of idle) {
-      const received = new Set(record.received)
-      const keys = await r.store.listKeys(`${r.chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
-      for (const key of keys) {
-        const parsed = parseChunkKey(r.chunkPrefix, key)
-        if (!parsed || received.has(parsed.index)) continue
+      const { upload } = await r.events.reconcile(record)
+      const added = upload.received.length - record.received.length
+      if (added > 0) {
         this.#log.warn(
-          { uploadId: record.uploadId, index: parsed.index },
-          'chunk without a recorded event reconciled',
+          { uploadId: record.uploadId, chunks: added },
+          'chunks without a recorded event reconciled',
         )
-        await r.events.handle({ bucket: r.store.bucket, key, size: 0 })
-        recorded++
+        recorded += added
+      }
+      if (upload.status === 'uploading' && upload.received.length >= upload.chunkCount) {
+        await r.events.finalize(upload.uploadId)
       }
       await this.#uploads.markReconciled(record.uploadId, now)
     }

@@ -11,7 +11,7 @@ import {
   toHex,
 } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
-import { withLinkedSpan } from '@lfusys/telemetry'
+import { attr, meters, userPseudonym, withUploadSpan } from '@lfusys/telemetry'
 import type { FileRecord } from '../files/FileRecord.ts'
 import type { FileRepository } from '../files/FileRepository.ts'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
@@ -131,18 +131,26 @@ export class Finalizer {
     }
     const started = this.#now()
     try {
-      return await withLinkedSpan(
-        'lfusys-sessions',
+      return await withUploadSpan(
         'upload.finalize',
         record.traceparent,
-        { 'lfusys.upload_id': uploadId, 'lfusys.chunk_count': record.chunkCount },
-        async () => {
+        {
+          [attr.uploadId]: uploadId,
+          [attr.chunkCount]: record.chunkCount,
+          [attr.uploadBytes]: record.fileSize,
+          ...(userPseudonym(record.userId) ? { [attr.user]: userPseudonym(record.userId) } : {}),
+        },
+        async (span) => {
           const outcome = await this.#finalize(record, owner, guard, log)
+          span.setAttribute(attr.outcome, outcome)
           log.info({ outcome, ms: this.#now() - started }, 'finalization finished')
+          meters().finalizeDuration.record((this.#now() - started) / 1000, { outcome })
           return { outcome }
         },
       )
     } catch (err) {
+      const outcome = err instanceof LeaseLostError ? 'lease-lost' : 'error'
+      meters().finalizeDuration.record((this.#now() - started) / 1000, { outcome })
       if (err instanceof LeaseLostError) {
         log.warn('finalization lease lost; the new holder finishes')
         return { outcome: 'lease-lost' }

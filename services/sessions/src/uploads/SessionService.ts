@@ -2,11 +2,12 @@ import { createHash, randomUUID } from 'node:crypto'
 import { planChunks } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
-import { currentTraceparent } from '@lfusys/telemetry'
+import { annotate, attr, currentTraceparent, userPseudonym } from '@lfusys/telemetry'
 import { signUploadToken, type UploadTokenKey } from '@lfusys/upload-token'
 import type { FileRecord } from '../files/FileRecord.ts'
 import type { FileRepository } from '../files/FileRepository.ts'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
+import type { ChunkEventService } from './ChunkEventService.ts'
 import type { Finalizer } from './Finalizer.ts'
 import { isFinal, RECEIVING_STATUSES, type UploadRecord } from './UploadRecord.ts'
 import type { IdempotencyKey, UploadRepository } from './UploadRepository.ts'
@@ -49,6 +50,8 @@ export interface SessionServiceDeps {
   uploads: UploadRepository
   files: FileRepository
   finalizer: Finalizer
+  /** Records chunk objects whose events were lost, for the completion call. */
+  chunkEvents: Pick<ChunkEventService, 'reconcile' | 'finalize'>
   notifier: StatusNotifier
   log: Logger
   now?: () => number
@@ -59,6 +62,8 @@ export class SessionService {
   readonly #deps: SessionServiceDeps
   readonly #options: SessionServiceOptions
   readonly #now: () => number
+  /** Finalizations started by completion calls, awaited on a graceful stop. */
+  readonly #finalizing = new Set<Promise<unknown>>()
 
   constructor(deps: SessionServiceDeps, options: SessionServiceOptions) {
     this.#deps = deps
@@ -68,6 +73,7 @@ export class SessionService {
 
   async create(caller: Caller, input: CreateUploadInput): Promise<CreateUploadResult> {
     const { uploads, files } = this.#deps
+    annotate({ [attr.user]: userPseudonym(caller.userId), [attr.uploadBytes]: input.fileSize })
     if (input.fileSize > this.#options.maxFileSize) {
       throw new AppError('TOO_LARGE', `file size exceeds the limit of ${this.#options.maxFileSize} bytes`, {
         details: { field: 'fileSize', maxFileSize: this.#options.maxFileSize },
@@ -89,6 +95,7 @@ export class SessionService {
     const active = await uploads.listActive(caller.userId)
     const resumable = this.#findResumable(active, input)
     if (resumable) {
+      annotate({ [attr.uploadId]: resumable.uploadId })
       return { kind: 'started', upload: resumable, token: await this.#token(resumable), resumed: true }
     }
     if (input.resumeUploadId !== undefined) {
@@ -137,6 +144,7 @@ export class SessionService {
       if (replay) return replay
       throw new AppError('UNAVAILABLE', 'upload creation conflicted, retry', { retryAfterSeconds: 1 })
     }
+    annotate({ [attr.uploadId]: record.uploadId, [attr.chunkCount]: record.chunkCount })
     this.#deps.log.info(
       {
         uploadId: record.uploadId,
@@ -211,6 +219,7 @@ export class SessionService {
         fileSize: record.fileSize,
         chunkSize: record.chunkSize,
         chunkCount: record.chunkCount,
+        traceparent: record.traceparent,
       },
       this.#options.tokenTtlSeconds,
       new Date(this.#now()),
@@ -238,6 +247,55 @@ export class SessionService {
       })
     }
     return this.#token(record)
+  }
+
+  /**
+   * The client has stored every chunk (as S3's CompleteMultipartUpload): whatever the chunk events
+   * missed is recorded from a listing of the upload's chunk objects, and finalization starts when
+   * the set is complete, so a lost event costs seconds instead of waiting for the sweeper.
+   * Idempotent: repeated calls, calls racing the consumer and calls after the end change nothing
+   * (the received set is a set and the lease admits one holder). A finalization whose holder died
+   * (lease run out) is taken over. Finalization runs after the answer (it can take a while for
+   * large files); the client follows the upload to its final state as before.
+   */
+  async complete(caller: Caller, uploadId: string): Promise<UploadRecord> {
+    const record = await this.get(caller, uploadId)
+    if (isFinal(record.status)) return record
+    if (record.status === 'finalizing') {
+      if ((record.leaseExpiresAt ?? 0) < this.#now()) this.#finalizeLater(uploadId)
+      return record
+    }
+    const { upload, missing } = await this.#deps.chunkEvents.reconcile(record)
+    if (isFinal(upload.status)) return upload
+    if (missing.length > 0) {
+      throw new AppError(
+        'PRECONDITION_FAILED',
+        `${missing.length} of ${upload.chunkCount} chunks are not stored; send them, then complete again`,
+        { details: { uploadId, missing: missing.slice(0, 1000) } },
+      )
+    }
+    const leaseRunOut = upload.status === 'finalizing' && (upload.leaseExpiresAt ?? 0) < this.#now()
+    if ((upload.status === 'uploading' && upload.received.length >= upload.chunkCount) || leaseRunOut) {
+      this.#finalizeLater(uploadId)
+    }
+    this.#deps.log.info({ uploadId, status: upload.status }, 'upload completion requested')
+    return upload
+  }
+
+  #finalizeLater(uploadId: string): void {
+    const run = this.#deps.chunkEvents
+      .finalize(uploadId)
+      .catch((err: unknown) => {
+        // The lease was given back (or expires); the next completion call or event retries.
+        this.#deps.log.warn({ err, uploadId }, 'finalization after the completion call failed')
+      })
+      .finally(() => this.#finalizing.delete(run))
+    this.#finalizing.add(run)
+  }
+
+  /** Waits for finalizations that completion calls started (a graceful stop). */
+  async drain(): Promise<void> {
+    while (this.#finalizing.size > 0) await Promise.all([...this.#finalizing])
   }
 
   /** Cancelling twice answers the cancelled session; a finalizing or finished upload cannot be. */

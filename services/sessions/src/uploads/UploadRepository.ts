@@ -611,12 +611,13 @@ export class UploadRepository {
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :pk AND gsi2sk BETWEEN :from AND :to',
         FilterExpression:
-          '#status = :uploading AND (attribute_not_exists(reconciledAt) OR reconciledAt < :reconciledBefore)',
+          '#status IN (:created, :uploading) AND (attribute_not_exists(reconciledAt) OR reconciledAt < :reconciledBefore)',
         ExpressionAttributeNames: { '#status': 'status' },
         ExpressionAttributeValues: {
           ':pk': SWEEP_ACTIVE,
           ':from': pad(now),
           ':to': pad(idleExpiresBefore),
+          ':created': 'created',
           ':uploading': 'uploading',
           ':reconciledBefore': reconciledBefore,
         },

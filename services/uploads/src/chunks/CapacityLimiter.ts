@@ -21,21 +21,26 @@ export class CapacityLimiter {
     this.#limits = limits
   }
 
-  /** A lease, or undefined when the limit is reached. */
-  tryAcquire(): CapacityLease | undefined {
+  #bytes = 0
+
+  /** A lease for a request declaring `bytes`, or undefined when the limit is reached. */
+  tryAcquire(bytes = 0): CapacityLease | undefined {
     if (this.#active + 1 > this.#limits.maxConcurrent) return undefined
     this.#active += 1
+    this.#bytes += bytes
     let released = false
     return {
       release: () => {
         if (released) return
         released = true
         this.#active -= 1
+        this.#bytes -= bytes
       },
     }
   }
 
-  get usage(): { active: number } {
-    return { active: this.#active }
+  /** Admitted requests and the bytes they declared (reported as in-flight bytes, not limited). */
+  get usage(): { active: number; bytes: number } {
+    return { active: this.#active, bytes: this.#bytes }
   }
 }

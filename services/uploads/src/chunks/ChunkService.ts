@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises'
 import { chunkKey, chunkLength, isId, parseContentDigest, toBase64 } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
+import { annotate, attr, userPseudonym } from '@lfusys/telemetry'
 import { type UploadTokenKey, verifyUploadToken } from '@lfusys/upload-token'
 import type { CapacityLimiter } from './CapacityLimiter.ts'
 import { ChecksumMismatchError, type ChunkStore } from './ChunkStore.ts'
@@ -54,6 +55,7 @@ export class ChunkService {
 
   async receive(request: ChunkRequest): Promise<StoredChunk> {
     const claims = await verifyUploadToken(this.#o.tokenKeys, bearerToken(request.authorization))
+    annotate({ [attr.user]: userPseudonym(claims.userId) })
     if (!isId(request.uploadId)) {
       throw new AppError('VALIDATION_FAILED', 'upload id must be a lowercase UUID', {
         details: { field: 'uploadId' },
@@ -104,7 +106,7 @@ export class ChunkService {
       throw new AppError('VALIDATION_FAILED', digest.reason, { details: { field: 'Content-Digest' } })
     }
 
-    const lease = this.#o.limiter.tryAcquire()
+    const lease = this.#o.limiter.tryAcquire(expected)
     if (!lease) {
       throw new AppError('UNAVAILABLE', 'the uploads service is at capacity; retry later', {
         retryAfterSeconds: this.#o.retryAfterSeconds,

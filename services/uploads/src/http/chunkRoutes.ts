@@ -1,3 +1,4 @@
+import { annotate, attr } from '@lfusys/telemetry'
 import type { FastifyInstance } from 'fastify'
 import type { ChunkService } from '../chunks/ChunkService.ts'
 
@@ -16,6 +17,12 @@ export async function chunkRoutes(app: FastifyInstance, options: { chunks: Chunk
   app.put<{ Params: { uploadId: string; index: string } }>(
     '/api/v1/uploads/:uploadId/chunks/:index',
     async (request, reply) => {
+      const contentLength = Number(request.headers['content-length'])
+      annotate({
+        [attr.uploadId]: request.params.uploadId,
+        [attr.chunkIndex]: Number(request.params.index),
+        [attr.chunkBytes]: Number.isSafeInteger(contentLength) ? contentLength : undefined,
+      })
       const stored = await options.chunks.receive({
         uploadId: request.params.uploadId,
         index: request.params.index,

@@ -1,27 +1,36 @@
-import type { User } from '@lfusys/upload-client'
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react'
 import { api, onSessionLost } from '../../lib/api.ts'
+import { type AccountUser, accountApi } from './authApi.ts'
 
 interface AuthState {
-  user: User | null
+  user: AccountUser | null
   loading: boolean
-  login(email: string, password: string): Promise<User>
-  register(email: string, password: string, name?: string): Promise<User>
+  login(email: string, password: string): Promise<AccountUser>
+  register(email: string, password: string, name?: string): Promise<AccountUser>
   logout(): Promise<void>
+  /** Renews the session's tokens (the role is decided when they are issued) and reloads the user. */
+  renew(): Promise<void>
+}
+
+/** The signed-in user with every account field; null when the session is gone. */
+async function signedInUser(): Promise<AccountUser> {
+  const u = await accountApi.me()
+  if (!u) throw new Error('the session was not opened')
+  return u
 }
 
 const AuthContext = createContext<AuthState | null>(null)
 
 export function AuthProvider({ children }: { children: ReactNode }) {
-  const [user, setUser] = useState<User | null>(null)
+  const [user, setUser] = useState<AccountUser | null>(null)
   const [loading, setLoading] = useState(true)
 
   useEffect(() => {
     const controller = new AbortController()
     // An aborted lookup (unmount, or StrictMode's double effect in development) must not
     // report "logged out": that would bounce a logged-in user to the login page.
-    api
-      .me(controller.signal)
+    accountApi
+      .me()
       .then((u) => {
         if (!controller.signal.aborted) setUser(u)
       })
@@ -39,7 +48,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, [])
 
   const login = useCallback(async (email: string, password: string) => {
-    const u = await api.login(email, password)
+    await api.login(email, password)
+    const u = await signedInUser()
     setUser(u)
     return u
   }, [])
@@ -47,7 +57,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const register = useCallback(async (email: string, password: string, name?: string) => {
     await api.register(email, password, name)
     // Registration may or may not open a session; logging in makes the next step certain.
-    const u = await api.login(email, password)
+    await api.login(email, password)
+    const u = await signedInUser()
     setUser(u)
     return u
   }, [])
@@ -60,9 +71,14 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     }
   }, [])
 
+  const renew = useCallback(async () => {
+    await accountApi.refresh()
+    setUser(await accountApi.me())
+  }, [])
+
   const value = useMemo(
-    () => ({ user, loading, login, register, logout }),
-    [user, loading, login, register, logout],
+    () => ({ user, loading, login, register, logout, renew }),
+    [user, loading, login, register, logout, renew],
   )
   return <AuthContext value={value}>{children}</AuthContext>
 }

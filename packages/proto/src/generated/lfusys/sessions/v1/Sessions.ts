@@ -7,6 +7,10 @@ import type {
   CancelUploadRequest__Output as _lfusys_sessions_v1_CancelUploadRequest__Output,
 } from '../../../lfusys/sessions/v1/CancelUploadRequest.ts'
 import type {
+  CompleteUploadRequest as _lfusys_sessions_v1_CompleteUploadRequest,
+  CompleteUploadRequest__Output as _lfusys_sessions_v1_CompleteUploadRequest__Output,
+} from '../../../lfusys/sessions/v1/CompleteUploadRequest.ts'
+import type {
   CreateUploadRequest as _lfusys_sessions_v1_CreateUploadRequest,
   CreateUploadRequest__Output as _lfusys_sessions_v1_CreateUploadRequest__Output,
 } from '../../../lfusys/sessions/v1/CreateUploadRequest.ts'
@@ -122,6 +126,47 @@ export interface SessionsClient extends grpc.Client {
   ): grpc.ClientUnaryCall
   cancelUpload(
     argument: _lfusys_sessions_v1_CancelUploadRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+
+  CompleteUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  CompleteUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  CompleteUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  CompleteUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  completeUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  completeUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  completeUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
+  ): grpc.ClientUnaryCall
+  completeUpload(
+    argument: _lfusys_sessions_v1_CompleteUploadRequest,
     callback: grpc.requestCallback<_lfusys_sessions_v1_UploadSession__Output>,
   ): grpc.ClientUnaryCall
 
@@ -520,6 +565,11 @@ export interface SessionsHandlers extends grpc.UntypedServiceImplementation {
     _lfusys_sessions_v1_UploadSession
   >
 
+  CompleteUpload: grpc.handleUnaryCall<
+    _lfusys_sessions_v1_CompleteUploadRequest__Output,
+    _lfusys_sessions_v1_UploadSession
+  >
+
   CreateUpload: grpc.handleUnaryCall<
     _lfusys_sessions_v1_CreateUploadRequest__Output,
     _lfusys_sessions_v1_CreateUploadResponse
@@ -570,6 +620,12 @@ export interface SessionsDefinition extends grpc.ServiceDefinition {
     _lfusys_sessions_v1_CancelUploadRequest,
     _lfusys_sessions_v1_UploadSession,
     _lfusys_sessions_v1_CancelUploadRequest__Output,
+    _lfusys_sessions_v1_UploadSession__Output
+  >
+  CompleteUpload: MethodDefinition<
+    _lfusys_sessions_v1_CompleteUploadRequest,
+    _lfusys_sessions_v1_UploadSession,
+    _lfusys_sessions_v1_CompleteUploadRequest__Output,
     _lfusys_sessions_v1_UploadSession__Output
   >
   CreateUpload: MethodDefinition<
