@@ -95,7 +95,8 @@ export class ChaosSystem {
   }
 
   #serviceEnv(name: ServiceName): Record<string, string> {
-    const common = { ...this.env, LOG_LEVEL: name === 'sessions' ? 'info' : 'warn' }
+    // Test settings (keys made here, no OAuth): an unset LFUSYS_ENV would mean production.
+    const common = { LFUSYS_ENV: 'test', ...this.env, LOG_LEVEL: name === 'sessions' ? 'info' : 'warn' }
     switch (name) {
       case 'sessions':
         return {

@@ -43,7 +43,10 @@ describe('integrity failures are never a silent pass', () => {
       `content hash mismatch: declared ${wrong}, chunks give ${file.contentHash}`,
     )
     expect(failed.fileId).toBeUndefined()
-    expect(await listKeys(h, `chunks/${session.uploadId}/`)).toEqual([])
+    // The chunks go in the cleanup that follows the failure.
+    await waitFor(async () => (await listKeys(h, `chunks/${session.uploadId}/`)).length === 0, {
+      what: 'the failed upload’s chunks to be deleted',
+    })
     // Nothing was stored under either hash.
     expect(await objectExists(h, objectKey('objects/', wrong, file.bytes.length))).toBe(false)
     expect(await objectExists(h, objectKey('objects/', file.contentHash, file.bytes.length))).toBe(false)
