@@ -2,31 +2,12 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
-import {
-  artifactsDir,
-  type CaughtMail,
-  Mailbox,
-  provisionTestStack,
-  repoRoot,
-  type TestStack,
-} from '@lfusys/testing'
+import { freePort, type ManagedProcess } from '@lfusys/devstack'
+import { artifactsDir, type CaughtMail, Mailbox, provisionTestStack, type TestStack } from '@lfusys/testing'
 import { type RunningSystem, startSystem } from '@lfusys/upload-client/testing'
 import { type Browser, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-
-// Flags from shared/local-stack.md: no sandbox (root), no GPU, and no lookups of anything but loopback.
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1, EXCLUDE localhost',
-]
+import { buildAndPreview, CHROMIUM_ARGS, CHROMIUM_PATH } from './webServer.ts'
 
 const shots = join(artifactsDir, 'web-accounts')
 
@@ -66,24 +47,8 @@ describe('account pages in Chromium against the whole system', () => {
       },
     })
     // The production build behind `vite preview` (same /api proxy as the dev server).
-    const vite = join(repoRoot, 'apps/web/node_modules/vite/bin/vite.js')
-    const outDir = join(dir, 'dist')
-    const build = spawnManaged(
-      'web-build',
-      process.execPath,
-      [vite, 'build', '--outDir', outDir, '--emptyOutDir'],
-      {
-        cwd: join(repoRoot, 'apps/web'),
-        env: { PATH: process.env.PATH ?? '' },
-      },
-    )
-    if ((await build.exited) !== 0) throw new Error(`web build failed:\n${build.output()}`)
-    web = spawnManaged('web', process.execPath, [vite, 'preview', '--outDir', outDir], {
-      cwd: join(repoRoot, 'apps/web'),
-      env: { PATH: process.env.PATH ?? '', GATEWAY_URL: system.gatewayUrl, WEB_PORT: String(webPort) },
-    })
-    await waitUntilReady('web', async () => (await fetch(webUrl)).ok, { timeoutMs: 60_000, process: web })
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
+    web = await buildAndPreview({ outDir: join(dir, 'dist'), port: webPort, gatewayUrl: system.gatewayUrl })
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS })
     const context = await browser.newContext({ viewport: { width: 1280, height: 860 } })
     context.setDefaultTimeout(60_000)
     page = await context.newPage()
