@@ -11,26 +11,34 @@ export function onSessionLost(listener: Listener): () => void {
   return () => sessionLostListeners.delete(listener)
 }
 
+/** The CSRF cookie: `__Host-lfusys_csrf` in production (host-bound), `lfusys_csrf` elsewhere. */
+function csrfCookie(): string | undefined {
+  return readCookie(document.cookie, `__Host-${CSRF_COOKIE}`) ?? readCookie(document.cookie, CSRF_COOKIE)
+}
+
+/**
+ * Whether a session may exist. Asking "who is signed in?" without one would answer 401, which the
+ * browser logs as an error on every page a signed-out visitor opens. The CSRF cookie is readable
+ * by script and lives exactly as long as the refresh token, so without it there is no session to
+ * find and the question is not sent at all.
+ */
+export function mayHaveSession(): boolean {
+  return csrfCookie() !== undefined
+}
+
 export const sessionFetch = createSessionFetch({
   fetch: (input, init) => fetch(input, { ...init, credentials: 'same-origin' }),
-  // Production names the cookie __Host-lfusys_csrf (host-bound); elsewhere it is lfusys_csrf.
-  csrfToken: () =>
-    readCookie(document.cookie, `__Host-${CSRF_COOKIE}`) ?? readCookie(document.cookie, CSRF_COOKIE),
+  csrfToken: csrfCookie,
   refreshUrl: `${API_BASE}/auth/refresh`,
   onSessionLost: () => {
     for (const l of sessionLostListeners) l()
   },
 })
 
-/**
- * The gateway client of the web app. Asking "who is signed in?" without a session would answer
- * 401, which the browser logs as an error on every page a signed-out visitor opens. The CSRF
- * cookie is readable by script and lives exactly as long as the refresh token, so without it
- * there is no session to find and the question is not sent at all.
- */
+/** The gateway client of the web app: it asks who is signed in only when a session may exist. */
 class WebGatewayClient extends GatewayClient {
   override async me(signal?: AbortSignal): Promise<User | null> {
-    if (!readCookie(document.cookie, CSRF_COOKIE)) return null
+    if (!mayHaveSession()) return null
     return super.me(signal)
   }
 }

@@ -1,5 +1,5 @@
 import type { User } from '@lfusys/upload-client'
-import { API_BASE, sessionFetch } from '../../lib/api.ts'
+import { API_BASE, mayHaveSession, sessionFetch } from '../../lib/api.ts'
 
 export interface AccountUser extends User {
   emailVerified: boolean
@@ -63,6 +63,7 @@ function accountUser(body: unknown): AccountUser {
 
 export const accountApi = {
   async me(): Promise<AccountUser | null> {
+    if (!mayHaveSession()) return null
     try {
       return accountUser(await call('/auth/me'))
     } catch (err) {
