@@ -44,7 +44,7 @@ import {
 } from '@aws-sdk/client-s3'
 import * as grpc from '@grpc/grpc-js'
 import { createS3Client } from '@lfusys/aws'
-import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
+import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
 import {
   type ChunkPlan,
   chunkLength,
@@ -324,7 +324,7 @@ async function call<Res>(
   ) => unknown,
 ): Promise<Res> {
   const metadata = new grpc.Metadata()
-  metadata.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(serviceKeys, who)}`)
+  metadata.set(CALLER_TOKEN_METADATA, await callerAuthorization(serviceKeys, who))
   return new Promise((resolve, reject) => {
     invoke(metadata, { deadline: Date.now() + 30_000 }, (err, res) => {
       if (err) reject(err)

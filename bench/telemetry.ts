@@ -18,7 +18,7 @@ import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as grpc from '@grpc/grpc-js'
-import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
+import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
 import { formatContentDigest, MiB } from '@lfusys/contracts'
 import { freePort, type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
 import {
@@ -206,10 +206,7 @@ async function runOnce(mode: Mode, env: Record<string, string>): Promise<Result>
     const pids = { uploads: uploads.child.pid ?? 0, sessions: sessions.child.pid ?? 0 }
     const caller = { userId: `bench-${randomUUID()}`, isAdmin: false }
     const metadata = new grpc.Metadata()
-    metadata.set(
-      CALLER_TOKEN_METADATA,
-      `Bearer ${await signCallerToken(parseCallerTokenKeys(serviceKeys), caller)}`,
-    )
+    metadata.set(CALLER_TOKEN_METADATA, await callerAuthorization(parseCallerTokenKeys(serviceKeys), caller))
     const created = await call<CreateUploadResponse__Output>(metadata, (m, o, cb) =>
       sessionsClient.CreateUpload(
         { caller, fileName: 'bench.bin', fileSize, contentType: 'application/octet-stream' },

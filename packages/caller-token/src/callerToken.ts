@@ -1,6 +1,6 @@
-import { parseKeyRing, type RingKey } from '@lfusys/config'
+import { parseKeyRing, type RingKey, ringKeyFor } from '@lfusys/config'
 import { AppError } from '@lfusys/errors'
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
+import { jwtVerify, SignJWT } from 'jose'
 
 /**
  * The caller token: a short-lived HS256 JWT the gateway signs for each call to the sessions
@@ -44,6 +44,14 @@ export async function signCallerToken(
     .sign(key.secret)
 }
 
+/** The `authorization` metadata value of a call made for `caller`. */
+export async function callerAuthorization(
+  keys: readonly CallerTokenKey[],
+  caller: CallerIdentity,
+): Promise<string> {
+  return `Bearer ${await signCallerToken(keys, caller)}`
+}
+
 /** Throws AppError UNAUTHENTICATED for a missing, forged, expired or malformed token. */
 export async function verifyCallerToken(
   keys: readonly CallerTokenKey[],
@@ -53,23 +61,15 @@ export async function verifyCallerToken(
   const token = /^Bearer ([A-Za-z0-9._-]+)$/.exec(authorization ?? '')?.[1]
   if (!token) throw new AppError('UNAUTHENTICATED', 'the call carries no caller token')
   try {
-    const { payload } = await jwtVerify(
-      token,
-      (header) => {
-        const key = keys.find((k) => k.kid === header.kid)
-        if (!key) throw new joseErrors.JWSSignatureVerificationFailed('unknown key id')
-        return key.secret
-      },
-      {
-        algorithms: ['HS256'],
-        issuer: CALLER_TOKEN_ISSUER,
-        audience: CALLER_TOKEN_AUDIENCE,
-        currentDate: now,
-        requiredClaims: ['sub', 'exp', 'iat'],
-        // Two tasks' clocks may differ a little; the token lives a minute.
-        clockTolerance: 5,
-      },
-    )
+    const { payload } = await jwtVerify(token, ringKeyFor(keys), {
+      algorithms: ['HS256'],
+      issuer: CALLER_TOKEN_ISSUER,
+      audience: CALLER_TOKEN_AUDIENCE,
+      currentDate: now,
+      requiredClaims: ['sub', 'exp', 'iat'],
+      // Two tasks' clocks may differ a little; the token lives a minute.
+      clockTolerance: 5,
+    })
     const { sub, adm } = payload as Record<string, unknown>
     if (typeof sub !== 'string' || sub.length === 0 || sub.length > 128 || typeof adm !== 'boolean')
       throw new AppError('UNAUTHENTICATED', 'the caller token has malformed claims')

@@ -4,6 +4,7 @@ export {
   CALLER_TOKEN_METADATA,
   type CallerIdentity,
   type CallerTokenKey,
+  callerAuthorization,
   parseCallerTokenKeys,
   signCallerToken,
   verifyCallerToken,

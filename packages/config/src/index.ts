@@ -1,5 +1,5 @@
 export { envBoolean, envInt, envList, envPort, envSecret, envUrl } from './fields.ts'
-export { parseKeyRing, type RingKey } from './keyRing.ts'
+export { parseKeyRing, type RingKey, ringKeyFor } from './keyRing.ts'
 export {
   ConfigError,
   describeEnv,

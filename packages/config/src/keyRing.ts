@@ -9,6 +9,18 @@ export interface RingKey {
  * key signs and every key verifies: a new key is rolled out by adding it, moving it first once every
  * instance knows it, and dropping the old one after the longest token lifetime.
  */
+/**
+ * A JWT key lookup by the header's `kid` over a ring: every key verifies, an unknown id is refused
+ * (callers map the throw to their own "invalid token").
+ */
+export function ringKeyFor(keys: readonly RingKey[]): (header: { kid?: string | undefined }) => Uint8Array {
+  return (header) => {
+    const key = keys.find((k) => k.kid === header.kid)
+    if (!key) throw new Error('unknown key id')
+    return key.secret
+  }
+}
+
 export function parseKeyRing(value: string, variable: string): RingKey[] {
   const keys = value
     .split(',')

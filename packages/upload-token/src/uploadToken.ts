@@ -1,4 +1,4 @@
-import { parseKeyRing, type RingKey } from '@lfusys/config'
+import { parseKeyRing, type RingKey, ringKeyFor } from '@lfusys/config'
 import { isId } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose'
@@ -68,21 +68,13 @@ export async function verifyUploadToken(
   now: Date = new Date(),
 ): Promise<UploadTokenClaims & { expiresAt: Date }> {
   try {
-    const { payload } = await jwtVerify(
-      token,
-      (header) => {
-        const key = keys.find((k) => k.kid === header.kid)
-        if (!key) throw new joseErrors.JWSSignatureVerificationFailed('unknown key id')
-        return key.secret
-      },
-      {
-        algorithms: ['HS256'],
-        issuer: UPLOAD_TOKEN_ISSUER,
-        audience: UPLOAD_TOKEN_AUDIENCE,
-        currentDate: now,
-        requiredClaims: ['sub', 'exp', 'iat'],
-      },
-    )
+    const { payload } = await jwtVerify(token, ringKeyFor(keys), {
+      algorithms: ['HS256'],
+      issuer: UPLOAD_TOKEN_ISSUER,
+      audience: UPLOAD_TOKEN_AUDIENCE,
+      currentDate: now,
+      requiredClaims: ['sub', 'exp', 'iat'],
+    })
     const { sub, upl, fsz, csz, cnt, exp } = payload as Record<string, unknown>
     if (
       typeof sub !== 'string' ||

@@ -6,7 +6,7 @@ import {
   type ServiceError,
   status,
 } from '@grpc/grpc-js'
-import { CALLER_TOKEN_METADATA, type CallerTokenKey, signCallerToken } from '@lfusys/caller-token'
+import { CALLER_TOKEN_METADATA, type CallerTokenKey, callerAuthorization } from '@lfusys/caller-token'
 import { AppError } from '@lfusys/errors'
 import {
   type CreateUploadResponse__Output,
@@ -314,7 +314,7 @@ export class SessionsGrpcClient implements SessionsApi {
   /** Signs the caller's token for this one call: the sessions service believes nothing else. */
   private async metadata(caller: Caller): Promise<Metadata> {
     const md = new Metadata()
-    md.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(this.callerKeys, caller)}`)
+    md.set(CALLER_TOKEN_METADATA, await callerAuthorization(this.callerKeys, caller))
     return md
   }
 

@@ -128,11 +128,6 @@ export class FileRepository {
     return undefined
   }
 
-  /** Bytes of the user's stored files. */
-  async usage(userId: string): Promise<number> {
-    return (await this.usageOf(userId)).storedBytes
-  }
-
   /**
    * The user's usage item: `bytes` of stored files, `reserved` by unfinished uploads, and
    * `committed`, their sum, which the quota condition reads (DynamoDB conditions cannot add).

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3'
 import { GetCommand } from '@aws-sdk/lib-dynamodb'
 import { Metadata } from '@grpc/grpc-js'
-import { CALLER_TOKEN_METADATA, parseCallerTokenKeys, signCallerToken } from '@lfusys/caller-token'
+import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
 import { type ChunkPlan, chunkKey, chunkRange, contentHashFromDigests } from '@lfusys/contracts'
 import { createLogger } from '@lfusys/logger'
 import {
@@ -26,7 +26,7 @@ const serviceKeys = parseCallerTokenKeys(TEST_SERVICE_TOKEN_KEYS)
 /** Metadata with a caller token for `who`, as the gateway sends on every call. */
 export async function callerMetadata(who: { userId: string; isAdmin: boolean }): Promise<Metadata> {
   const md = new Metadata()
-  md.set(CALLER_TOKEN_METADATA, `Bearer ${await signCallerToken(serviceKeys, who)}`)
+  md.set(CALLER_TOKEN_METADATA, await callerAuthorization(serviceKeys, who))
   return md
 }
 export const MiB = 1024 * 1024
