@@ -238,6 +238,7 @@ async function main() {
     urls.push(
       { label: 'API docs', url: `http://127.0.0.1:${servicePorts.gateway}/docs` },
       { label: 'Health', url: `http://127.0.0.1:${servicePorts.gateway}/health/ready` },
+      { label: 'Mail inbox', url: stack.endpoints.mailWeb },
     )
     say(`everything up in ${((Date.now() - t0) / 1000).toFixed(1)} s; Ctrl-C stops it all`)
     console.log(`\n${formatUrlBlock(urls)}\n`)
