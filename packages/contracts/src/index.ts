@@ -18,11 +18,18 @@ export {
   storageUsageSchema,
   UPLOAD_STATUSES,
   type Upload,
+  type UploadList,
+  type UploadPolicy,
   type UploadStatus,
   type UploadTokenGrant,
+  type User,
+  uploadListSchema,
+  uploadPolicySchema,
   uploadSchema,
   uploadStatusSchema,
   uploadTokenGrantSchema,
+  userResponseSchema,
+  userSchema,
 } from './api.ts'
 export {
   type ChunkPlan,
