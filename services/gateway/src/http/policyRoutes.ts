@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { MAX_CHUNKS, type UploadPolicy, uploadPolicySchema } from '@lfusys/contracts'
+import { z } from 'zod'
 import type { GatewayConfig } from '../config.ts'
 import type { App } from './context.ts'
 import { errorResponses } from './schemas.ts'
@@ -47,13 +48,17 @@ export function policyRoutes(app: App, config: GatewayConfig) {
           'Public and cacheable (`cache-control: public, max-age=300`, an `ETag`; `If-None-Match` answers 304). ' +
           'Plan with `planChunks(fileSize, chunkPlan)` from @lfusys/contracts, hash the chunks, then create the upload: ' +
           'its `chunkSize` and `chunkCount` are the same.',
-        response: { 200: uploadPolicySchema, ...errorResponses },
+        response: {
+          200: uploadPolicySchema,
+          304: z.null().describe('Not modified: the If-None-Match tag is current (no body).'),
+          ...errorResponses,
+        },
       },
     },
     async (request, reply) => {
       reply.header('cache-control', `public, max-age=${POLICY_MAX_AGE_SECONDS}`)
       reply.header('etag', etag)
-      if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send()
+      if (matches(request.headers['if-none-match'], etag)) return reply.code(304).send(null)
       return policy
     },
   )
