@@ -119,20 +119,9 @@ export const storageUsageSchema = z.object({
 })
 export type StorageUsage = z.infer<typeof storageUsageSchema>
 
-/** `GET /api/v1/uploads`: the caller's unfinished uploads. */
+/** `GET /api/v1/uploads` answer: the caller's unfinished uploads. */
 export const uploadListSchema = z.object({ uploads: z.array(uploadSchema) })
 export type UploadList = z.infer<typeof uploadListSchema>
-
-/** A signed-in account, as `/auth/me`, `/auth/login` and `/auth/register` answer it (under `user`). */
-export const userSchema = z.object({
-  id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  role: z.enum(['user', 'admin']),
-  emailVerified: z.boolean(),
-})
-export type User = z.infer<typeof userSchema>
-export const userResponseSchema = z.object({ user: userSchema })
 
 /**
  * `GET /api/v1/uploads/policy`: the rules the sessions service applies when it creates an upload,

@@ -1,4 +1,14 @@
-export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './accounts.ts'
+export {
+  type AccountUser,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  USER_ROLES,
+  type UserResponse,
+  type UserRole,
+  userResponseSchema,
+  userRoleSchema,
+  userSchema,
+} from './accounts.ts'
 export {
   type CreateUploadBody,
   type CreateUploadOutcome,
@@ -22,14 +32,11 @@ export {
   type UploadPolicy,
   type UploadStatus,
   type UploadTokenGrant,
-  type User,
   uploadListSchema,
   uploadPolicySchema,
   uploadSchema,
   uploadStatusSchema,
   uploadTokenGrantSchema,
-  userResponseSchema,
-  userSchema,
 } from './api.ts'
 export {
   type ChunkPlan,

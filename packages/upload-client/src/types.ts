@@ -3,6 +3,7 @@ import { UploadError } from './errors.ts'
 
 // The gateway's JSON shapes live once, in @lfusys/contracts; the engine keeps its historical names.
 export type {
+  AccountUser as User,
   CreateUploadOutcome as CreateUploadResult,
   FileRecord,
   StorageUsage,
@@ -10,7 +11,6 @@ export type {
   UploadPolicy,
   UploadStatus,
   UploadTokenGrant as UploadToken,
-  User,
 } from '@lfusys/contracts'
 export { FINAL_UPLOAD_STATUSES as FINAL_STATUSES } from '@lfusys/contracts'
 
