@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js'
-import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import { SESSIONS_SERVICE_NAME, sessionsServiceDefinition } from '@lfusys/proto'
 import { HealthImplementation } from 'grpc-health-check'
 import type { SessionsConfig } from './config.ts'
@@ -151,7 +150,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       uploadsPublicUrl: config.UPLOADS_PUBLIC_URL,
       watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
       shutdown: shutdown.signal,
-      callerKeys: parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
+      callerKeys: deps.callerKeys,
     }),
   )
   const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })
