@@ -3,33 +3,30 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb'
 import { AppError } from '@lfusys/errors'
 import type { FileRecord, StoredObject } from '../domain/FileRecord.ts'
 import { INTEGRITY_CHECKS } from '../domain/UploadRecord.ts'
-import { refusedItems } from '../storage/conditionalWrite.ts'
+import { refusedItems, type TransactItem } from '../storage/conditionalWrite.ts'
 import { decodeCursor, encodeCursor } from './fileCursor.ts'
 
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
-
 const pad = (n: number) => String(Math.max(0, Math.floor(n))).padStart(15, '0')
-export const filePk = (fileId: string) => `FILE#${fileId}`
-export const FILE_SK = 'FILE'
-export const ownerFilesPk = (ownerId: string) => `OWNER#${ownerId}`
-export const ALL_FILES_PK = 'FILES'
+const filePk = (fileId: string) => `FILE#${fileId}`
+const FILE_SK = 'FILE'
+const ownerFilesPk = (ownerId: string) => `OWNER#${ownerId}`
+const ALL_FILES_PK = 'FILES'
 /** Same-user instant dedup: one marker per (owner, content hash, size) and file. */
-export const dedupPk = (ownerId: string, contentHash: string, size: number) =>
+const dedupPk = (ownerId: string, contentHash: string, size: number) =>
   `DEDUP#${ownerId}#${contentHash}#${size}`
-export const objectPk = (objectKey: string) => `OBJECT#${objectKey}`
-export const OBJECT_SK = 'OBJECT'
-export const usagePk = (userId: string) => `USER#${userId}`
-export const USAGE_SK = 'USAGE'
+const objectPk = (objectKey: string) => `OBJECT#${objectKey}`
+const OBJECT_SK = 'OBJECT'
+const usagePk = (userId: string) => `USER#${userId}`
+const USAGE_SK = 'USAGE'
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
 
-export function toFileRecord(item: Record<string, unknown>): FileRecord {
+function toFileRecord(item: Record<string, unknown>): FileRecord {
   const fileId = str(item.fileId)
   const ownerId = str(item.ownerId)
   const objectKey = str(item.objectKey)

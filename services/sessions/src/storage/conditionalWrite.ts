@@ -1,4 +1,8 @@
+import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb'
 import { cancellationReasons, isConditionalCheckFailed, isTransactionCanceled } from '@lfusys/aws'
+
+/** One item of a TransactWriteItems call. */
+export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 /**
  * Sends a conditional write; `undefined` when DynamoDB refused it because its condition did not

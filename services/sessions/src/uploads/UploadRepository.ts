@@ -3,12 +3,11 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb'
 import { AppError } from '@lfusys/errors'
 import type { UploadRecord } from '../domain/UploadRecord.ts'
-import { refusedItems } from '../storage/conditionalWrite.ts'
+import { refusedItems, type TransactItem } from '../storage/conditionalWrite.ts'
 import { activeUploadsPk, IDEMPOTENCY_SK, idempotencyPk, pad, SWEEP_ACTIVE, SWEEP_CLEANUP } from './keys.ts'
 import {
   activeTtl,
@@ -19,8 +18,6 @@ import {
   type UploadTableOptions,
   uploadTable,
 } from './uploadItem.ts'
-
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
 
 /** A client's Idempotency-Key for a creation, with a fingerprint of the request it was sent with. */
 export interface IdempotencyKey {

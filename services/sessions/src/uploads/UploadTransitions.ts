@@ -5,9 +5,8 @@ import {
   type UpdateCommandInput,
 } from '@aws-sdk/lib-dynamodb'
 import type { IntegrityCheck, UploadRecord } from '../domain/UploadRecord.ts'
-import { conditionHeld, refusedItems, unlessRefused } from '../storage/conditionalWrite.ts'
+import { conditionHeld, refusedItems, type TransactItem, unlessRefused } from '../storage/conditionalWrite.ts'
 import { pad, SWEEP_CLEANUP } from './keys.ts'
-import type { TransactItem } from './UploadRepository.ts'
 import {
   activeTtl,
   endedTtl,
