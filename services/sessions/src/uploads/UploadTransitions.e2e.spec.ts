@@ -172,6 +172,20 @@ describe('UploadTransitions against DynamoDB Local', () => {
     )
   })
 
+  it('creates a session once per idempotency key and says when the key is taken', async () => {
+    const first = await created()
+    const idempotency = { key: `k-${first.uploadId}`, fingerprint: 'f1' }
+    const a = { ...first, uploadId: randomUUID() }
+    const b = { ...first, uploadId: randomUUID() }
+    expect(await uploads.create(a, { idempotency })).toBe('created')
+    expect(await uploads.create(b, { idempotency })).toBe('key-taken')
+    expect(await uploads.findByIdempotencyKey('u1', idempotency.key)).toEqual({
+      uploadId: a.uploadId,
+      fingerprint: 'f1',
+    })
+    expect(await uploads.get(b.uploadId)).toBeUndefined()
+  })
+
   it('gives a reservation back exactly once, with the cleanup that takes the session off the index', async () => {
     const before = (await files.usageOf('u1')).reservedBytes
     const record = await created(true)
