@@ -89,9 +89,16 @@ export class TusService {
   ): Promise<TusView> {
     const session = await this.#own(caller, input.uploadId)
     if (input.toOffset < input.fromOffset || input.toOffset > session.fileSize) {
-      throw new AppError('VALIDATION_FAILED', `offset ${input.toOffset} is outside ${input.fromOffset}..${session.fileSize}`)
+      throw new AppError(
+        'VALIDATION_FAILED',
+        `offset ${input.toOffset} is outside ${input.fromOffset}..${session.fileSize}`,
+      )
     }
-    const state = await this.#repo.advance(input.uploadId, { ...input, leaseMs: lease(input.leaseMs) }, this.#now())
+    const state = await this.#repo.advance(
+      input.uploadId,
+      { ...input, leaseMs: lease(input.leaseMs) },
+      this.#now(),
+    )
     if (!state) {
       throw new AppError('CONFLICT', 'the lock on this upload was lost or its offset moved', {
         details: { reason: 'lock_lost' },

@@ -87,7 +87,13 @@ export class TusStateRepository {
   }
 
   /** Takes the lock if it is free (or expired, or already ours) and the offset is `offset`. */
-  async lock(uploadId: string, lockId: string, offset: number, leaseMs: number, now: number): Promise<LockOutcome> {
+  async lock(
+    uploadId: string,
+    lockId: string,
+    offset: number,
+    leaseMs: number,
+    now: number,
+  ): Promise<LockOutcome> {
     try {
       const out = await this.#db.send(
         new UpdateCommand({
@@ -97,7 +103,12 @@ export class TusStateRepository {
           ConditionExpression:
             'attribute_exists(pk) AND #offset = :offset AND (lockExpiresAt < :now OR lockId = :me)',
           ExpressionAttributeNames: { '#offset': 'offset' },
-          ExpressionAttributeValues: { ':me': lockId, ':until': now + leaseMs, ':offset': offset, ':now': now },
+          ExpressionAttributeValues: {
+            ':me': lockId,
+            ':until': now + leaseMs,
+            ':offset': offset,
+            ':now': now,
+          },
           ReturnValues: 'ALL_NEW',
         }),
       )

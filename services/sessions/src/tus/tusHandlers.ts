@@ -12,7 +12,13 @@ const offset = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)
 const stagingKey = z.string().max(512)
 
 const uploadSchema = z.object({ caller: callerSchema, uploadId })
-const lockSchema = z.object({ caller: callerSchema, uploadId, lockId, offset, leaseMs: z.number().int().min(0) })
+const lockSchema = z.object({
+  caller: callerSchema,
+  uploadId,
+  lockId,
+  offset,
+  leaseMs: z.number().int().min(0),
+})
 const advanceSchema = z.object({
   caller: callerSchema,
   uploadId,
