@@ -203,10 +203,16 @@ describe('tus 1.0 discovery and negotiation', () => {
     expect(noLength.status).toBe(400)
     const badName = await tus(user, '/api/v1/tus/', {
       method: 'POST',
-      headers: { 'upload-length': '5', 'upload-metadata': `filename ${b64('a/../b')}` },
+      headers: { 'upload-length': '5', 'upload-metadata': `filename ${b64('bell\u0007.txt')}` },
     })
     expect(badName.status).toBe(400)
     expect((await errorOf(badName)).message).toContain('filename')
+    const badType = await tus(user, '/api/v1/tus/', {
+      method: 'POST',
+      headers: { 'upload-length': '5', 'upload-metadata': `filename ${b64('a.txt')},filetype ${b64('not a type')}` },
+    })
+    expect(badType.status).toBe(400)
+    expect((await errorOf(badType)).message).toContain('filetype')
   })
 })
 
