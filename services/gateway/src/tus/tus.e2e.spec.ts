@@ -209,7 +209,10 @@ describe('tus 1.0 discovery and negotiation', () => {
     expect((await errorOf(badName)).message).toContain('filename')
     const badType = await tus(user, '/api/v1/tus/', {
       method: 'POST',
-      headers: { 'upload-length': '5', 'upload-metadata': `filename ${b64('a.txt')},filetype ${b64('not a type')}` },
+      headers: {
+        'upload-length': '5',
+        'upload-metadata': `filename ${b64('a.txt')},filetype ${b64('not a type')}`,
+      },
     })
     expect(badType.status).toBe(400)
     expect((await errorOf(badType)).message).toContain('filetype')
