@@ -108,6 +108,8 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
     scope.setErrorHandler((err, request, reply) => {
       if (err instanceof TusError) {
         if (!request.raw.complete) reply.header('connection', 'close')
+        // Node knows no reason phrase for tus's own status.
+        if (err.status === 460) reply.raw.statusMessage = 'Checksum Mismatch'
         return reply
           .code(err.status)
           .headers(err.headers)
