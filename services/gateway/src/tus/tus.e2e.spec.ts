@@ -317,6 +317,44 @@ describe('tus uploads into the chunk pipeline', () => {
     expect((await downloaded(user, done.fileId ?? '')).equals(bytes)).toBe(true)
   })
 
+  it('a PATCH cut off mid-body keeps every byte that arrived, and the next PATCH continues', async () => {
+    const user = await signedIn()
+    const bytes = randomBytes(4 * MiB + 999)
+    const { location, id } = await create(user, bytes.length, 'cut.bin')
+    const sent = CHUNK + 12_345
+    const cut = httpRequest(new URL(location, system.gatewayUrl), {
+      method: 'PATCH',
+      headers: {
+        'tus-resumable': '1.0.0',
+        authorization: `Bearer ${user.token}`,
+        'content-type': 'application/offset+octet-stream',
+        'upload-offset': '0',
+        'content-length': String(bytes.length),
+      },
+    })
+    cut.on('error', () => undefined)
+    // Part of the body, then the connection ends: the server sees a body shorter than announced.
+    cut.write(bytes.subarray(0, sent), () => cut.socket?.end())
+    await waitFor(async () => (await offsetOf(user, location)) === sent, {
+      timeoutMs: 20_000,
+      what: 'the offset to reach the bytes sent before the cut',
+    })
+    // One whole chunk went to chunks/, the rest of what arrived waits in staging.
+    expect(await objectsUnder(chunkPrefix(id))).toHaveLength(1)
+    expect(await objectsUnder(`tus-staging/${id}/`)).toHaveLength(1)
+    const res = await waitFor(
+      async () => {
+        const r = await patch(user, location, sent, bytes.subarray(sent))
+        // The cut PATCH may still hold the lock for a moment.
+        return r.status === 423 ? undefined : r
+      },
+      { what: 'the lock of the cut PATCH to be released' },
+    )
+    expect(res.status).toBe(204)
+    const done = await completed(user, id)
+    expect((await downloaded(user, done.fileId ?? '')).equals(bytes)).toBe(true)
+  })
+
   it('tus-js-client sends a whole file in one PATCH', async () => {
     const user = await signedIn()
     const bytes = randomBytes(7 * MiB + 1)
