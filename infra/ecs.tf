@@ -78,6 +78,7 @@ locals {
         SESSIONS_GRPC_URL    = "sessions.${aws_service_discovery_private_dns_namespace.main.name}:3102"
         WEB_ORIGIN           = local.web_origin
         DYNAMODB_USERS_TABLE = aws_dynamodb_table.tables["users"].name
+        TUS_STAGING_PREFIX   = local.tus_staging_prefix
         ADMIN_EMAILS         = var.admin_emails
         # Account email through Amazon SES from the stack's verified identity.
         MAIL_TRANSPORT = "ses"

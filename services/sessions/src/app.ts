@@ -9,6 +9,8 @@ import { FileService } from './files/FileService.ts'
 import { awsProbes, DependencyHealth } from './grpc/DependencyHealth.ts'
 import { sessionsHandlers } from './grpc/SessionsGrpcService.ts'
 import { ObjectStore } from './storage/ObjectStore.ts'
+import { TusService } from './tus/TusService.ts'
+import { TusStateRepository } from './tus/TusStateRepository.ts'
 import { Assembler } from './uploads/Assembler.ts'
 import { ChunkEventService } from './uploads/ChunkEventService.ts'
 import { ChunkRepository } from './uploads/ChunkRepository.ts'
@@ -151,6 +153,10 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
       shutdown: shutdown.signal,
       callerKeys: deps.callerKeys,
+      tus: new TusService({
+        sessions,
+        repo: new TusStateRepository(aws.documents, config.DYNAMODB_UPLOADS_TABLE),
+      }),
     }),
   )
   const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })
