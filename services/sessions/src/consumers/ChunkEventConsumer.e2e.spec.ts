@@ -204,7 +204,7 @@ describe('ChunkEventConsumer settlement', () => {
       async handle(event: ChunkEvent): Promise<EventOutcome> {
         if (event.key !== key) return 'done'
         handled++
-        // Each delivery meets another worker's aging lease, until the last one finishes it.
+        // Each delivery meets another worker's lease, until the last one finishes it.
         if (handled <= deferrals) return { deferSeconds: 1 }
         done = true
         return 'done'

@@ -273,7 +273,7 @@ export class ChunkEventConsumer {
   /**
    * Every outcome settles the message in exactly one way. A deferral sends the message again with
    * the deferral as its delay and then deletes the one received (send first: at least once), so it
-   * returns just after an aging lease expires (a dead holder is replaced within the lease plus
+   * returns just after the holder's lease expires (a dead holder is replaced within the lease plus
    * about a second) with a fresh receive count: deferring a healthy event, however often, never
    * brings it closer to the dead-letter queue. Only when the send fails (or the deferral exceeds
    * SQS's 15-minute delay) is the message's visibility changed instead, which counts as a receive.

@@ -10,7 +10,7 @@ import type { UploadRepository } from './UploadRepository.ts'
 /**
  * What the consumer does with a message: delete it ('done'), leave it for the visibility timeout
  * to bring back ('retry') or for the redrive policy to move to the DLQ ('malformed'), or hide it
- * for `deferSeconds` (to come back just after another worker's aging lease expires).
+ * for `deferSeconds` (to come back just after another worker's lease expires).
  */
 export type EventOutcome = 'done' | 'retry' | 'malformed' | { deferSeconds: number }
 

@@ -49,10 +49,9 @@ export interface FinalizerDeps {
 export type FinalizeOutcome = 'complete' | 'failed' | 'busy' | 'lease-lost'
 
 /**
- * `deferMs`: when another holder's lease is aging (not renewed within the last third of its term,
- * so the holder may be dead), how long to hold the triggering message back so that it returns just
- * after the lease expires and takes it over. Undefined when the holder is evidently alive (it keeps
- * its own message in flight) or there is nothing to finalize.
+ * `deferMs`: when another holder has the lease, how long to hold the triggering message back so
+ * that it returns just after the lease expires and takes it over if the holder died. Undefined
+ * when there is nothing to finalize.
  */
 export interface FinalizeResult {
   outcome: FinalizeOutcome
@@ -169,8 +168,10 @@ export class Finalizer {
   async #busy(uploadId: string): Promise<FinalizeResult> {
     const current = await this.#deps.uploads.get(uploadId)
     if (current?.status !== 'finalizing' || current.leaseExpiresAt === undefined) return { outcome: 'busy' }
+    // Even a fresh lease defers (to just after it ends) rather than dropping the message: a holder
+    // started by a completion call has no message of its own in flight, so this one must take over
+    // if the holder dies. A live holder renews its lease, and the message is deferred again.
     const remaining = current.leaseExpiresAt - this.#now()
-    if (remaining > (this.#options.leaseMs * 2) / 3) return { outcome: 'busy' }
     return { outcome: 'busy', deferMs: Math.max(0, remaining) + 1000 }
   }
 
