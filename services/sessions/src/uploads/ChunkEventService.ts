@@ -4,8 +4,12 @@ import { attr, type MessageTrace, meters, userPseudonym } from '@lfusys/telemetr
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
 import type { Finalizer } from './Finalizer.ts'
+import { mapLimit } from './mapLimit.ts'
 import { isFinal, type UploadRecord } from './UploadRecord.ts'
 import type { UploadRepository } from './UploadRepository.ts'
+
+/** Chunks a reconciliation records at once. */
+const RECONCILE_CONCURRENCY = 8
 
 /**
  * What the consumer does with a message: delete it ('done'), leave it for the visibility timeout
@@ -91,20 +95,22 @@ export class ChunkEventService {
     let current = record
     const keys = await store.listKeys(`${chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
     const stored = new Set<number>()
+    const unrecorded: { key: string; index: number }[] = []
     for (const key of keys) {
       const parsed = parseChunkKey(chunkPrefix, key)
       if (!parsed || parsed.uploadId !== record.uploadId || parsed.index >= record.chunkCount) continue
       stored.add(parsed.index)
-      if (current.received.includes(parsed.index)) continue
-      const result = await this.#record({ bucket: store.bucket, key, size: 0 })
-      if (result.kind === 'recorded') {
-        current = result.updated
-        this.#deps.log.info(
-          { uploadId: record.uploadId, index: parsed.index },
-          'chunk without a handled event recorded',
-        )
-      }
+      if (!current.received.includes(parsed.index)) unrecorded.push({ key, index: parsed.index })
     }
+    // Side by side (the client waits on this): each chunk is a HEAD and two conditional writes.
+    await mapLimit(unrecorded, RECONCILE_CONCURRENCY, async ({ key, index }) => {
+      const found: Found = { kind: 'found', uploadId: record.uploadId, index, record }
+      const result = await this.#recordFound({ bucket: store.bucket, key, size: 0 }, found)
+      if (result.kind === 'recorded') {
+        if (result.updated.received.length > current.received.length) current = result.updated
+        this.#deps.log.info({ uploadId: record.uploadId, index }, 'chunk without a handled event recorded')
+      }
+    })
     const fresh = (await this.#deps.uploads.get(record.uploadId)) ?? current
     const received = new Set(fresh.received)
     const missing: number[] = []
@@ -115,11 +121,6 @@ export class ChunkEventService {
   /** Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. */
   finalize(uploadId: string): Promise<EventOutcome> {
     return this.#finalize(uploadId)
-  }
-
-  async #record(event: ChunkEvent): Promise<Recorded> {
-    const found = await this.#find(event)
-    return found.kind === 'outcome' ? found : this.#recordFound(event, found)
   }
 
   /** The upload an event names, or how to settle an event that names none. */
