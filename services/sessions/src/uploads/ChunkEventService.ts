@@ -36,6 +36,11 @@ export interface ChunkEventServiceDeps {
   chunkPrefix: string
   sessionTtlMs: number
   now?: () => number
+  /**
+   * Leaves a delayed delivery for a finalization started outside the queue (completion call,
+   * sweeper), to take it over if this process dies (see consumers/FinalizationWatch).
+   */
+  watch?: (uploadId: string) => Promise<void>
 }
 
 type Settled = { kind: 'outcome'; outcome: EventOutcome }
@@ -118,8 +123,13 @@ export class ChunkEventService {
     return { upload: fresh, missing }
   }
 
-  /** Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. */
-  finalize(uploadId: string): Promise<EventOutcome> {
+  /**
+   * Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. For
+   * callers outside the queue: the watch is sent first, so no message-less finalization is left
+   * without a delivery to take it over.
+   */
+  async finalize(uploadId: string): Promise<EventOutcome> {
+    await this.#deps.watch?.(uploadId)
     return this.#finalize(uploadId)
   }
 
