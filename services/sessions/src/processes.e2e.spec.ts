@@ -260,6 +260,8 @@ describe('sessions as separate processes', () => {
   it('every chunk event lost, the completion call finalizing, its process SIGKILLed: the watch takes over within the lease plus 5 s', async () => {
     const leaseSeconds = 6
     const env = sessionsEnv(stack, { FINALIZE_LEASE_SECONDS: String(leaseSeconds) })
+    // An instance left running by an earlier test would consume the events this test loses.
+    await Promise.all(running.map((p) => p.stop()))
     let killedAt = 0
     let takenOverAt = 0
     let victim: Started | undefined
