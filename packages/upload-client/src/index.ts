@@ -40,6 +40,7 @@ export {
   parseServerUpload,
   type ServerUpload,
   type StorageUsage,
+  type UploadPolicy,
   type UploadStatus,
   type UploadToken,
   type User,
