@@ -67,8 +67,9 @@ data "aws_iam_policy_document" "sessions" {
   }
   statement {
     sid       = "ChunkEvents"
-    # GetQueueAttributes: the queue depth and oldest message age metrics.
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    # GetQueueAttributes: the queue depth and oldest message age metrics. SendMessage: a deferred
+    # event is sent again with a delay (a fresh receive count) before the received one is deleted.
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:SendMessage"]
     resources = [aws_sqs_queue.chunk_events.arn]
   }
   statement {
