@@ -214,6 +214,8 @@ locals {
   chunk_prefix   = "chunks/"
   object_prefix  = "objects/"
   staging_prefix = "staging/"
+  # Ended-upload markers (ENDED_PREFIX in @lfusys/contracts): fixed, not configurable.
+  ended_prefix = "ended/"
   queue          = "${var.stack}-chunk-events"
   dlq            = "${var.stack}-chunk-events-dlq"
   tables         = ["users", "uploads", "files"]

@@ -46,6 +46,9 @@ export const sessionsConfigSchema = z.object({
       'Keys of the short-lived caller tokens the gateway signs for every sessions call, kid:secret[,kid:secret] (secret >= 32 chars); the first signs. Shared by gateway and sessions only.',
     ),
   UPLOAD_TOKEN_TTL_SECONDS: envInt(3600, 60, 86_400).describe('Lifetime of an upload token.'),
+  UPLOAD_MAX_CHUNKS_IN_FLIGHT: envInt(8, 1, 10_000).describe(
+    'Chunk requests one user may have in progress at once on an uploads process; signed into each upload token (claim cif). Beyond it the uploads service answers 429.',
+  ),
   CHUNK_SIZE_BYTES: envInt(8 * MiB, 1, 5 * GiB).describe(
     'Base chunk size (grown in whole MiB beyond 10,000 chunks). Below 5 MiB, chunks are grouped into parts.',
   ),

@@ -525,6 +525,7 @@ export class Finalizer {
   async cleanup(uploadId: string, log: Logger = this.#deps.log): Promise<void> {
     const record = await this.#deps.uploads.get(uploadId)
     if (!record) return
+    await this.#deps.store.markEnded(uploadId, record.status) // its upload token stops working
     const refs = new Set(record.multipartUploadIds)
     if (record.multipartUploadId) refs.add(record.multipartUploadId)
     for (const ref of refs) {
