@@ -38,6 +38,8 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     big: { type: 'string' },
     'small-runs': { type: 'string' },
+    scenarios: { type: 'string', default: 'A,B' },
+    configs: { type: 'string', default: 'one pool,fair' },
   },
 })
 const repoRoot = join(import.meta.dirname, '..')
@@ -106,6 +108,8 @@ function putOnce(agent: Agent, url: string, token: string, body: Buffer) {
       },
     )
     req.on('error', reject)
+    // A PUT that gets no answer in a minute counts as a network error (retried).
+    req.setTimeout(60_000, () => req.destroy(new Error('no answer in 60 s')))
     req.end(body)
   })
 }
@@ -220,6 +224,7 @@ async function scenarioA(sessions: SessionsClient) {
     const started = now()
     refusals += await uploadFile(sessions, small, `small-${randomUUID()}`, body, contentHash)
     latencies.push(now() - started)
+    log(`  1 KiB upload ${run}: ${(now() - started).toFixed(2)} s (32 MiB uploads done so far: ${bigDone})`)
   }
   stop = true
   log('scenario A: waiting for the big uploads in progress to finish')
@@ -293,9 +298,11 @@ async function scenarioB(uploadsUrl: string, withTrickler: boolean) {
         ).catch(() => ({ ok: false, refusals: 0 }))
         if (r.ok) times.push(now() - started)
         else gaveUp++
+        log(`  victim chunk ${i}: ${r.ok ? 'stored' : 'given up'} after ${(now() - started).toFixed(2)} s`)
       }
     }),
   )
+  log('  victim done; stopping the trickler')
   stopTrickle()
   agent.destroy()
   return { times, gaveUp }
@@ -390,21 +397,25 @@ async function main() {
     const uploadsUrl = `http://127.0.0.1:${port}`
     const sessions = await startSessions(env, uploadsUrl)
     children.push(sessions.process)
-    for (const name of Object.keys(CONFIGS) as ConfigName[]) {
+    const scenarios = args.scenarios.split(',')
+    for (const name of args.configs.split(',') as ConfigName[]) {
+      if (!(name in CONFIGS)) throw new Error(`unknown configuration ${name}`)
       log(`${name}: starting the uploads service`)
       const uploads = await startUploads(env, port, CONFIGS[name])
       try {
-        log(`${name}: scenario A, ${BIG} concurrent 32 MiB uploads, ${SMALL_RUNS} 1 KiB uploads`)
-        const a = await scenarioA(sessions.client)
-        rowsA.push([
-          name,
-          fmt(percentile(a.latencies, 50)),
-          fmt(percentile(a.latencies, 95)),
-          fmt(Math.max(...a.latencies)),
-          String(a.refusals),
-          String(a.bigDone),
-        ])
-        for (const trickling of [false, true]) {
+        if (scenarios.includes('A')) {
+          log(`${name}: scenario A, ${BIG} concurrent 32 MiB uploads, ${SMALL_RUNS} 1 KiB uploads`)
+          const a = await scenarioA(sessions.client)
+          rowsA.push([
+            name,
+            fmt(percentile(a.latencies, 50)),
+            fmt(percentile(a.latencies, 95)),
+            fmt(Math.max(...a.latencies)),
+            String(a.refusals),
+            String(a.bigDone),
+          ])
+        }
+        for (const trickling of scenarios.includes('B') ? [false, true] : []) {
           log(`${name}: scenario B, trickler ${trickling ? 'on' : 'off'}`)
           const b = await scenarioB(uploads.url, trickling)
           rowsB.push([
@@ -414,8 +425,10 @@ async function main() {
             fmt(percentile(b.times, 95)),
             `${b.gaveUp}/${VICTIM_PUTS}`,
           ])
+          log(`  B row: ${rowsB.at(-1)?.join(' | ')}`)
         }
       } finally {
+        log(`${name}: stopping the uploads service`)
         await uploads.process.stop()
       }
     }
