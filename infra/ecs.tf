@@ -54,7 +54,7 @@ locals {
         # Per-user chunks in flight, signed into each upload token (docs/security.md).
         UPLOAD_MAX_CHUNKS_IN_FLIGHT = "8"
       }
-      secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = []
     }
     uploads = {
@@ -73,7 +73,7 @@ locals {
         UPLOADS_MIN_TRANSFER_GRACE_MS         = "10000"
         UPLOADS_MIN_TRANSFER_WINDOW_MS        = "10000"
       }
-      secrets          = ["UPLOAD_TOKEN_KEYS"]
+      secrets          = ["UPLOAD_TOKEN_KEYS", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = []
     }
     gateway = {
@@ -94,7 +94,7 @@ locals {
         # Only the load balancer's nodes (in the public subnets) set X-Forwarded-For we believe.
         TRUSTED_PROXIES = join(",", aws_subnet.public[*].cidr_block)
       }
-      secrets          = ["AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = local.oauth_secrets
     }
   }
@@ -103,6 +103,7 @@ locals {
     { for name, p in aws_ssm_parameter.generated : name => p.arn },
     { for name, p in aws_ssm_parameter.oauth : name => p.arn },
     { REDIS_URL = aws_ssm_parameter.redis_url.arn },
+    { TELEMETRY_PSEUDONYM_KEY = aws_ssm_parameter.telemetry_pseudonym.arn },
   )
 
   # A writable /tmp on a read-only root filesystem: a Fargate bind mount (task ephemeral storage).
