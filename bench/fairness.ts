@@ -185,8 +185,9 @@ async function uploadFile(
       }
     }),
   )
+  const storedAt = now()
   await waitComplete(sessions, userId, session.uploadId)
-  return refusals
+  return { refusals, storedAt }
 }
 
 function percentile(values: number[], p: number): number | undefined {
@@ -222,22 +223,27 @@ async function scenarioA(sessions: SessionsClient) {
   // Let the big uploads fill the intake first.
   await sleep(5000)
   const latencies: number[] = []
+  const toStored: number[] = []
   let refusals = 0
   const small = new Agent({ keepAlive: true, maxSockets: 1 })
   for (let run = 0; run < SMALL_RUNS; run++) {
     const body = randomBytes(1024)
     const contentHash = await contentHashFromDigests([createHash('sha256').update(body).digest()])
     const started = now()
-    refusals += await uploadFile(sessions, small, `small-${randomUUID()}`, body, contentHash)
+    const r = await uploadFile(sessions, small, `small-${randomUUID()}`, body, contentHash)
+    refusals += r.refusals
     latencies.push(now() - started)
-    log(`  1 KiB upload ${run}: ${(now() - started).toFixed(2)} s (32 MiB uploads done so far: ${bigDone})`)
+    toStored.push(r.storedAt - started)
+    log(
+      `  1 KiB upload ${run}: ${(now() - started).toFixed(2)} s, chunk stored after ${(r.storedAt - started).toFixed(2)} s, ${r.refusals} refusals (32 MiB uploads done so far: ${bigDone})`,
+    )
   }
   stop = true
   log('scenario A: waiting for the big uploads in progress to finish')
   await Promise.all(background)
   agent.destroy()
   small.destroy()
-  return { latencies, refusals, bigDone: `${bigDone}${bigFailed ? ` (${bigFailed} failed)` : ''}` }
+  return { latencies, toStored, refusals, bigDone: `${bigDone}${bigFailed ? ` (${bigFailed} failed)` : ''}` }
 }
 
 /** 16 chunk PUTs of one account, each trickled at 40 KiB/s; returns a stop function. */
@@ -417,6 +423,7 @@ async function main() {
             fmt(percentile(a.latencies, 50)),
             fmt(percentile(a.latencies, 95)),
             fmt(Math.max(...a.latencies)),
+            `${fmt(percentile(a.toStored, 50))} / ${fmt(percentile(a.toStored, 95))}`,
             String(a.refusals),
             a.bigDone,
           ])
@@ -449,7 +456,20 @@ async function main() {
   console.log(
     `A: 1 KiB uploads, CreateUpload -> complete (s), under ${BIG} concurrent 32 MiB uploads (target p95 <= 2 s)`,
   )
-  console.log(table(['intake', 'p50', 'p95', 'max', 'refusals of 1 KiB PUTs', '32 MiB uploads done'], rowsA))
+  console.log(
+    table(
+      [
+        'intake',
+        'p50',
+        'p95',
+        'max',
+        'create -> chunk 201 p50 / p95',
+        'refusals of 1 KiB PUTs',
+        '32 MiB uploads done',
+      ],
+      rowsA,
+    ),
+  )
   console.log(
     `\nB: another user's 1 MiB chunk PUTs, first try -> 201 (s), 4 at a time; given up after ${GIVE_UP_S} s`,
   )
