@@ -110,6 +110,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       userQuotaBytes: config.USER_QUOTA_BYTES,
       sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
       tokenTtlSeconds: config.UPLOAD_TOKEN_TTL_SECONDS,
+      maxChunksInFlight: config.UPLOAD_MAX_CHUNKS_IN_FLIGHT,
       tokenKeys: deps.tokenKeys,
     },
   )
