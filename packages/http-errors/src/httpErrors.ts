@@ -65,7 +65,12 @@ export function errorBody(err: AppError, status: number): ErrorBody {
   }
 }
 
-const CLOSE_UNREAD = new Set([408, 410, 411, 413])
+/**
+ * Refusals after which the unread rest of a body is not worth draining (too slow, unbounded or too
+ * long): the connection closes after the answer. Any other refusal (401, 410 ...) lets Node drain
+ * the body, so a client still sending it reads the answer instead of a broken pipe.
+ */
+const CLOSE_UNREAD = new Set([408, 411, 413])
 
 export function sendError(
   request: FastifyRequest,
@@ -84,8 +89,8 @@ export function sendError(
     const cause = err.cause instanceof Error ? err.cause.message : undefined
     request.log.warn({ code: err.code, reason: err.message, cause }, 'request failed: dependency unavailable')
   } else request.log.info({ code: err.code, status, reason: err.message }, 'request rejected')
-  // Refused before the body was read: an over-long, unbounded, too slow or unwanted body is not
-  // worth draining, so the connection closes after the answer instead of reading the rest.
+  // Refused before the body was read: an over-long, unbounded or too slow body is not worth
+  // draining, so the connection closes after the answer instead of reading the rest.
   if (!request.raw.complete && CLOSE_UNREAD.has(status)) reply.header('connection', 'close')
   if (err.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))))
