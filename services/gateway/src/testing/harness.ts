@@ -41,7 +41,7 @@ export async function startGateway(
   overrides: { sessions?: SessionsApi } = {},
 ): Promise<GatewayHarness> {
   const config = loadGatewayConfig(env)
-  const deps = createDeps(config, createLogger({ service: 'gateway', level: config.LOG_LEVEL }))
+  const deps = createDeps(config, { logger: createLogger({ service: 'gateway', level: config.LOG_LEVEL }) })
   if (overrides.sessions) {
     deps.sessions.close()
     deps.sessions = overrides.sessions
