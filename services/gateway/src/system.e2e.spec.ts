@@ -1,55 +1,26 @@
 import { randomBytes } from 'node:crypto'
-import type { TestStack } from '@lfusys/testing'
 import { type CaughtMail, Mailbox } from '@lfusys/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  GOOD_PASSWORD,
-  HttpBrowser,
-  type JsonResponse,
-  provisionGatewayStack,
-  uniqueEmail,
-} from './testing/harness.ts'
-import { type RunningSystem, startSystem } from './testing/processes.ts'
+import { describe, expect, it } from 'vitest'
+import { GOOD_PASSWORD, HttpBrowser, type JsonResponse, uniqueEmail } from './testing/harness.ts'
 import {
   type Created,
   createUpload,
   download,
-  signUp,
+  gatewaySystemSuite,
   storedFile,
   uploadAll,
 } from './testing/systemClient.ts'
 import { contentHashOf, readSse } from './testing/uploading.ts'
 import type { FileRecord, Upload } from './uploads/types.ts'
 
-let stack: TestStack
-let system: RunningSystem
-const ADMIN = uniqueEmail('root')
-
-beforeAll(async () => {
-  stack = await provisionGatewayStack('gw-system')
-  system = await startSystem(stack, {
-    ADMIN_EMAILS: ADMIN,
-    SSE_HEARTBEAT_SECONDS: '1',
-    RATE_LIMIT_UPLOAD_CREATE_MAX: '12',
-    RATE_LIMIT_UPLOAD_CREATE_WINDOW_SECONDS: '600',
-    // Never contacted: only /start is exercised here (the provider flow is in oauth.e2e.spec.ts).
-    GITHUB_CLIENT_ID: 'gh-client',
-    GITHUB_CLIENT_SECRET: 'gh-secret',
-    GITHUB_AUTHORIZE_URL: 'http://127.0.0.1:9/authorize',
-  })
-})
-afterAll(async () => {
-  await system?.stop()
-  stack?.close()
-})
-
-const signedIn = (email?: string) => signUp(system.gatewayUrl, email)
+const suite = gatewaySystemSuite('gw-system')
+const { admin: ADMIN, signedIn } = suite
 
 describe('the whole flow through the real services', () => {
   it('register -> login -> create -> chunks -> SSE complete -> list -> download identical -> delete -> gone', async () => {
     const email = uniqueEmail('flow')
     await signedIn(email)
-    const browser = new HttpBrowser(system.gatewayUrl)
+    const browser = new HttpBrowser(suite.system.gatewayUrl)
     const login = await browser.fetch('/api/v1/auth/login', {
       method: 'POST',
       body: { email, password: GOOD_PASSWORD },
@@ -72,7 +43,7 @@ describe('the whole flow through the real services', () => {
       status: 'created',
       fileId: null,
       failureReason: null,
-      chunkUploadUrl: `${system.uploadsUrl}/api/v1/uploads/${created.upload.id}/chunks`,
+      chunkUploadUrl: `${suite.system.uploadsUrl}/api/v1/uploads/${created.upload.id}/chunks`,
     })
 
     const events = await browser.fetch(`/api/v1/uploads/${created.upload.id}/events`)
@@ -144,7 +115,7 @@ describe('uploads API', () => {
   })
 
   it('reports the caller’s storage (complete files, unfinished uploads) against the quota', async () => {
-    const signedOut = await new HttpBrowser(system.gatewayUrl).fetch('/api/v1/me/usage')
+    const signedOut = await new HttpBrowser(suite.system.gatewayUrl).fetch('/api/v1/me/usage')
     expect(signedOut.status).toBe(401)
     expect((await signedOut.json()).error.code).toBe('UNAUTHENTICATED')
 

@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto'
-import type { TestStack } from '@lfusys/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { GOOD_PASSWORD, HttpBrowser, provisionGatewayStack, uniqueEmail } from './testing/harness.ts'
-import { type RunningSystem, startSystem } from './testing/processes.ts'
+import { describe, expect, it } from 'vitest'
+import { GOOD_PASSWORD, HttpBrowser, uniqueEmail } from './testing/harness.ts'
 import {
   type Created,
   createUpload,
   download,
+  gatewaySystemSuite,
   rawHttp,
-  signUp,
   storedFile,
   uploadAll,
   waitComplete,
@@ -16,29 +14,8 @@ import {
 import { contentHashOf, readSse } from './testing/uploading.ts'
 import type { FileRecord } from './uploads/types.ts'
 
-let stack: TestStack
-let system: RunningSystem
-const ADMIN = uniqueEmail('root')
-
-beforeAll(async () => {
-  stack = await provisionGatewayStack('gw-system-edges')
-  system = await startSystem(stack, {
-    ADMIN_EMAILS: ADMIN,
-    SSE_HEARTBEAT_SECONDS: '1',
-    RATE_LIMIT_UPLOAD_CREATE_MAX: '12',
-    RATE_LIMIT_UPLOAD_CREATE_WINDOW_SECONDS: '600',
-    // Never contacted: only /start is exercised here (the provider flow is in oauth.e2e.spec.ts).
-    GITHUB_CLIENT_ID: 'gh-client',
-    GITHUB_CLIENT_SECRET: 'gh-secret',
-    GITHUB_AUTHORIZE_URL: 'http://127.0.0.1:9/authorize',
-  })
-})
-afterAll(async () => {
-  await system?.stop()
-  stack?.close()
-})
-
-const signedIn = (email?: string) => signUp(system.gatewayUrl, email)
+const suite = gatewaySystemSuite('gw-system-edges')
+const { signedIn } = suite
 
 describe('names, types and malformed requests', () => {
   it('serves active content (HTML, SVG, XML) as an opaque download; other types as stored', async () => {
@@ -80,7 +57,7 @@ describe('names, types and malformed requests', () => {
   it('answers what the HTTP parser or the framework refuses with the one error body, on both services', async () => {
     const bodyOf = (raw: string) => JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))
     // A request line that is not HTTP.
-    for (const url of [system.gatewayUrl, system.uploadsUrl]) {
+    for (const url of [suite.system.gatewayUrl, suite.system.uploadsUrl]) {
       const garbage = await rawHttp(url, 'NOT HTTP AT ALL\r\n\r\n')
       expect(garbage.at(-1)).toMatch(/^HTTP\/1\.1 400 /)
       expect(bodyOf(garbage.at(-1) ?? '')).toEqual({
@@ -105,7 +82,7 @@ describe('names, types and malformed requests', () => {
     }
     // A body longer than its Content-Length: the rest is read as a next request, which is refused.
     const longer = await rawHttp(
-      system.gatewayUrl,
+      suite.system.gatewayUrl,
       'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}garbage-after-the-body\r\n\r\n',
     )
     // Node may answer the first request before it parses the rest, or refuse at once; either way
@@ -117,7 +94,7 @@ describe('names, types and malformed requests', () => {
     })
     // A media type the API does not take.
     const form = await rawHttp(
-      system.gatewayUrl,
+      suite.system.gatewayUrl,
       'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
     )
     expect(form[0]).toMatch(/^HTTP\/1\.1 415 /)
@@ -127,7 +104,7 @@ describe('names, types and malformed requests', () => {
 
 describe('health of the running system', () => {
   it('reports every dependency up', async () => {
-    const res = await new HttpBrowser(system.gatewayUrl).fetch('/health/ready')
+    const res = await new HttpBrowser(suite.system.gatewayUrl).fetch('/health/ready')
     expect(res.status).toBe(200)
     const body = await res.json()
     expect(body.status).toBe('ok')
@@ -142,10 +119,10 @@ describe('Redis stopped mid-test', () => {
     const before = await storedFile(browser, randomBytes(1500), 'before.txt')
     // GitHub is configured: while Redis is up, sign-in starts.
     expect((await browser.fetch('/api/v1/auth/github/start')).status).toBe(302)
-    await system.redis.stop()
+    await suite.system.redis.stop()
 
     const email = uniqueEmail('noredis')
-    const fresh = new HttpBrowser(system.gatewayUrl)
+    const fresh = new HttpBrowser(suite.system.gatewayUrl)
     expect(
       (
         await fresh.fetch('/api/v1/auth/register', {
@@ -154,7 +131,7 @@ describe('Redis stopped mid-test', () => {
         })
       ).status,
     ).toBe(201)
-    const login = await new HttpBrowser(system.gatewayUrl).fetch('/api/v1/auth/login', {
+    const login = await new HttpBrowser(suite.system.gatewayUrl).fetch('/api/v1/auth/login', {
       method: 'POST',
       body: { email, password: GOOD_PASSWORD },
     })
@@ -171,7 +148,7 @@ describe('Redis stopped mid-test', () => {
     // Auth rate limits keep counting in memory (RATE_LIMIT_AUTH_ACCOUNT_MAX defaults to 10).
     const statuses: number[] = []
     for (let i = 0; i < 10; i++) {
-      const res = await new HttpBrowser(system.gatewayUrl).fetch('/api/v1/auth/login', {
+      const res = await new HttpBrowser(suite.system.gatewayUrl).fetch('/api/v1/auth/login', {
         method: 'POST',
         body: { email, password: 'wrong password!' },
       })
@@ -186,7 +163,7 @@ describe('Redis stopped mid-test', () => {
       code: 'UNAVAILABLE',
       details: { reason: 'state_store_unavailable' },
     })
-    const ready = await new HttpBrowser(system.gatewayUrl).fetch('/health/ready')
+    const ready = await new HttpBrowser(suite.system.gatewayUrl).fetch('/health/ready')
     expect(ready.status).toBe(200)
     const body = await ready.json()
     expect(body.status).toBe('degraded')
@@ -207,8 +184,8 @@ describe('graceful shutdown', () => {
       return seen
     })()
     const started = Date.now()
-    system.gateway.child.kill('SIGTERM')
-    expect(await system.gateway.exited).toBe(0)
+    suite.system.gateway.child.kill('SIGTERM')
+    expect(await suite.system.gateway.exited).toBe(0)
     console.log(`gateway stopped ${Date.now() - started} ms after SIGTERM with an open event stream`)
     expect((await drained)[0]).toBe('upload')
   })

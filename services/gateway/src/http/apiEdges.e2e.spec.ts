@@ -1,54 +1,19 @@
 import { randomBytes } from 'node:crypto'
-import type { TestStack } from '@lfusys/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  addressSequence,
-  Browser,
-  type GatewayHarness,
-  GOOD_PASSWORD,
-  gatewayTestEnv,
-  provisionGatewayStack,
-  registerAccount,
-  startGateway,
-  uniqueEmail,
-} from '../testing/harness.ts'
+import { describe, expect, it } from 'vitest'
+import { authGatewaySuite } from '../testing/authGateway.ts'
+import { Browser, GOOD_PASSWORD, gatewayTestEnv, startGateway, uniqueEmail } from '../testing/harness.ts'
 
-let stack: TestStack
-let gw: GatewayHarness
-const ADMIN = uniqueEmail('admin')
-
-beforeAll(async () => {
-  stack = await provisionGatewayStack('gw-api-edges')
-  gw = await startGateway(
-    gatewayTestEnv(stack, {
-      ADMIN_EMAILS: `  ${ADMIN.toUpperCase()} `,
-      RATE_LIMIT_AUTH_IP_MAX: '8',
-      RATE_LIMIT_AUTH_ACCOUNT_MAX: '4',
-    }),
-  )
-})
-afterAll(async () => {
-  await gw?.close()
-  stack?.close()
-})
-
-/** Each test signs in from its own address so the per-IP auth limit only bites where a test wants it. */
-const freshIp = addressSequence('10.0.0.')
-const registered = (email?: string) =>
-  registerAccount(gw.app, {
-    remoteAddress: freshIp(),
-    name: 'Ada',
-    ...(email === undefined ? {} : { email }),
-  })
+const suite = authGatewaySuite('gw-api-edges')
+const { freshIp, registered } = suite
 
 describe('errors and request ids', () => {
   it('answers unknown routes, bad JSON and bad ids with the one error shape and a request id', async () => {
-    const unknown = await gw.app.inject({ url: '/api/v1/nope' })
+    const unknown = await suite.gw.app.inject({ url: '/api/v1/nope' })
     expect(unknown.statusCode).toBe(404)
     expect(unknown.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /api/v1/nope' } })
     expect(unknown.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
 
-    const badJson = await gw.app.inject({
+    const badJson = await suite.gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/login',
       headers: { 'content-type': 'application/json' },
@@ -64,7 +29,7 @@ describe('errors and request ids', () => {
       'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x',
     ]) {
-      const form = await gw.app.inject({
+      const form = await suite.gw.app.inject({
         method: 'POST',
         url: '/api/v1/auth/login',
         headers: { 'content-type': type },
@@ -90,9 +55,9 @@ describe('errors and request ids', () => {
   })
 
   it('echoes a well-formed incoming request id and replaces a hostile one', async () => {
-    const echoed = await gw.app.inject({ url: '/health/live', headers: { 'x-request-id': 'abc-123' } })
+    const echoed = await suite.gw.app.inject({ url: '/health/live', headers: { 'x-request-id': 'abc-123' } })
     expect(echoed.headers['x-request-id']).toBe('abc-123')
-    const replaced = await gw.app.inject({
+    const replaced = await suite.gw.app.inject({
       url: '/health/live',
       headers: { 'x-request-id': 'bad id\r\n<script>' },
     })
@@ -119,10 +84,10 @@ describe('errors and request ids', () => {
 
 describe('health', () => {
   it('is live, and not ready while the sessions service is unreachable', async () => {
-    const live = await gw.app.inject({ url: '/health/live' })
+    const live = await suite.gw.app.inject({ url: '/health/live' })
     expect(live.statusCode).toBe(200)
     expect(live.json()).toEqual({ status: 'ok' })
-    const ready = await gw.app.inject({ url: '/health/ready' })
+    const ready = await suite.gw.app.inject({ url: '/health/ready' })
     expect(ready.statusCode).toBe(503)
     const body = ready.json()
     expect(body.status).toBe('down')
@@ -138,7 +103,7 @@ describe('health', () => {
 describe('DynamoDB unreachable', () => {
   it('answers 503 on auth endpoints with nothing internal, and is not ready', async () => {
     const broken = await startGateway(
-      gatewayTestEnv(stack, { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' }),
+      gatewayTestEnv(suite.stack, { AWS_ENDPOINT_URL_DYNAMODB: 'http://127.0.0.1:1', AWS_MAX_ATTEMPTS: '1' }),
     )
     try {
       const res = await new Browser(broken.app).send({
@@ -163,7 +128,7 @@ describe('DynamoDB unreachable', () => {
 
 describe('OpenAPI', () => {
   it('serves the document generated from the route schemas at /docs outside production', async () => {
-    const doc = await gw.app.inject({ url: '/docs/json' })
+    const doc = await suite.gw.app.inject({ url: '/docs/json' })
     expect(doc.statusCode).toBe(200)
     const paths = Object.keys(doc.json().paths)
     for (const p of [
@@ -189,12 +154,12 @@ describe('OpenAPI', () => {
     expect(
       doc.json().paths['/api/v1/uploads'].post.requestBody.content['application/json'].schema.required,
     ).toEqual(['fileName', 'fileSize'])
-    expect((await gw.app.inject({ url: '/docs' })).statusCode).toBeLessThan(400)
+    expect((await suite.gw.app.inject({ url: '/docs' })).statusCode).toBeLessThan(400)
   })
 
   it('hides the docs and sets Secure __Host- cookies in production', async () => {
     const prod = await startGateway(
-      gatewayTestEnv(stack, {
+      gatewayTestEnv(suite.stack, {
         LFUSYS_ENV: 'production',
         // Production refuses the test keys and the published emulator credentials: fresh ones here.
         AUTH_TOKEN_KEYS: `p1:${randomBytes(32).toString('base64url')}`,

@@ -1,51 +1,16 @@
-import { type CaughtMail, Mailbox, type TestStack } from '@lfusys/testing'
+import { type CaughtMail, Mailbox } from '@lfusys/testing'
 import { SignJWT, UnsecuredJWT } from 'jose'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  addressSequence,
-  Browser,
-  type GatewayHarness,
-  GOOD_PASSWORD,
-  gatewayTestEnv,
-  provisionGatewayStack,
-  registerAccount,
-  startGateway,
-  TEST_TOKEN_KEYS,
-  uniqueEmail,
-} from '../testing/harness.ts'
+import { describe, expect, it } from 'vitest'
+import { authGatewaySuite } from '../testing/authGateway.ts'
+import { Browser, GOOD_PASSWORD, TEST_TOKEN_KEYS, uniqueEmail } from '../testing/harness.ts'
 
-let stack: TestStack
-let gw: GatewayHarness
-const ADMIN = uniqueEmail('admin')
-
-beforeAll(async () => {
-  stack = await provisionGatewayStack('gw-auth')
-  gw = await startGateway(
-    gatewayTestEnv(stack, {
-      ADMIN_EMAILS: `  ${ADMIN.toUpperCase()} `,
-      RATE_LIMIT_AUTH_IP_MAX: '8',
-      RATE_LIMIT_AUTH_ACCOUNT_MAX: '4',
-    }),
-  )
-})
-afterAll(async () => {
-  await gw?.close()
-  stack?.close()
-})
-
-/** Each test signs in from its own address so the per-IP auth limit only bites where a test wants it. */
-const freshIp = addressSequence('10.0.0.')
-const registered = (email?: string) =>
-  registerAccount(gw.app, {
-    remoteAddress: freshIp(),
-    name: 'Ada',
-    ...(email === undefined ? {} : { email }),
-  })
+const suite = authGatewaySuite('gw-auth')
+const { admin: ADMIN, freshIp, registered } = suite
 
 describe('register', () => {
   it('creates an account with a normalised email, signs in and sets scoped cookies', async () => {
     const email = `  ${uniqueEmail('New')}  `
-    const browser = new Browser(gw.app)
+    const browser = new Browser(suite.gw.app)
     const res = await browser.send({
       method: 'POST',
       url: '/api/v1/auth/register',
@@ -77,7 +42,7 @@ describe('register', () => {
 
   it('answers 409 for an email that exists in any case or spacing', async () => {
     const { email } = await registered()
-    const res = await new Browser(gw.app).send({
+    const res = await new Browser(suite.gw.app).send({
       method: 'POST',
       url: '/api/v1/auth/register',
       body: { email: ` ${email.toUpperCase()} `, password: GOOD_PASSWORD },
@@ -93,7 +58,7 @@ describe('register', () => {
     const email = uniqueEmail('race')
     const results = await Promise.all(
       [0, 1, 2].map(() =>
-        new Browser(gw.app).send({
+        new Browser(suite.gw.app).send({
           method: 'POST',
           url: '/api/v1/auth/register',
           body: { email, password: GOOD_PASSWORD },
@@ -106,7 +71,7 @@ describe('register', () => {
 
   it('enforces the password length policy and validates the email', async () => {
     const send = (body: unknown) =>
-      new Browser(gw.app).send({
+      new Browser(suite.gw.app).send({
         method: 'POST',
         url: '/api/v1/auth/register',
         body,
@@ -140,7 +105,7 @@ describe('register', () => {
 describe('login', () => {
   it('signs in with the email in any case and answers the user', async () => {
     const { email, user } = await registered()
-    const browser = new Browser(gw.app)
+    const browser = new Browser(suite.gw.app)
     const res = await browser.send({
       method: 'POST',
       url: '/api/v1/auth/login',
@@ -155,7 +120,12 @@ describe('login', () => {
   it('gives one answer for a wrong password, an unknown email and an over-long password', async () => {
     const { email } = await registered()
     const attempt = (body: unknown) =>
-      new Browser(gw.app).send({ method: 'POST', url: '/api/v1/auth/login', body, remoteAddress: freshIp() })
+      new Browser(suite.gw.app).send({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        body,
+        remoteAddress: freshIp(),
+      })
     const expected = { error: { code: 'UNAUTHENTICATED', message: 'email or password is incorrect' } }
     for (const body of [
       { email, password: 'wrong password!' },
@@ -182,7 +152,7 @@ describe('login', () => {
     // The owner follows the link that reached the address (real SMTP, read from the mail catcher).
     const [mail] = await new Mailbox().waitForMessages(ADMIN, { subject: /Confirm your email/ })
     const link = Mailbox.link(mail as CaughtMail, 'http://web.test/verify-email?token=')
-    const verified = await new Browser(gw.app).send({
+    const verified = await new Browser(suite.gw.app).send({
       method: 'POST',
       url: '/api/v1/auth/verify-email',
       body: { token: link.searchParams.get('token') },
@@ -236,7 +206,10 @@ describe('session tokens', () => {
     const forged = `${h}.${Buffer.from(JSON.stringify({ sub: user.id, email: ADMIN, fam: 'f', iss: 'lfusys-gateway', aud: 'lfusys-api', exp: 9_999_999_999 })).toString('base64url')}.${s}`
 
     const me = (cookie?: string) =>
-      gw.app.inject({ url: '/api/v1/auth/me', headers: cookie ? { cookie: `lfusys_access=${cookie}` } : {} })
+      suite.gw.app.inject({
+        url: '/api/v1/auth/me',
+        headers: cookie ? { cookie: `lfusys_access=${cookie}` } : {},
+      })
     expect((await me()).json()).toEqual({
       error: { code: 'UNAUTHENTICATED', message: 'sign in first', details: { reason: 'missing' } },
     })
@@ -253,7 +226,7 @@ describe('session tokens', () => {
     // The genuine token signed with the configured key passes, so the rejections above are about the tokens.
     expect((await me(valid)).statusCode).toBe(200)
     // A bearer header works too (CLI), with the same checks.
-    const bearer = await gw.app.inject({
+    const bearer = await suite.gw.app.inject({
       url: '/api/v1/auth/me',
       headers: { authorization: `Bearer ${none}` },
     })
@@ -272,7 +245,7 @@ describe('session tokens', () => {
     expect(latest).not.toBe(first)
 
     // An attacker replays the first token, rotated away two refreshes ago.
-    const thief = new Browser(gw.app)
+    const thief = new Browser(suite.gw.app)
     thief.cookies.set('lfusys_refresh', { value: first ?? '', path: '/api/v1/auth' })
     // The CSRF token belongs to the session family, so a copy of the cookie jar carries a valid one.
     thief.cookies.set('lfusys_csrf', { value: browser.cookies.get('lfusys_csrf')?.value ?? '', path: '/' })
@@ -296,7 +269,7 @@ describe('session tokens', () => {
     const cookie = browser.cookieHeader('/api/v1/auth/refresh')
     const csrf = browser.cookies.get('lfusys_csrf')?.value ?? ''
     const send = () =>
-      gw.app.inject({
+      suite.gw.app.inject({
         method: 'POST',
         url: '/api/v1/auth/refresh',
         headers: { cookie, 'x-csrf-token': csrf },
@@ -306,7 +279,7 @@ describe('session tokens', () => {
     expect([first.statusCode, second.statusCode]).toEqual([200, 200])
     const tokenOf = (res: typeof first) => res.cookies.find((c) => c.name === 'lfusys_refresh')?.value ?? ''
     // Both got a token for the live position of the family; either keeps working.
-    const next = await gw.app.inject({
+    const next = await suite.gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
       headers: { cookie: `lfusys_refresh=${tokenOf(second)}; lfusys_csrf=${csrf}`, 'x-csrf-token': csrf },
@@ -332,14 +305,14 @@ describe('session tokens', () => {
       headers: { 'x-csrf-token': 'not-the-cookie' },
     })
     expect(wrong.statusCode).toBe(403)
-    const anonymous = await new Browser(gw.app).send({
+    const anonymous = await new Browser(suite.gw.app).send({
       method: 'POST',
       url: '/api/v1/auth/refresh',
       headers: { 'x-csrf-token': 'a' },
     })
     // No session, nothing to protect: the refresh is refused for the missing token.
     expect(anonymous.statusCode).toBe(401)
-    const noCookie = await gw.app.inject({
+    const noCookie = await suite.gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
       headers: { cookie: 'lfusys_csrf=a', 'x-csrf-token': 'a' },
@@ -358,7 +331,7 @@ describe('session tokens', () => {
     expect(out.statusCode).toBe(204)
     expect(out.body).toBe('')
     expect(browser.cookies.size).toBe(0)
-    const again = await gw.app.inject({
+    const again = await suite.gw.app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',
       headers: { cookie: `lfusys_refresh=${refresh}; lfusys_csrf=${csrf}`, 'x-csrf-token': csrf },
@@ -366,8 +339,8 @@ describe('session tokens', () => {
     expect(again.statusCode).toBe(401)
     expect(again.json().error.details).toEqual({ reason: 'revoked' })
     // Logging out without a session is harmless.
-    expect((await new Browser(gw.app).send({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode).toBe(
-      204,
-    )
+    expect(
+      (await new Browser(suite.gw.app).send({ method: 'POST', url: '/api/v1/auth/logout' })).statusCode,
+    ).toBe(204)
   })
 })

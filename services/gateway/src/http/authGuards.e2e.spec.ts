@@ -1,44 +1,9 @@
-import type { TestStack } from '@lfusys/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  addressSequence,
-  Browser,
-  type GatewayHarness,
-  GOOD_PASSWORD,
-  gatewayTestEnv,
-  provisionGatewayStack,
-  registerAccount,
-  startGateway,
-  uniqueEmail,
-} from '../testing/harness.ts'
+import { describe, expect, it } from 'vitest'
+import { authGatewaySuite } from '../testing/authGateway.ts'
+import { Browser, GOOD_PASSWORD, gatewayTestEnv, startGateway, uniqueEmail } from '../testing/harness.ts'
 
-let stack: TestStack
-let gw: GatewayHarness
-const ADMIN = uniqueEmail('admin')
-
-beforeAll(async () => {
-  stack = await provisionGatewayStack('gw-auth-guards')
-  gw = await startGateway(
-    gatewayTestEnv(stack, {
-      ADMIN_EMAILS: `  ${ADMIN.toUpperCase()} `,
-      RATE_LIMIT_AUTH_IP_MAX: '8',
-      RATE_LIMIT_AUTH_ACCOUNT_MAX: '4',
-    }),
-  )
-})
-afterAll(async () => {
-  await gw?.close()
-  stack?.close()
-})
-
-/** Each test signs in from its own address so the per-IP auth limit only bites where a test wants it. */
-const freshIp = addressSequence('10.0.0.')
-const registered = (email?: string) =>
-  registerAccount(gw.app, {
-    remoteAddress: freshIp(),
-    name: 'Ada',
-    ...(email === undefined ? {} : { email }),
-  })
+const suite = authGatewaySuite('gw-auth-guards')
+const { freshIp, registered } = suite
 
 describe('protected endpoints', () => {
   it('answer 401 without a session, before any other check', async () => {
@@ -57,7 +22,7 @@ describe('protected endpoints', () => {
       ['DELETE', `/api/v1/files/${id}`],
     ]
     for (const [method, url] of endpoints) {
-      const res = await gw.app.inject({
+      const res = await suite.gw.app.inject({
         method,
         url,
         ...(method === 'POST' && url === '/api/v1/uploads'
@@ -125,7 +90,7 @@ describe('rate limits', () => {
     let last: Awaited<ReturnType<Browser['send']>> | undefined
     for (let i = 0; i < 6; i++) {
       // A different address each time: only the per-account limit (4) can trigger.
-      last = await new Browser(gw.app).send({
+      last = await new Browser(suite.gw.app).send({
         method: 'POST',
         url: '/api/v1/auth/login',
         body: { email: i % 2 ? email.toUpperCase() : email, password: 'wrong password!' },
@@ -140,7 +105,7 @@ describe('rate limits', () => {
       error: { code: 'RATE_LIMITED', message: 'too many sign-in attempts for this account' },
     })
     // Even the right password is refused while the account is limited.
-    const right = await new Browser(gw.app).send({
+    const right = await new Browser(suite.gw.app).send({
       method: 'POST',
       url: '/api/v1/auth/login',
       body: { email, password: GOOD_PASSWORD },
@@ -154,7 +119,7 @@ describe('rate limits', () => {
     const statuses: number[] = []
     let last: Awaited<ReturnType<Browser['send']>> | undefined
     for (let i = 0; i < 10; i++) {
-      last = await new Browser(gw.app).send({
+      last = await new Browser(suite.gw.app).send({
         method: 'POST',
         url: i % 2 ? '/api/v1/auth/login' : '/api/v1/auth/register',
         body: { email: uniqueEmail('ip'), password: 'short' },
@@ -175,7 +140,7 @@ describe('rate limits', () => {
     const ip = freshIp()
     const statuses: number[] = []
     for (let i = 0; i < 9; i++) {
-      const res = await new Browser(gw.app).send({
+      const res = await new Browser(suite.gw.app).send({
         method: 'POST',
         url: '/api/v1/auth/login',
         body: { email: uniqueEmail('xff'), password: 'whatever123' },
@@ -192,7 +157,7 @@ describe('rate limits', () => {
 describe('trusted proxies', () => {
   it('takes the client address from X-Forwarded-For only when the peer is a configured proxy', async () => {
     const proxied = await startGateway(
-      gatewayTestEnv(stack, { TRUSTED_PROXIES: '10.9.9.9', RATE_LIMIT_AUTH_IP_MAX: '2' }),
+      gatewayTestEnv(suite.stack, { TRUSTED_PROXIES: '10.9.9.9', RATE_LIMIT_AUTH_IP_MAX: '2' }),
     )
     try {
       const attempt = (remoteAddress: string, client: string) =>

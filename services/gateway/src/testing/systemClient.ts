@@ -1,8 +1,9 @@
 import { connect } from 'node:net'
-import { waitFor } from '@lfusys/testing'
-import { expect } from 'vitest'
+import { type TestStack, waitFor } from '@lfusys/testing'
+import { afterAll, beforeAll, expect } from 'vitest'
 import type { FileRecord, Upload } from '../uploads/types.ts'
-import { GOOD_PASSWORD, HttpBrowser, uniqueEmail } from './harness.ts'
+import { GOOD_PASSWORD, HttpBrowser, provisionGatewayStack, uniqueEmail } from './harness.ts'
+import { type RunningSystem, startSystem } from './processes.ts'
 import { chunksOf, contentHashOf, putChunk } from './uploading.ts'
 
 // Steps of the public API as a client takes them, against a gateway of the running system.
@@ -83,4 +84,55 @@ export async function download(browser: HttpBrowser, fileId: string) {
   expect(res.status).toBe(302)
   const object = await fetch(res.headers.get('location') ?? '')
   return { object, bytes: Buffer.from(await object.arrayBuffer()) }
+}
+
+export interface GatewaySystemSuite {
+  readonly stack: TestStack
+  readonly system: RunningSystem
+  /** Listed in ADMIN_EMAILS. */
+  readonly admin: string
+  /** A browser signed in to a fresh account. */
+  signedIn(email?: string): Promise<HttpBrowser>
+}
+
+/**
+ * The real system as processes for the system spec files (its own stack and redis-server; 12 upload
+ * creations per user and window; GitHub configured but never contacted, since only /start is
+ * exercised here and the provider flow is in oauth.e2e.spec.ts): started before the file's tests
+ * and stopped after them.
+ */
+export function gatewaySystemSuite(label: string): GatewaySystemSuite {
+  let stack: TestStack | undefined
+  let system: RunningSystem | undefined
+  const admin = uniqueEmail('root')
+  beforeAll(async () => {
+    stack = await provisionGatewayStack(label)
+    system = await startSystem(stack, {
+      ADMIN_EMAILS: admin,
+      SSE_HEARTBEAT_SECONDS: '1',
+      RATE_LIMIT_UPLOAD_CREATE_MAX: '12',
+      RATE_LIMIT_UPLOAD_CREATE_WINDOW_SECONDS: '600',
+      GITHUB_CLIENT_ID: 'gh-client',
+      GITHUB_CLIENT_SECRET: 'gh-secret',
+      GITHUB_AUTHORIZE_URL: 'http://127.0.0.1:9/authorize',
+    })
+  })
+  afterAll(async () => {
+    await system?.stop()
+    stack?.close()
+  })
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the system is not started yet')
+    return value
+  }
+  return {
+    get stack() {
+      return started(stack)
+    },
+    get system() {
+      return started(system)
+    },
+    admin,
+    signedIn: (email) => signUp(started(system).gatewayUrl, email),
+  }
 }
