@@ -64,7 +64,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     cache: new FilesListCache(deps.redis, config.FILES_CACHE_TTL_SECONDS),
   })
   const uploadEvents = new UploadEventsService(
-    { sessions: deps.sessions, files },
+    { sessions: deps.sessions, observer: files },
     { startDeadlineMs: config.SESSIONS_GRPC_DEADLINE_MS, maxSeconds: config.SSE_MAX_SECONDS },
   )
 
@@ -80,7 +80,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
     cookies,
     sessions: deps.sessions,
     files,
-    uploads: new UploadService({ sessions: deps.sessions, files }),
+    uploads: new UploadService({ sessions: deps.sessions, observer: files }),
     uploadEvents,
     limits: new RateLimits(app, {
       authIpMax: config.RATE_LIMIT_AUTH_IP_MAX,

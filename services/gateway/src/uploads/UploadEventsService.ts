@@ -1,6 +1,6 @@
 import { AppError } from '@lfusys/errors'
-import type { FilesService } from '../files/FilesService.ts'
 import { type Caller, isFinal, type SessionsApi, type Upload, type UploadWatch } from './types.ts'
+import type { UploadObserver } from './UploadService.ts'
 
 /** Open upload event streams one user may hold on one gateway instance. */
 export const MAX_STREAMS_PER_USER = 16
@@ -26,15 +26,15 @@ export interface UploadEventStream extends AsyncIterable<Upload> {
  */
 export class UploadEventsService {
   private readonly sessions: SessionsApi
-  private readonly files: FilesService
+  private readonly observer: UploadObserver
   private readonly options: UploadEventsOptions
   private readonly watches = new Set<UploadWatch>()
   private readonly streamsByUser = new Map<string, number>()
   private closing = false
 
-  constructor(deps: { sessions: SessionsApi; files: FilesService }, options: UploadEventsOptions) {
+  constructor(deps: { sessions: SessionsApi; observer: UploadObserver }, options: UploadEventsOptions) {
     this.sessions = deps.sessions
-    this.files = deps.files
+    this.observer = deps.observer
     this.options = options
   }
 
@@ -80,13 +80,13 @@ export class UploadEventsService {
       else this.streamsByUser.delete(caller.userId)
       watch.close()
     }
-    const files = this.files
+    const observer = this.observer
     async function* states(): AsyncGenerator<Upload> {
       let current: IteratorResult<Upload> = first
       while (!current.done) {
         yield current.value
         if (isFinal(current.value.status)) {
-          await files.uploadChanged(caller.userId, current.value)
+          await observer.uploadChanged(caller.userId, current.value)
           return
         }
         current = await iterator.next()

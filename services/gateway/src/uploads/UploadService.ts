@@ -1,5 +1,4 @@
 import { DEFAULT_CONTENT_TYPE } from '@lfusys/contracts'
-import type { FilesService } from '../files/FilesService.ts'
 import type {
   Caller,
   CreateUploadInput,
@@ -9,19 +8,27 @@ import type {
   UploadTokenGrant,
 } from './types.ts'
 
+/**
+ * Told of every upload state a caller is shown (the files service: a complete upload added a file to
+ * its owner's list).
+ */
+export interface UploadObserver {
+  uploadChanged(userId: string, upload: Upload): Promise<void>
+}
+
 export type NewUpload = Omit<CreateUploadInput, 'contentType'> & { contentType: string | undefined }
 
 /**
- * The caller's uploads, through the sessions service. An answer that shows an upload complete tells
- * the files service, whose list of the owner's files then changed.
+ * The caller's uploads, through the sessions service. Every answer that shows an upload is told to
+ * the observer, so a complete one updates the owner's files list.
  */
 export class UploadService {
   private readonly sessions: SessionsApi
-  private readonly files: FilesService
+  private readonly observer: UploadObserver
 
-  constructor(deps: { sessions: SessionsApi; files: FilesService }) {
+  constructor(deps: { sessions: SessionsApi; observer: UploadObserver }) {
     this.sessions = deps.sessions
-    this.files = deps.files
+    this.observer = deps.observer
   }
 
   create(caller: Caller, input: NewUpload): Promise<CreateUploadOutcome> {
@@ -37,14 +44,14 @@ export class UploadService {
 
   async get(caller: Caller, uploadId: string): Promise<Upload> {
     const upload = await this.sessions.getUpload(caller, uploadId)
-    await this.files.uploadChanged(caller.userId, upload)
+    await this.observer.uploadChanged(caller.userId, upload)
     return upload
   }
 
   /** The client stored every chunk: record what events missed and finalize (idempotent). */
   async complete(caller: Caller, uploadId: string): Promise<Upload> {
     const upload = await this.sessions.completeUpload(caller, uploadId)
-    await this.files.uploadChanged(caller.userId, upload)
+    await this.observer.uploadChanged(caller.userId, upload)
     return upload
   }
 
