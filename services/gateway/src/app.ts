@@ -13,6 +13,7 @@ import { createHttpApp } from './http/createHttpApp.ts'
 import { fileRoutes } from './http/fileRoutes.ts'
 import { healthRoutes } from './http/healthRoutes.ts'
 import { oauthRoutes } from './http/oauthRoutes.ts'
+import { policyRoutes } from './http/policyRoutes.ts'
 import { RateLimits } from './http/rateLimits.ts'
 import { uploadRoutes } from './http/uploadRoutes.ts'
 import { configuredProviders } from './oauth/OAuthProviders.ts'
@@ -97,6 +98,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
 
   authRoutes(app, ctx)
   oauthRoutes(app, ctx)
+  policyRoutes(app, config)
   uploadRoutes(app, ctx)
   fileRoutes(app, ctx)
   healthRoutes(app, [

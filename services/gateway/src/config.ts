@@ -8,6 +8,7 @@ import {
   redisEnv,
   runtimeEnv,
   telemetryEnv,
+  uploadPolicyEnv,
 } from '@lfusys/config'
 import { z } from 'zod'
 
@@ -22,6 +23,7 @@ export const gatewayConfigSchema = z
     ...telemetryEnv,
     ...awsEnv,
     ...redisEnv,
+    ...uploadPolicyEnv,
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, : _ - only')

@@ -1,10 +1,10 @@
 import { ADMIN_ONLY_LISTING, downloadContentType, mayListFiles } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
+import type { Caller } from '../domain/Caller.ts'
+import type { FileRecord } from '../domain/FileRecord.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
-import type { Caller } from '../uploads/SessionService.ts'
 import { contentDisposition } from './contentDisposition.ts'
-import type { FileRecord } from './FileRecord.ts'
 import type { FilePage, FileRepository } from './FileRepository.ts'
 
 export interface FileServiceOptions {
@@ -30,10 +30,7 @@ export class FileService {
     this.#now = deps.now ?? Date.now
   }
 
-  async list(
-    caller: Caller,
-    options: { limit: number; all: boolean; startKey: Record<string, string> | undefined },
-  ): Promise<FilePage> {
+  async list(caller: Caller, options: { limit: number; all: boolean; cursor: string }): Promise<FilePage> {
     if (!mayListFiles(caller, options.all)) {
       throw new AppError('FORBIDDEN', ADMIN_ONLY_LISTING.message, {
         details: { reason: ADMIN_ONLY_LISTING.reason },
@@ -42,7 +39,7 @@ export class FileService {
     return this.#files.list(
       options.all ? { all: true } : { ownerId: caller.userId },
       options.limit,
-      options.startKey,
+      options.cursor,
     )
   }
 
