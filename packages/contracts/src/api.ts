@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { SHA256_HEX } from './contentHash.ts'
 import { isId } from './keys.ts'
-import { contentTypeSchema, fileNameSchema } from './values.ts'
+import { contentTypeSchema, fileNameSchema, idempotencyKeySchema } from './values.ts'
 
 /**
  * The JSON shapes of the gateway's public HTTP contract (camelCase, times ISO-8601), as zod schemas
@@ -12,6 +12,9 @@ import { contentTypeSchema, fileNameSchema } from './values.ts'
 
 /** Upload and file ids: lowercase UUIDs (random, so unguessable). */
 export const idSchema = z.string().refine(isId, 'must be a lowercase UUID')
+
+/** `/api/v1/uploads/:id/...` and `/api/v1/files/:id/...` path parameters. */
+export const idParamsSchema = z.object({ id: idSchema })
 
 /** `contentHash` (design invariant 2): 64 lowercase hex characters. */
 export const contentHashSchema = z
@@ -82,6 +85,19 @@ export type FileRecord = z.infer<typeof fileRecordSchema>
 export const uploadTokenGrantSchema = z.object({ token: z.string(), expiresAt: timestamp })
 export type UploadTokenGrant = z.infer<typeof uploadTokenGrantSchema>
 
+/** `GET /api/v1/uploads` answer: the caller's unfinished uploads. */
+export const uploadListSchema = z.object({ uploads: z.array(uploadSchema) })
+export type UploadList = z.infer<typeof uploadListSchema>
+
+/** `POST /api/v1/uploads` headers. */
+export const createUploadHeadersSchema = z.object({
+  'idempotency-key': idempotencyKeySchema
+    .optional()
+    .describe(
+      'A fresh UUID per file, sent again on every retry of this creation: a retry answers the same upload.',
+    ),
+})
+
 /** `POST /api/v1/uploads` body. */
 export const createUploadBodySchema = z.object({
   fileName: fileNameSchema,
@@ -105,6 +121,28 @@ export const createUploadOutcomeSchema = z.discriminatedUnion('result', [
 ])
 export type CreateUploadOutcome = z.infer<typeof createUploadOutcomeSchema>
 
+/** `GET /api/v1/files` query: a page of the caller's files, or (admins only) of every user's. */
+export const listFilesQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).max(2048).optional(),
+  all: z.enum(['true', 'false']).default('false'),
+})
+export type ListFilesQuery = z.infer<typeof listFilesQuerySchema>
+
+/**
+ * Listing every user's files is for admins only; whoever refuses it (the gateway first, the
+ * sessions service behind it) says so with these words.
+ */
+export const ADMIN_ONLY_LISTING = {
+  message: 'only admins may list every user\u2019s files',
+  reason: 'admin_only',
+} as const
+
+/** Whether a caller may list files with `all` set: everyone may list their own. */
+export function mayListFiles(caller: { isAdmin: boolean }, all: boolean): boolean {
+  return !all || caller.isAdmin
+}
+
 export const filePageSchema = z.object({
   files: z.array(fileRecordSchema),
   nextCursor: z.string().nullable(),
@@ -118,10 +156,6 @@ export const storageUsageSchema = z.object({
   quotaBytes: count.nullable().describe('The per-user quota in bytes, or null when there is none.'),
 })
 export type StorageUsage = z.infer<typeof storageUsageSchema>
-
-/** `GET /api/v1/uploads` answer: the caller's unfinished uploads. */
-export const uploadListSchema = z.object({ uploads: z.array(uploadSchema) })
-export type UploadList = z.infer<typeof uploadListSchema>
 
 /**
  * `GET /api/v1/uploads/policy`: the rules the sessions service applies when it creates an upload,

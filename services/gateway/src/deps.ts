@@ -2,7 +2,7 @@ import type { S3Client } from '@aws-sdk/client-s3'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
 import { createDynamoClient, createS3Client } from '@lfusys/aws'
 import { parseCallerTokenKeys } from '@lfusys/caller-token'
-import type { Logger } from '@lfusys/logger'
+import { createLogger, type Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
 import { AccountTokenRepository } from './accounts/AccountTokenRepository.ts'
 import { UserRepository } from './accounts/UserRepository.ts'
@@ -89,7 +89,11 @@ export function createMailer(config: GatewayConfig): Mailer {
   })
 }
 
-export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
+/** Every client the gateway talks through, each released by `close()`; tests may bring their own logger. */
+export function createDeps(config: GatewayConfig, overrides: { logger?: Logger } = {}): GatewayDeps {
+  const logger =
+    overrides.logger ??
+    createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT })
   // Account reads and writes are small: 1.5 s without a byte means a stalled table, and with the
   // SDK's attempts a request answers 503 within about 5 s instead of hanging (docs/operations.md).
   const dynamodb = createDynamoClient(config, { requestTimeoutMs: 1500 })

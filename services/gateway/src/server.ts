@@ -1,14 +1,13 @@
 // Started with `--import @lfusys/telemetry/register` (see package.json), which instruments the
 // modules below before they load.
-import { createLogger } from '@lfusys/logger'
 import { shutdownTelemetry } from '@lfusys/telemetry'
 import { buildApp } from './app.ts'
 import { loadGatewayConfig } from './config.ts'
 import { createDeps, waitForRedis } from './deps.ts'
 
 const config = loadGatewayConfig(process.env)
-const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL, format: config.LOG_FORMAT })
-const deps = createDeps(config, logger)
+const deps = createDeps(config)
+const logger = deps.logger
 const app = await buildApp(config, deps)
 if (!(await waitForRedis(deps.redis, 3000)))
   logger.warn('starting without Redis: caches bypassed, OAuth unavailable')

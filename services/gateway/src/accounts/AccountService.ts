@@ -1,24 +1,20 @@
 import { randomUUID } from 'node:crypto'
+import type { AccountUser, OAuthProvider, UserRole } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
-import { passwordResetEmail, verificationEmail } from '../mail/accountEmails.ts'
 import type { Mailer } from '../mail/Mailer.ts'
 import type { SessionRevocations } from '../tokens/SessionRevocations.ts'
 import type { SignedToken, TokenService } from '../tokens/TokenService.ts'
-import type { AccountTokenPurpose, AccountTokenRepository } from './AccountTokenRepository.ts'
+import { AccountLinks, linkRefused } from './AccountLinks.ts'
+import type { AccountTokenRepository } from './AccountTokenRepository.ts'
 import { normaliseEmail } from './normaliseEmail.ts'
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, type PasswordHasher } from './PasswordHasher.ts'
 import type { UserRecord, UserRepository } from './UserRepository.ts'
 
-export type Role = 'user' | 'admin'
+export type Role = UserRole
 
-export interface PublicUser {
-  id: string
-  email: string
-  name: string
-  role: Role
-  emailVerified: boolean
-}
+/** A user as the API shows it (`user` in the account answers). */
+export type PublicUser = AccountUser
 
 export interface AuthSession {
   user: PublicUser
@@ -29,7 +25,7 @@ export interface AuthSession {
 }
 
 export interface ProviderProfile {
-  provider: 'github' | 'google'
+  provider: OAuthProvider
   subject: string
   email: string | null
   emailVerified: boolean
@@ -58,29 +54,21 @@ export class AccountService {
   private readonly users: UserRepository
   private readonly hasher: PasswordHasher
   private readonly tokens: TokenService
-  private readonly accountTokens: AccountTokenRepository
+  private readonly links: AccountLinks
   private readonly revocations: SessionRevocations
-  private readonly mailer: Mailer
   private readonly logger: Logger
   private readonly admins: ReadonlySet<string>
-  private readonly webOrigin: string
-  private readonly verifyTtlSeconds: number
-  private readonly resetTtlSeconds: number
   private readonly now: () => Date
 
   constructor(options: AccountServiceOptions) {
     this.users = options.users
-    this.accountTokens = options.accountTokens
     this.hasher = options.hasher
     this.tokens = options.tokens
     this.revocations = options.revocations
-    this.mailer = options.mailer
     this.logger = options.logger
     this.admins = new Set(options.adminEmails.map(normaliseEmail))
-    this.webOrigin = options.webOrigin.replace(/\/$/, '')
-    this.verifyTtlSeconds = options.verifyTtlSeconds
-    this.resetTtlSeconds = options.resetTtlSeconds
     this.now = options.now ?? (() => new Date())
+    this.links = new AccountLinks({ ...options, now: this.now })
   }
 
   /**
@@ -110,7 +98,7 @@ export class AccountService {
     await this.users.createUser(user)
     // The account exists either way; a mail outage must not fail the sign-up (the web app offers
     // to send the link again).
-    await this.sendVerification(user).catch((err: unknown) => {
+    await this.links.sendVerification(user).catch((err: unknown) => {
       this.logger.warn({ err, userId: user.id }, 'verification email not sent')
     })
     return this.startSession(user)
@@ -120,13 +108,13 @@ export class AccountService {
   async resendVerification(userId: string): Promise<{ alreadyVerified: boolean }> {
     const user = await this.requireUser(userId)
     if (user.emailVerified) return { alreadyVerified: true }
-    await this.sendVerification(user)
+    await this.links.sendVerification(user)
     return { alreadyVerified: false }
   }
 
   /** Consumes a verification link. Answers the account's email. */
   async verifyEmail(token: string): Promise<{ email: string }> {
-    const record = await this.consumeLink(token, 'verify-email')
+    const record = await this.links.consume(token, 'verify-email')
     const user = await this.users.getUser(record.userId)
     // A link for an address the account no longer has proves nothing about the current one.
     if (!user || user.email !== record.email) throw linkRefused('invalid')
@@ -143,13 +131,7 @@ export class AccountService {
   async requestPasswordReset(email: string): Promise<void> {
     const user = await this.users.findUserByEmail(normaliseEmail(email))
     if (!user) return
-    const token = await this.accountTokens.issue(
-      { purpose: 'reset-password', userId: user.id, email: user.email, sessionEpoch: user.sessionEpoch },
-      this.resetTtlSeconds,
-      this.now(),
-    )
-    const url = `${this.webOrigin}/reset-password?token=${encodeURIComponent(token)}`
-    await this.mailer.send(passwordResetEmail(user.email, url, Math.round(this.resetTtlSeconds / 60)))
+    await this.links.sendPasswordReset(user)
   }
 
   /**
@@ -159,7 +141,7 @@ export class AccountService {
    */
   async resetPassword(token: string, password: string): Promise<void> {
     checkPasswordPolicy(password)
-    const record = await this.consumeLink(token, 'reset-password')
+    const record = await this.links.consume(token, 'reset-password')
     const user = await this.users.getUser(record.userId)
     // A reset (or password change) since the link was sent makes it useless.
     if (!user || user.email !== record.email || user.sessionEpoch !== record.sessionEpoch) {
@@ -195,23 +177,6 @@ export class AccountService {
     })
     await this.revocations.raiseEpoch(user.id, epoch)
     return this.startSession({ ...user, sessionEpoch: epoch })
-  }
-
-  private async sendVerification(user: UserRecord): Promise<void> {
-    const token = await this.accountTokens.issue(
-      { purpose: 'verify-email', userId: user.id, email: user.email, sessionEpoch: user.sessionEpoch },
-      this.verifyTtlSeconds,
-      this.now(),
-    )
-    const url = `${this.webOrigin}/verify-email?token=${encodeURIComponent(token)}`
-    await this.mailer.send(verificationEmail(user.email, url, Math.round(this.verifyTtlSeconds / 3600)))
-  }
-
-  private async consumeLink(token: string, purpose: AccountTokenPurpose) {
-    const result = await this.accountTokens.consume(token, purpose, this.now())
-    if (result.outcome === 'expired') throw linkRefused('expired')
-    if (result.outcome === 'invalid') throw linkRefused('invalid')
-    return result.record
   }
 
   private async requireUser(userId: string): Promise<UserRecord> {
@@ -394,16 +359,6 @@ export class AccountService {
       emailVerified: user.emailVerified,
     }
   }
-}
-
-function linkRefused(reason: 'expired' | 'invalid'): AppError {
-  return new AppError(
-    'VALIDATION_FAILED',
-    reason === 'expired'
-      ? 'this link has expired; ask for a new one'
-      : 'this link is not valid (it may have been used already)',
-    { details: { field: 'token', reason } },
-  )
 }
 
 export function checkPasswordPolicy(password: string): void {

@@ -1,24 +1,8 @@
+import { type FilePage, filePageSchema } from '@lfusys/contracts'
 import { meters } from '@lfusys/telemetry'
 import type { Redis } from 'ioredis'
-import { z } from 'zod'
-import type { FilePage } from '../uploads/types.ts'
 
 export type CacheOutcome = 'hit' | 'miss' | 'bypass'
-
-const pageSchema = z.object({
-  files: z.array(
-    z.object({
-      id: z.string(),
-      name: z.string(),
-      size: z.number(),
-      contentType: z.string(),
-      contentHash: z.string(),
-      createdAt: z.string(),
-      ownerId: z.string(),
-    }),
-  ),
-  nextCursor: z.string().nullable(),
-})
 
 /**
  * Cache-aside for a user's files list pages. Entries live under a per-user version number that every
@@ -49,7 +33,7 @@ export class FilesListCache {
       key = `files:list:${userId}:${version}:${query.limit}:${query.cursor ?? ''}`
       const cached = await this.redis.get(key)
       if (cached !== null) {
-        const parsed = pageSchema.safeParse(safeJson(cached))
+        const parsed = filePageSchema.safeParse(safeJson(cached))
         if (parsed.success) return { page: parsed.data, cache: 'hit' }
       }
     } catch {

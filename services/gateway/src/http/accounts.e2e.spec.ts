@@ -1,11 +1,13 @@
 import { type CaughtMail, Mailbox, type TestStack } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  addressSequence,
   Browser,
   type GatewayHarness,
   GOOD_PASSWORD,
   gatewayTestEnv,
   provisionGatewayStack,
+  registerAccount,
   startGateway,
   uniqueEmail,
 } from '../testing/harness.ts'
@@ -25,20 +27,9 @@ afterAll(async () => {
   stack?.close()
 })
 
-let ipCounter = 10
-const freshIp = () => `10.9.0.${ipCounter++}`
-
-async function registered(email = uniqueEmail()) {
-  const browser = new Browser(gw.app)
-  const res = await browser.send({
-    method: 'POST',
-    url: '/api/v1/auth/register',
-    body: { email, password: GOOD_PASSWORD },
-    remoteAddress: freshIp(),
-  })
-  expect(res.statusCode).toBe(201)
-  return { browser, email, user: res.json().user }
-}
+const freshIp = addressSequence('10.9.0.')
+const registered = (email?: string) =>
+  registerAccount(gw.app, { remoteAddress: freshIp(), ...(email === undefined ? {} : { email }) })
 
 function tokenOf(mail: CaughtMail | undefined, page: 'verify-email' | 'reset-password'): string {
   if (!mail) throw new Error('no mail')

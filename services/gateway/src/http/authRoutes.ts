@@ -1,18 +1,20 @@
-import { AppError } from '@lfusys/errors'
-import { z } from 'zod'
-import type { App, RouteContext } from './context.ts'
 import {
   acceptedResponseSchema,
   changePasswordBodySchema,
-  errorResponses,
   forgotPasswordBodySchema,
   linkTokenBodySchema,
   loginBodySchema,
   providersResponseSchema,
   registerBodySchema,
+  resendVerificationResponseSchema,
   resetPasswordBodySchema,
   userResponseSchema,
-} from './schemas.ts'
+  verifiedEmailResponseSchema,
+} from '@lfusys/contracts'
+import { AppError } from '@lfusys/errors'
+import { z } from 'zod'
+import type { App, RouteContext } from './context.ts'
+import { errorResponses } from './schemas.ts'
 
 const tags = ['auth']
 
@@ -139,7 +141,7 @@ export function authRoutes(app: App, ctx: RouteContext) {
           '400 VALIDATION_FAILED with details.reason expired or invalid (unknown, already used, or for ' +
           'an address the account no longer has). Needs no session: the link may open in another browser.',
         body: linkTokenBodySchema,
-        response: { 200: z.object({ email: z.string() }), ...errorResponses },
+        response: { 200: verifiedEmailResponseSchema, ...errorResponses },
       },
       preHandler: ctx.limits.links,
     },
@@ -152,10 +154,7 @@ export function authRoutes(app: App, ctx: RouteContext) {
       schema: {
         tags,
         summary: 'Send a new verification link to the signed-in account (rate-limited; needs x-csrf-token)',
-        response: {
-          200: z.object({ status: z.enum(['sent', 'already_verified']) }),
-          ...errorResponses,
-        },
+        response: { 200: resendVerificationResponseSchema, ...errorResponses },
       },
       preHandler: [ctx.requireAuth, ctx.limits.mailForUser],
     },

@@ -1,9 +1,14 @@
-import { filePageSchema, fileRecordSchema, storageUsageSchema } from '@lfusys/contracts'
-import { AppError } from '@lfusys/errors'
+import {
+  filePageSchema,
+  fileRecordSchema,
+  idParamsSchema,
+  listFilesQuerySchema,
+  storageUsageSchema,
+} from '@lfusys/contracts'
 import { z } from 'zod'
 import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
-import { errorResponses, idParamsSchema, listFilesQuerySchema } from './schemas.ts'
+import { errorResponses } from './schemas.ts'
 
 const tags = ['files']
 
@@ -24,20 +29,12 @@ export function fileRoutes(app: App, ctx: RouteContext) {
       preHandler: ctx.requireAuth,
     },
     async (request, reply) => {
-      const caller = callerOf(request)
       const { limit, cursor } = request.query
-      const all = request.query.all === 'true'
-      if (all && !caller.isAdmin) {
-        throw new AppError('FORBIDDEN', 'only admins may list every user’s files', {
-          details: { reason: 'admin_only' },
-        })
-      }
-      const load = () => ctx.sessions.listFiles(caller, { limit, cursor, all })
-      if (all) {
-        reply.header('x-cache', 'bypass')
-        return load()
-      }
-      const { page, cache } = await ctx.filesCache.page(caller.userId, { limit, cursor }, load)
+      const { page, cache } = await ctx.files.list(callerOf(request), {
+        limit,
+        cursor,
+        all: request.query.all === 'true',
+      })
       reply.header('x-cache', cache)
       return page
     },
@@ -57,7 +54,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store')
-      return ctx.sessions.usage(callerOf(request))
+      return ctx.files.usage(callerOf(request))
     },
   )
 
@@ -72,7 +69,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
       },
       preHandler: ctx.requireAuth,
     },
-    async (request) => ctx.sessions.getFile(callerOf(request), request.params.id),
+    async (request) => ctx.files.get(callerOf(request), request.params.id),
   )
 
   app.get(
@@ -87,7 +84,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
       preHandler: ctx.requireAuth,
     },
     async (request, reply) => {
-      const { url } = await ctx.sessions.downloadUrl(callerOf(request), request.params.id)
+      const { url } = await ctx.files.downloadUrl(callerOf(request), request.params.id)
       reply.header('cache-control', 'no-store')
       return reply.redirect(url, 302)
     },
@@ -105,14 +102,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
       preHandler: ctx.requireAuth,
     },
     async (request, reply) => {
-      const caller = callerOf(request)
-      const file = caller.isAdmin
-        ? await ctx.sessions.getFile(caller, request.params.id).catch(() => undefined)
-        : undefined
-      await ctx.sessions.deleteFile(caller, request.params.id)
-      await ctx.filesCache.invalidate(caller.userId)
-      // An admin deleting someone else's file changes the owner's list too.
-      if (file && file.ownerId !== caller.userId) await ctx.filesCache.invalidate(file.ownerId)
+      await ctx.files.delete(callerOf(request), request.params.id)
       return reply.code(204).send(null)
     },
   )

@@ -1,7 +1,6 @@
-import { z } from 'zod'
+import { livenessSchema, readinessSchema } from '@lfusys/contracts'
 import { DependenciesDownError, type DependencyStatus } from '../uploads/types.ts'
 import type { App } from './context.ts'
-import { readinessSchema } from './schemas.ts'
 
 export interface DependencyProbe {
   name: 'dynamodb' | 'redis' | 'sessions'
@@ -65,7 +64,7 @@ export function healthRoutes(app: App, probes: DependencyProbe[]) {
       schema: {
         tags: ['health'],
         summary: 'The process is up',
-        response: { 200: z.object({ status: z.literal('ok') }) },
+        response: { 200: livenessSchema },
       },
     },
     async () => ({ status: 'ok' as const }),

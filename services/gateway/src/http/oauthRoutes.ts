@@ -1,7 +1,8 @@
+import { oauthCallbackQuerySchema, providerParamsSchema } from '@lfusys/contracts'
 import { isAppError } from '@lfusys/errors'
 import { z } from 'zod'
 import type { App, RouteContext } from './context.ts'
-import { errorResponses, oauthCallbackQuerySchema, providerParamsSchema } from './schemas.ts'
+import { errorResponses } from './schemas.ts'
 
 const tags = ['auth']
 

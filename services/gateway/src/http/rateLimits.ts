@@ -1,7 +1,7 @@
 import { AppError } from '@lfusys/errors'
 import type { FastifyRequest } from 'fastify'
 import { normaliseEmail } from '../accounts/normaliseEmail.ts'
-import type { App } from './context.ts'
+import type { App } from './App.ts'
 
 export interface RateLimitSettings {
   authIpMax: number

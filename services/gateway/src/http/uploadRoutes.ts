@@ -1,21 +1,21 @@
-import { createUploadBodySchema, uploadSchema, uploadTokenGrantSchema } from '@lfusys/contracts'
-import { AppError, HTTP_STATUS_BY_CODE } from '@lfusys/errors'
+import {
+  createUploadBodySchema,
+  createUploadHeadersSchema,
+  idParamsSchema,
+  uploadListSchema,
+  uploadSchema,
+  uploadTokenGrantSchema,
+} from '@lfusys/contracts'
+import { HTTP_STATUS_BY_CODE } from '@lfusys/errors'
 import { errorBody, toAppError } from '@lfusys/http-errors'
 import { z } from 'zod'
-import { isFinal, type Upload } from '../uploads/types.ts'
 import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
-import {
-  createUploadHeadersSchema,
-  createUploadResponses,
-  errorResponses,
-  idParamsSchema,
-} from './schemas.ts'
+import { createUploadResponses, errorResponses } from './schemas.ts'
+
+export { MAX_STREAMS_PER_USER } from '../uploads/UploadEventsService.ts'
 
 const tags = ['uploads']
-
-/** Open upload event streams one user may hold on one gateway instance. */
-export const MAX_STREAMS_PER_USER = 16
 
 export function uploadRoutes(app: App, ctx: RouteContext) {
   app.post(
@@ -32,10 +32,10 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
     },
     async (request, reply) => {
       const body = request.body
-      const outcome = await ctx.sessions.createUpload(callerOf(request), {
+      const outcome = await ctx.uploads.create(callerOf(request), {
         fileName: body.fileName,
         fileSize: body.fileSize,
-        contentType: body.contentType ?? 'application/octet-stream',
+        contentType: body.contentType,
         contentHash: body.contentHash,
         idempotencyKey: request.headers['idempotency-key'],
       })
@@ -50,11 +50,11 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
       schema: {
         tags,
         summary: "The caller's unfinished uploads",
-        response: { 200: z.object({ uploads: z.array(uploadSchema) }), ...errorResponses },
+        response: { 200: uploadListSchema, ...errorResponses },
       },
       preHandler: ctx.requireAuth,
     },
-    async (request) => ({ uploads: await ctx.sessions.listUploads(callerOf(request)) }),
+    async (request) => ({ uploads: await ctx.uploads.list(callerOf(request)) }),
   )
 
   app.get(
@@ -68,12 +68,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
       },
       preHandler: ctx.requireAuth,
     },
-    async (request) => {
-      const caller = callerOf(request)
-      const upload = await ctx.sessions.getUpload(caller, request.params.id)
-      if (upload.status === 'complete') await ctx.filesCache.invalidate(caller.userId)
-      return upload
-    },
+    async (request) => ctx.uploads.get(callerOf(request), request.params.id),
   )
 
   app.get(
@@ -92,49 +87,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
       preHandler: ctx.requireAuth,
     },
     async (request, reply) => {
-      const caller = callerOf(request)
-      // Each stream holds a gRPC stream on the sessions service: a bounded number per user and instance.
-      const open = ctx.streamsByUser.get(caller.userId) ?? 0
-      if (open >= MAX_STREAMS_PER_USER) {
-        throw new AppError('RATE_LIMITED', `at most ${MAX_STREAMS_PER_USER} open event streams per user`, {
-          retryAfterSeconds: 5,
-        })
-      }
-      // Ownership and existence are settled by a unary call with a deadline, so "not found or not
-      // yours" is a normal JSON 404 before any stream is opened.
-      await ctx.sessions.getUpload(caller, request.params.id)
-      const watch = ctx.sessions.watchUpload(caller, request.params.id)
-      const iterator = watch[Symbol.asyncIterator]()
-      let first: IteratorResult<Upload>
-      let timer: NodeJS.Timeout | undefined
-      try {
-        // The stream promises the current state at once; a stream that stays silent is a failure.
-        first = await Promise.race([
-          iterator.next(),
-          new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () =>
-                reject(
-                  new AppError('UNAVAILABLE', 'the upload status stream did not start', {
-                    retryAfterSeconds: 2,
-                  }),
-                ),
-              ctx.config.SESSIONS_GRPC_DEADLINE_MS,
-            )
-          }),
-        ])
-      } catch (err) {
-        watch.close()
-        throw err
-      } finally {
-        clearTimeout(timer)
-      }
-      if (first.done) {
-        throw new AppError('UNAVAILABLE', 'the upload status stream ended early', { retryAfterSeconds: 1 })
-      }
-      ctx.watches.add(watch)
-      ctx.streamsByUser.set(caller.userId, (ctx.streamsByUser.get(caller.userId) ?? 0) + 1)
-      let counted = true
+      const stream = await ctx.uploadEvents.open(callerOf(request), request.params.id)
       reply.hijack()
       const res = reply.raw
       res.writeHead(200, {
@@ -144,44 +97,24 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         'x-accel-buffering': 'no',
         'x-request-id': String(request.id),
       })
-      const send = (upload: Upload) => res.write(`event: upload\ndata: ${JSON.stringify(upload)}\n\n`)
       const heartbeat = setInterval(
         () => res.write(': heartbeat\n\n'),
         ctx.config.SSE_HEARTBEAT_SECONDS * 1000,
       )
-      // A watch that stalls (no final state ever arrives) must not hold the connection forever;
-      // clients then reconnect or poll.
-      const lifetime = setTimeout(() => watch.close(), ctx.config.SSE_MAX_SECONDS * 1000)
       const finish = () => {
         clearInterval(heartbeat)
-        clearTimeout(lifetime)
-        ctx.watches.delete(watch)
-        if (counted) {
-          counted = false
-          const left = (ctx.streamsByUser.get(caller.userId) ?? 1) - 1
-          if (left > 0) ctx.streamsByUser.set(caller.userId, left)
-          else ctx.streamsByUser.delete(caller.userId)
-        }
-        watch.close()
+        stream.close()
         if (!res.writableEnded) {
           // On shutdown the keep-alive socket must not linger after the stream, or closing waits for it.
           res.end(() => {
-            if (ctx.shutdown.requested) res.socket?.end()
+            if (ctx.uploadEvents.shuttingDown) res.socket?.end()
           })
         }
       }
       // The browser went away: stop watching so the sessions stream does not outlive it.
       res.on('close', finish)
       try {
-        let current: IteratorResult<Upload> = first
-        while (!current.done) {
-          send(current.value)
-          if (isFinal(current.value.status)) {
-            if (current.value.status === 'complete') await ctx.filesCache.invalidate(caller.userId)
-            break
-          }
-          current = await iterator.next()
-        }
+        for await (const upload of stream) res.write(`event: upload\ndata: ${JSON.stringify(upload)}\n\n`)
       } catch (err) {
         const appError = toAppError(err)
         const status = HTTP_STATUS_BY_CODE[appError.code]
@@ -205,7 +138,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
       },
       preHandler: ctx.requireAuth,
     },
-    async (request) => ctx.sessions.renewUploadToken(callerOf(request), request.params.id),
+    async (request) => ctx.uploads.renewToken(callerOf(request), request.params.id),
   )
 
   app.post(
@@ -224,12 +157,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
       },
       preHandler: ctx.requireAuth,
     },
-    async (request) => {
-      const caller = callerOf(request)
-      const upload = await ctx.sessions.completeUpload(caller, request.params.id)
-      if (upload.status === 'complete') await ctx.filesCache.invalidate(caller.userId)
-      return upload
-    },
+    async (request) => ctx.uploads.complete(callerOf(request), request.params.id),
   )
 
   app.delete(
@@ -243,6 +171,6 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
       },
       preHandler: ctx.requireAuth,
     },
-    async (request) => ctx.sessions.cancelUpload(callerOf(request), request.params.id),
+    async (request) => ctx.uploads.cancel(callerOf(request), request.params.id),
   )
 }

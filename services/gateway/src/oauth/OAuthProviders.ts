@@ -1,8 +1,10 @@
+import type { OAuthProvider } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import { z } from 'zod'
 import type { ProviderProfile } from '../accounts/AccountService.ts'
+import type { GatewayConfig } from '../config.ts'
 
-export type ProviderName = 'github' | 'google'
+export type ProviderName = OAuthProvider
 
 export interface ProviderSettings {
   clientId: string
@@ -132,4 +134,29 @@ export function googleProvider(cfg: {
       }
     },
   }
+}
+
+/** The providers whose client id and secret are configured, with their endpoints. */
+export function configuredProviders(config: GatewayConfig): Partial<Record<ProviderName, ProviderSettings>> {
+  const providers: Partial<Record<ProviderName, ProviderSettings>> = {}
+  if (config.GITHUB_CLIENT_ID && config.GITHUB_CLIENT_SECRET) {
+    providers.github = githubProvider({
+      clientId: config.GITHUB_CLIENT_ID,
+      clientSecret: config.GITHUB_CLIENT_SECRET,
+      authorizeUrl: config.GITHUB_AUTHORIZE_URL,
+      tokenUrl: config.GITHUB_TOKEN_URL,
+      userUrl: config.GITHUB_USER_URL,
+      emailsUrl: config.GITHUB_EMAILS_URL,
+    })
+  }
+  if (config.GOOGLE_CLIENT_ID && config.GOOGLE_CLIENT_SECRET) {
+    providers.google = googleProvider({
+      clientId: config.GOOGLE_CLIENT_ID,
+      clientSecret: config.GOOGLE_CLIENT_SECRET,
+      authorizeUrl: config.GOOGLE_AUTHORIZE_URL,
+      tokenUrl: config.GOOGLE_TOKEN_URL,
+      userinfoUrl: config.GOOGLE_USERINFO_URL,
+    })
+  }
+  return providers
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createLogger } from '@lfusys/logger'
 import { provisionTestStack, TEST_SERVICE_TOKEN_KEYS, type TestStack } from '@lfusys/testing'
 import type { LightMyRequestResponse } from 'fastify'
+import { expect } from 'vitest'
 import { buildApp } from '../app.ts'
 import { type GatewayConfig, loadGatewayConfig } from '../config.ts'
 import { createDeps, type GatewayDeps, waitForRedis } from '../deps.ts'
@@ -41,7 +42,7 @@ export async function startGateway(
   overrides: { sessions?: SessionsApi } = {},
 ): Promise<GatewayHarness> {
   const config = loadGatewayConfig(env)
-  const deps = createDeps(config, createLogger({ service: 'gateway', level: config.LOG_LEVEL }))
+  const deps = createDeps(config, { logger: createLogger({ service: 'gateway', level: config.LOG_LEVEL }) })
   if (overrides.sessions) {
     deps.sessions.close()
     deps.sessions = overrides.sessions
@@ -123,6 +124,29 @@ export function uniqueEmail(tag = 'user'): string {
 }
 
 export const GOOD_PASSWORD = 'correct horse battery'
+
+/** Client addresses, a new one per call, so per-IP limits only bite where a test wants them. */
+export function addressSequence(prefix: string, first = 10): () => string {
+  let next = first
+  return () => `${prefix}${next++}`
+}
+
+/** Registers a fresh account (201) from the given address; answers its cookie-keeping browser. */
+export async function registerAccount(
+  app: App,
+  options: { remoteAddress: string; email?: string; name?: string },
+) {
+  const email = options.email ?? uniqueEmail()
+  const browser = new Browser(app)
+  const res = await browser.send({
+    method: 'POST',
+    url: '/api/v1/auth/register',
+    body: { email, password: GOOD_PASSWORD, ...(options.name === undefined ? {} : { name: options.name }) },
+    remoteAddress: options.remoteAddress,
+  })
+  expect(res.statusCode).toBe(201)
+  return { browser, email, user: res.json().user }
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response JSON only to assert on it
 type Json = any

@@ -11,6 +11,7 @@ export type {
 
 import {
   type CreateUploadOutcome,
+  type DependencyState,
   FINAL_UPLOAD_STATUSES,
   type FilePage,
   type FileRecord,
@@ -39,8 +40,8 @@ export interface CreateUploadInput {
   idempotencyKey?: string | undefined
 }
 
-/** What the gateway needs from the sessions service; the gRPC client implements it. */
-export type DependencyStatus = 'up' | 'down' | 'unknown'
+/** A dependency of the sessions service as it last probed it. */
+export type DependencyStatus = DependencyState
 
 export interface SessionsHealth {
   /** dynamodb, s3, sqs as the sessions service last probed them. */
@@ -60,6 +61,7 @@ export class DependenciesDownError extends Error {
   }
 }
 
+/** What the gateway needs from the sessions service; the gRPC client implements it. */
 export interface SessionsApi {
   createUpload(caller: Caller, input: CreateUploadInput): Promise<CreateUploadOutcome>
   getUpload(caller: Caller, uploadId: string): Promise<Upload>

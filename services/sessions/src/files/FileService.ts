@@ -1,4 +1,4 @@
-import { downloadContentType } from '@lfusys/contracts'
+import { ADMIN_ONLY_LISTING, downloadContentType, mayListFiles } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
 import type { Caller } from '../domain/Caller.ts'
@@ -31,8 +31,10 @@ export class FileService {
   }
 
   async list(caller: Caller, options: { limit: number; all: boolean; cursor: string }): Promise<FilePage> {
-    if (options.all && !caller.isAdmin) {
-      throw new AppError('FORBIDDEN', 'listing every user\u2019s files needs the admin role')
+    if (!mayListFiles(caller, options.all)) {
+      throw new AppError('FORBIDDEN', ADMIN_ONLY_LISTING.message, {
+        details: { reason: ADMIN_ONLY_LISTING.reason },
+      })
     }
     return this.#files.list(
       options.all ? { all: true } : { ownerId: caller.userId },
