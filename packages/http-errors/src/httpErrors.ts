@@ -67,8 +67,9 @@ export function errorBody(err: AppError, status: number): ErrorBody {
 
 /**
  * Refusals after which the unread rest of a body is not worth draining (too slow, unbounded or too
- * long): the connection closes after the answer. Any other refusal (401, 410 ...) lets Node drain
- * the body, so a client still sending it reads the answer instead of a broken pipe.
+ * long): the connection closes at once after the answer. Any other refusal (401, 410 ...) is left
+ * to Node, which reads the rest of the body before it closes, so a client still sending it reads
+ * the answer instead of a broken pipe.
  */
 const CLOSE_UNREAD = new Set([408, 411, 413])
 
