@@ -3,6 +3,7 @@ import Dashboard from '@uppy/react/dashboard'
 import { useEffect, useState, useSyncExternalStore } from 'react'
 import '@uppy/core/css/style.min.css'
 import '@uppy/dashboard/css/style.min.css'
+import './uppy.css'
 import { PageTitle } from '../../components/ui.tsx'
 import { formatBytes } from '../../lib/format.ts'
 import { Link } from '../../lib/router.tsx'
@@ -68,14 +69,16 @@ export function UppyPage() {
         Upload with Uppy (tus)
       </PageTitle>
       {uppy ? (
-        <Dashboard
-          uppy={uppy}
-          width="100%"
-          height={420}
-          theme={dark ? 'dark' : 'light'}
-          proudlyDisplayPoweredByUppy={false}
-          note="Any file, any size. Interrupted uploads resume from the server's offset."
-        />
+        <div className="lfusys-uppy">
+          <Dashboard
+            uppy={uppy}
+            width="100%"
+            height={420}
+            theme={dark ? 'dark' : 'light'}
+            proudlyDisplayPoweredByUppy={false}
+            note="Any file, any size. Interrupted uploads resume from the server's offset."
+          />
+        </div>
       ) : (
         <p aria-live="polite">Loading...</p>
       )}
@@ -83,27 +86,30 @@ export function UppyPage() {
         <h2 id="uppy-done-heading" className="text-lg font-semibold">
           Finished here
         </h2>
-        {finished.length === 0 ? (
-          <p className="mt-2 text-slate-600 dark:text-slate-400">Nothing uploaded from this page yet.</p>
-        ) : (
-          <ul className="mt-2 space-y-1" aria-live="polite">
-            {finished.map((f) => (
-              <li key={f.id} data-testid="uppy-finished" data-outcome={f.error ? 'error' : 'success'}>
-                <span className="font-medium">{f.name}</span> ({formatBytes(f.size)}):{' '}
-                {f.error ? (
-                  <span className="text-red-700 dark:text-red-400">failed: {f.error}</span>
-                ) : (
-                  <>
-                    uploaded,{' '}
-                    <Link href="/files" className="underline">
-                      see it in Files
-                    </Link>
-                  </>
-                )}
-              </li>
-            ))}
-          </ul>
-        )}
+        {/* The region exists from the start, so screen readers announce what is added to it. */}
+        <div aria-live="polite">
+          {finished.length === 0 ? (
+            <p className="mt-2 text-slate-600 dark:text-slate-400">Nothing uploaded from this page yet.</p>
+          ) : (
+            <ul className="mt-2 space-y-1">
+              {finished.map((f) => (
+                <li key={f.id} data-testid="uppy-finished" data-outcome={f.error ? 'error' : 'success'}>
+                  <span className="font-medium">{f.name}</span> ({formatBytes(f.size)}):{' '}
+                  {f.error ? (
+                    <span className="text-red-700 dark:text-red-400">failed: {f.error}</span>
+                  ) : (
+                    <>
+                      uploaded,{' '}
+                      <Link href="/files" className="underline">
+                        see it in Files
+                      </Link>
+                    </>
+                  )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       </section>
     </div>
   )
