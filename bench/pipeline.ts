@@ -66,6 +66,7 @@ import {
   type SessionsClient,
   type UploadSession__Output,
 } from '@lfusys/proto'
+import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 import * as tusClient from 'tus-js-client'
 import { cpuSecondsOf, peakRssMiB, resetPeakRss, rssMiB } from './procStats.ts'
@@ -766,31 +767,6 @@ function percentile(values: number[], p: number): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-async function startEmulators(): Promise<{
-  process: ManagedProcess
-  env: Record<string, string>
-  pid: number
-}> {
-  let resolveLine: (line: string) => void = () => {}
-  const firstJson = new Promise<string>((resolve) => {
-    resolveLine = resolve
-  })
-  const child = spawnManaged('stack', process.execPath, [join(import.meta.dirname, 'stackProcess.ts')], {
-    cwd: repoRoot,
-    onLine: (line) => {
-      if (line.startsWith('{')) resolveLine(line)
-    },
-  })
-  const line = await Promise.race([
-    firstJson,
-    child.exited.then((code) => {
-      throw new Error(`the stack process exited (${code}):\n${child.output()}`)
-    }),
-  ])
-  const parsed = JSON.parse(line) as { env: Record<string, string>; pid: number }
-  return { process: child, env: parsed.env, pid: parsed.pid }
-}
-
 /** A reference server (bench/*.ts) that prints `{"port": N}` once listening. */
 async function startReference(name: string, script: string, env: Record<string, string>) {
   let resolveLine: (line: string) => void = () => {}
@@ -950,7 +926,8 @@ async function main() {
   let loadAtLatency = 0
   try {
     log('starting emulators')
-    const emulators = await startEmulators()
+    // In their own process, so the emulators' CPU seconds are measured apart from the bench's.
+    const emulators = await startStackProcess('bench')
     children.push(emulators.process)
     const emulatorPid = emulators.pid
     const env: Record<string, string> = {
