@@ -38,6 +38,10 @@ export type {
   SessionsHandlers,
 } from './generated/lfusys/sessions/v1/Sessions.ts'
 export type { StartedUpload, StartedUpload__Output } from './generated/lfusys/sessions/v1/StartedUpload.ts'
+export type { TusAdvanceRequest } from './generated/lfusys/sessions/v1/TusAdvanceRequest.ts'
+export type { TusLockRequest } from './generated/lfusys/sessions/v1/TusLockRequest.ts'
+export type { TusState, TusState__Output } from './generated/lfusys/sessions/v1/TusState.ts'
+export type { TusUploadRequest } from './generated/lfusys/sessions/v1/TusUploadRequest.ts'
 export type { UploadSession, UploadSession__Output } from './generated/lfusys/sessions/v1/UploadSession.ts'
 export {
   UploadStatus,

@@ -41,6 +41,7 @@ import { CsrfTokens } from './tokens/CsrfTokens.ts'
 import { SessionRevocations } from './tokens/SessionRevocations.ts'
 import { parseSigningKeys } from './tokens/signingKeys.ts'
 import { TokenService } from './tokens/TokenService.ts'
+import { registerTus } from './tus/tusRoutes.ts'
 import type { UploadWatch } from './uploads/types.ts'
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -178,6 +179,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   oauthRoutes(app, ctx)
   uploadRoutes(app, ctx)
   fileRoutes(app, ctx)
+  registerTus(app, ctx, deps)
   healthRoutes(app, [
     { name: 'dynamodb', required: true, check: () => deps.users.ping() },
     { name: 'redis', required: false, check: async () => void (await deps.redis.ping()) },

@@ -7,6 +7,7 @@ import {
   loadConfig,
   redisEnv,
   runtimeEnv,
+  s3Env,
   telemetryEnv,
 } from '@lfusys/config'
 import { z } from 'zod'
@@ -124,6 +125,30 @@ export const gatewayConfigSchema = z
       'Verification or reset emails per account (and per client IP: ten times this) per mail window.',
     ),
     RATE_LIMIT_MAIL_WINDOW_SECONDS: envInt(3600, 1, 86_400).describe('Window of the mail rate limits.'),
+    S3_BUCKET: s3Env.S3_BUCKET.describe(
+      'Bucket of chunk objects: the tus endpoint writes complete chunks and staging objects there.',
+    ),
+    S3_CHUNK_PREFIX: s3Env.S3_CHUNK_PREFIX,
+    TUS_STAGING_PREFIX: z
+      .string()
+      .regex(/^[a-z0-9-]+\/$/, 'must be a lowercase prefix ending in /')
+      .default('tus-staging/')
+      .describe(
+        'Key prefix of tus staging objects (a partial chunk between PATCH requests, and chunks awaiting an Upload-Checksum); never the chunk prefix.',
+      ),
+    TUS_MAX_SIZE_BYTES: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(5 * 1024 ** 4)
+      .default(5 * 1024 ** 4)
+      .describe('Tus-Max-Size announced by the tus endpoint (the sessions service enforces its own limit).'),
+    TUS_MEMORY_BUDGET_BYTES: envInt(256 * 1024 * 1024, 1024 * 1024, 64 * 1024 ** 3).describe(
+      'Chunk buffers all tus PATCH requests of one gateway process may hold; beyond it a PATCH gets 503 + Retry-After.',
+    ),
+    TUS_LOCK_SECONDS: envInt(30, 2, 300).describe(
+      'Lock of a tus upload held by a PATCH, renewed as chunks are stored; a stalled PATCH frees the upload after it.',
+    ),
     GITHUB_CLIENT_ID: optionalText.describe('GitHub OAuth app client id; unset disables GitHub login.'),
     GITHUB_CLIENT_SECRET: optionalText.describe('GitHub OAuth app client secret.'),
     GITHUB_AUTHORIZE_URL: z
@@ -155,6 +180,16 @@ export const gatewayConfigSchema = z
       .describe('Google OpenID Connect userinfo endpoint.'),
   })
   .superRefine((cfg, ctx) => {
+    if (
+      cfg.TUS_STAGING_PREFIX.startsWith(cfg.S3_CHUNK_PREFIX) ||
+      cfg.S3_CHUNK_PREFIX.startsWith(cfg.TUS_STAGING_PREFIX)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TUS_STAGING_PREFIX'],
+        message: 'must not overlap S3_CHUNK_PREFIX (objects there are counted as chunks)',
+      })
+    }
     if (cfg.MAIL_FROM === undefined && cfg.LFUSYS_ENV === 'production') {
       ctx.addIssue({ code: 'custom', path: ['MAIL_FROM'], message: 'required in production' })
     }

@@ -1,5 +1,6 @@
+import type { S3Client } from '@aws-sdk/client-s3'
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb'
-import { createDynamoClient } from '@lfusys/aws'
+import { createDynamoClient, createS3Client } from '@lfusys/aws'
 import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import type { Logger } from '@lfusys/logger'
 import { Redis } from 'ioredis'
@@ -10,6 +11,7 @@ import { SessionsGrpcClient } from './grpc/SessionsGrpcClient.ts'
 import type { Mailer } from './mail/Mailer.ts'
 import { SesMailer } from './mail/SesMailer.ts'
 import { SmtpMailer } from './mail/SmtpMailer.ts'
+import type { TusStateApi } from './tus/types.ts'
 import type { SessionsApi } from './uploads/types.ts'
 
 export interface GatewayDeps {
@@ -19,6 +21,10 @@ export interface GatewayDeps {
   mailer: Mailer
   redis: Redis
   sessions: SessionsApi
+  /** The tus state RPCs of the sessions service (the same gRPC client as `sessions`). */
+  tusState: TusStateApi
+  /** Chunk and tus staging objects written by the tus endpoint. */
+  s3: S3Client
   close(): Promise<void>
 }
 
@@ -97,6 +103,8 @@ export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
     parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
   )
   const mailer = createMailer(config)
+  // A tus PATCH streams chunks of up to the chunk size: 30 s without a byte from S3 is a stall.
+  const s3 = createS3Client(config, { requestTimeoutMs: 30_000 })
   return {
     logger,
     users: new UserRepository(documents, config.DYNAMODB_USERS_TABLE),
@@ -104,8 +112,11 @@ export function createDeps(config: GatewayConfig, logger: Logger): GatewayDeps {
     mailer,
     redis,
     sessions,
+    tusState: sessions,
+    s3,
     async close() {
       sessions.close()
+      s3.destroy()
       mailer.close()
       redis.disconnect()
       documents.destroy()

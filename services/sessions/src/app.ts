@@ -10,6 +10,8 @@ import { FileService } from './files/FileService.ts'
 import { awsProbes, DependencyHealth } from './grpc/DependencyHealth.ts'
 import { sessionsHandlers } from './grpc/SessionsGrpcService.ts'
 import { ObjectStore } from './storage/ObjectStore.ts'
+import { TusService } from './tus/TusService.ts'
+import { TusStateRepository } from './tus/TusStateRepository.ts'
 import { ChunkEventService } from './uploads/ChunkEventService.ts'
 import { ExpirySweeper } from './uploads/ExpirySweeper.ts'
 import { Finalizer } from './uploads/Finalizer.ts'
@@ -123,6 +125,10 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
       shutdown: shutdown.signal,
       callerKeys: parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
+      tus: new TusService({
+        sessions,
+        repo: new TusStateRepository(aws.documents, config.DYNAMODB_UPLOADS_TABLE),
+      }),
     }),
   )
   const health = new HealthImplementation({ '': 'SERVING', [SESSIONS_SERVICE_NAME]: 'SERVING' })

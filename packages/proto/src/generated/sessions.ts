@@ -82,6 +82,22 @@ import type {
   StartedUpload__Output as _lfusys_sessions_v1_StartedUpload__Output,
 } from './lfusys/sessions/v1/StartedUpload.ts'
 import type {
+  TusAdvanceRequest as _lfusys_sessions_v1_TusAdvanceRequest,
+  TusAdvanceRequest__Output as _lfusys_sessions_v1_TusAdvanceRequest__Output,
+} from './lfusys/sessions/v1/TusAdvanceRequest.ts'
+import type {
+  TusLockRequest as _lfusys_sessions_v1_TusLockRequest,
+  TusLockRequest__Output as _lfusys_sessions_v1_TusLockRequest__Output,
+} from './lfusys/sessions/v1/TusLockRequest.ts'
+import type {
+  TusState as _lfusys_sessions_v1_TusState,
+  TusState__Output as _lfusys_sessions_v1_TusState__Output,
+} from './lfusys/sessions/v1/TusState.ts'
+import type {
+  TusUploadRequest as _lfusys_sessions_v1_TusUploadRequest,
+  TusUploadRequest__Output as _lfusys_sessions_v1_TusUploadRequest__Output,
+} from './lfusys/sessions/v1/TusUploadRequest.ts'
+import type {
   UploadSession as _lfusys_sessions_v1_UploadSession,
   UploadSession__Output as _lfusys_sessions_v1_UploadSession__Output,
 } from './lfusys/sessions/v1/UploadSession.ts'
@@ -179,6 +195,19 @@ export interface ProtoGrpcType {
         StartedUpload: MessageTypeDefinition<
           _lfusys_sessions_v1_StartedUpload,
           _lfusys_sessions_v1_StartedUpload__Output
+        >
+        TusAdvanceRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_TusAdvanceRequest,
+          _lfusys_sessions_v1_TusAdvanceRequest__Output
+        >
+        TusLockRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_TusLockRequest,
+          _lfusys_sessions_v1_TusLockRequest__Output
+        >
+        TusState: MessageTypeDefinition<_lfusys_sessions_v1_TusState, _lfusys_sessions_v1_TusState__Output>
+        TusUploadRequest: MessageTypeDefinition<
+          _lfusys_sessions_v1_TusUploadRequest,
+          _lfusys_sessions_v1_TusUploadRequest__Output
         >
         UploadSession: MessageTypeDefinition<
           _lfusys_sessions_v1_UploadSession,

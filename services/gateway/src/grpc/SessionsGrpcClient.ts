@@ -21,10 +21,12 @@ import {
   type Caller as ProtoCaller,
   SESSIONS_DEPENDENCIES,
   type SessionsClient,
+  type TusState__Output,
   type UploadSession__Output,
   type UploadToken__Output,
   type Usage__Output,
 } from '@lfusys/proto'
+import type { TusLock, TusState, TusStateApi } from '../tus/types.ts'
 import {
   type Caller,
   type CreateUploadInput,
@@ -73,6 +75,17 @@ export function toFile(f: FileInfo__Output): FileRecord {
   }
 }
 
+function toTusState(s: TusState__Output): TusState {
+  if (!s.session) throw new AppError('INTERNAL', 'the sessions service sent an incomplete answer')
+  return {
+    upload: toUpload(s.session),
+    offset: s.offset,
+    stagingKey: s.stagingKey,
+    lockId: s.lockId,
+    lockExpiresAtMs: s.lockExpiresAtMs,
+  }
+}
+
 const protoCaller = (c: Caller): ProtoCaller => ({ userId: c.userId, isAdmin: c.isAdmin })
 
 /**
@@ -100,7 +113,7 @@ export const sessionsChannelOptions = {
  * Sessions behind gRPC. Every unary call has a deadline; every failure comes back as the AppError the
  * server raised (shared status table in @lfusys/proto), and transport failures as UNAVAILABLE.
  */
-export class SessionsGrpcClient implements SessionsApi {
+export class SessionsGrpcClient implements SessionsApi, TusStateApi {
   private readonly client: SessionsClient
   private readonly deadlineMs: number
 
@@ -249,6 +262,47 @@ export class SessionsGrpcClient implements SessionsApi {
       pendingBytes: res.pendingBytes,
       quotaBytes: res.quotaBytes > 0 ? res.quotaBytes : null,
     }
+  }
+
+  async startTusUpload(caller: Caller, uploadId: string): Promise<TusState> {
+    return toTusState(
+      await this.unary<TusState__Output>(caller, (md, o, cb) =>
+        this.client.startTusUpload({ caller: protoCaller(caller), uploadId }, md, o, cb),
+      ),
+    )
+  }
+
+  async getTusState(caller: Caller, uploadId: string): Promise<TusState> {
+    return toTusState(
+      await this.unary<TusState__Output>(caller, (md, o, cb) =>
+        this.client.getTusState({ caller: protoCaller(caller), uploadId }, md, o, cb),
+      ),
+    )
+  }
+
+  async lockTusUpload(caller: Caller, lock: TusLock & { offset: number }): Promise<TusState> {
+    return toTusState(
+      await this.unary<TusState__Output>(caller, (md, o, cb) =>
+        this.client.lockTusUpload({ caller: protoCaller(caller), ...lock }, md, o, cb),
+      ),
+    )
+  }
+
+  async advanceTusUpload(
+    caller: Caller,
+    lock: TusLock & { fromOffset: number; toOffset: number; stagingKey: string },
+  ): Promise<TusState> {
+    return toTusState(
+      await this.unary<TusState__Output>(caller, (md, o, cb) =>
+        this.client.advanceTusUpload({ caller: protoCaller(caller), ...lock }, md, o, cb),
+      ),
+    )
+  }
+
+  async unlockTusUpload(caller: Caller, lock: Omit<TusLock, 'leaseMs'>): Promise<void> {
+    await this.unary<TusState__Output>(caller, (md, o, cb) =>
+      this.client.unlockTusUpload({ caller: protoCaller(caller), ...lock, offset: 0, leaseMs: 0 }, md, o, cb),
+    )
   }
 
   /**

@@ -16,6 +16,7 @@ export interface RunningSystem extends Services {
 export async function startSystem(
   stack: TestStack,
   gatewayEnv: Record<string, string> = {},
+  sessionsEnv: Record<string, string> = {},
 ): Promise<RunningSystem> {
   const redisPort = await freePort()
   const redis = await startRedis({ port: redisPort, dataDir: undefined })
@@ -23,7 +24,7 @@ export async function startSystem(
   try {
     const services = await startServices(stack, {
       env: { REDIS_URL: redisUrl, WEB_ORIGIN: 'http://web.test' },
-      services: { gateway: gatewayEnv },
+      services: { gateway: gatewayEnv, sessions: sessionsEnv },
       uploadTokenKeys: UPLOAD_TOKEN_KEYS,
       authTokenKeys: TEST_TOKEN_KEYS,
       // Three Node processes start at once; on a loaded two-core machine that takes a while.

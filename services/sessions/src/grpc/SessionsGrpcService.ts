@@ -18,6 +18,8 @@ import {
 } from '@lfusys/proto'
 import { ALL_FILES_PK, ownerFilesPk } from '../files/FileRepository.ts'
 import type { FileService } from '../files/FileService.ts'
+import type { TusService } from '../tus/TusService.ts'
+import { tusHandlers } from '../tus/tusHandlers.ts'
 import type { SessionService } from '../uploads/SessionService.ts'
 import {
   callerRequestSchema,
@@ -43,6 +45,8 @@ export interface SessionsGrpcDeps {
   shutdown?: AbortSignal
   /** Keys of the gateway's caller tokens: the only source of a call's identity and role. */
   callerKeys: readonly CallerTokenKey[]
+  /** The tus 1.0 state RPCs (tus/). */
+  tus: TusService
 }
 
 /**
@@ -217,5 +221,7 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
       const input = parseRequest(callerRequestSchema, request)
       return sessions.usage(toCaller(input.caller))
     }),
+
+    ...tusHandlers(deps.tus, unary, session),
   }
 }

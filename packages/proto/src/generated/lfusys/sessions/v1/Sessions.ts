@@ -71,6 +71,22 @@ import type {
   RenewUploadTokenRequest__Output as _lfusys_sessions_v1_RenewUploadTokenRequest__Output,
 } from '../../../lfusys/sessions/v1/RenewUploadTokenRequest.ts'
 import type {
+  TusAdvanceRequest as _lfusys_sessions_v1_TusAdvanceRequest,
+  TusAdvanceRequest__Output as _lfusys_sessions_v1_TusAdvanceRequest__Output,
+} from '../../../lfusys/sessions/v1/TusAdvanceRequest.ts'
+import type {
+  TusLockRequest as _lfusys_sessions_v1_TusLockRequest,
+  TusLockRequest__Output as _lfusys_sessions_v1_TusLockRequest__Output,
+} from '../../../lfusys/sessions/v1/TusLockRequest.ts'
+import type {
+  TusState as _lfusys_sessions_v1_TusState,
+  TusState__Output as _lfusys_sessions_v1_TusState__Output,
+} from '../../../lfusys/sessions/v1/TusState.ts'
+import type {
+  TusUploadRequest as _lfusys_sessions_v1_TusUploadRequest,
+  TusUploadRequest__Output as _lfusys_sessions_v1_TusUploadRequest__Output,
+} from '../../../lfusys/sessions/v1/TusUploadRequest.ts'
+import type {
   UploadSession as _lfusys_sessions_v1_UploadSession,
   UploadSession__Output as _lfusys_sessions_v1_UploadSession__Output,
 } from '../../../lfusys/sessions/v1/UploadSession.ts'
@@ -88,6 +104,47 @@ import type {
 } from '../../../lfusys/sessions/v1/WatchUploadRequest.ts'
 
 export interface SessionsClient extends grpc.Client {
+  AdvanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  AdvanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  AdvanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  AdvanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  advanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  advanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  advanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  advanceTusUpload(
+    argument: _lfusys_sessions_v1_TusAdvanceRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+
   CancelUpload(
     argument: _lfusys_sessions_v1_CancelUploadRequest,
     metadata: grpc.Metadata,
@@ -334,6 +391,47 @@ export interface SessionsClient extends grpc.Client {
     callback: grpc.requestCallback<_lfusys_sessions_v1_FileInfo__Output>,
   ): grpc.ClientUnaryCall
 
+  GetTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  GetTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  GetTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  GetTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  getTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  getTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  getTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  getTusState(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+
   GetUpload(
     argument: _lfusys_sessions_v1_GetUploadRequest,
     metadata: grpc.Metadata,
@@ -498,6 +596,47 @@ export interface SessionsClient extends grpc.Client {
     callback: grpc.requestCallback<_lfusys_sessions_v1_ListUploadsResponse__Output>,
   ): grpc.ClientUnaryCall
 
+  LockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  LockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  LockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  LockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  lockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  lockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  lockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  lockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+
   RenewUploadToken(
     argument: _lfusys_sessions_v1_RenewUploadTokenRequest,
     metadata: grpc.Metadata,
@@ -537,6 +676,88 @@ export interface SessionsClient extends grpc.Client {
   renewUploadToken(
     argument: _lfusys_sessions_v1_RenewUploadTokenRequest,
     callback: grpc.requestCallback<_lfusys_sessions_v1_UploadToken__Output>,
+  ): grpc.ClientUnaryCall
+
+  StartTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  StartTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  StartTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  StartTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  startTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  startTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  startTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  startTusUpload(
+    argument: _lfusys_sessions_v1_TusUploadRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+
+  UnlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  UnlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  UnlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  UnlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  unlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  unlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    metadata: grpc.Metadata,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  unlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    options: grpc.CallOptions,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
+  ): grpc.ClientUnaryCall
+  unlockTusUpload(
+    argument: _lfusys_sessions_v1_TusLockRequest,
+    callback: grpc.requestCallback<_lfusys_sessions_v1_TusState__Output>,
   ): grpc.ClientUnaryCall
 
   WatchUpload(
@@ -560,6 +781,11 @@ export interface SessionsClient extends grpc.Client {
 }
 
 export interface SessionsHandlers extends grpc.UntypedServiceImplementation {
+  AdvanceTusUpload: grpc.handleUnaryCall<
+    _lfusys_sessions_v1_TusAdvanceRequest__Output,
+    _lfusys_sessions_v1_TusState
+  >
+
   CancelUpload: grpc.handleUnaryCall<
     _lfusys_sessions_v1_CancelUploadRequest__Output,
     _lfusys_sessions_v1_UploadSession
@@ -587,6 +813,11 @@ export interface SessionsHandlers extends grpc.UntypedServiceImplementation {
 
   GetFile: grpc.handleUnaryCall<_lfusys_sessions_v1_GetFileRequest__Output, _lfusys_sessions_v1_FileInfo>
 
+  GetTusState: grpc.handleUnaryCall<
+    _lfusys_sessions_v1_TusUploadRequest__Output,
+    _lfusys_sessions_v1_TusState
+  >
+
   GetUpload: grpc.handleUnaryCall<
     _lfusys_sessions_v1_GetUploadRequest__Output,
     _lfusys_sessions_v1_UploadSession
@@ -604,9 +835,24 @@ export interface SessionsHandlers extends grpc.UntypedServiceImplementation {
     _lfusys_sessions_v1_ListUploadsResponse
   >
 
+  LockTusUpload: grpc.handleUnaryCall<
+    _lfusys_sessions_v1_TusLockRequest__Output,
+    _lfusys_sessions_v1_TusState
+  >
+
   RenewUploadToken: grpc.handleUnaryCall<
     _lfusys_sessions_v1_RenewUploadTokenRequest__Output,
     _lfusys_sessions_v1_UploadToken
+  >
+
+  StartTusUpload: grpc.handleUnaryCall<
+    _lfusys_sessions_v1_TusUploadRequest__Output,
+    _lfusys_sessions_v1_TusState
+  >
+
+  UnlockTusUpload: grpc.handleUnaryCall<
+    _lfusys_sessions_v1_TusLockRequest__Output,
+    _lfusys_sessions_v1_TusState
   >
 
   WatchUpload: grpc.handleServerStreamingCall<
@@ -616,6 +862,12 @@ export interface SessionsHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface SessionsDefinition extends grpc.ServiceDefinition {
+  AdvanceTusUpload: MethodDefinition<
+    _lfusys_sessions_v1_TusAdvanceRequest,
+    _lfusys_sessions_v1_TusState,
+    _lfusys_sessions_v1_TusAdvanceRequest__Output,
+    _lfusys_sessions_v1_TusState__Output
+  >
   CancelUpload: MethodDefinition<
     _lfusys_sessions_v1_CancelUploadRequest,
     _lfusys_sessions_v1_UploadSession,
@@ -652,6 +904,12 @@ export interface SessionsDefinition extends grpc.ServiceDefinition {
     _lfusys_sessions_v1_GetFileRequest__Output,
     _lfusys_sessions_v1_FileInfo__Output
   >
+  GetTusState: MethodDefinition<
+    _lfusys_sessions_v1_TusUploadRequest,
+    _lfusys_sessions_v1_TusState,
+    _lfusys_sessions_v1_TusUploadRequest__Output,
+    _lfusys_sessions_v1_TusState__Output
+  >
   GetUpload: MethodDefinition<
     _lfusys_sessions_v1_GetUploadRequest,
     _lfusys_sessions_v1_UploadSession,
@@ -676,11 +934,29 @@ export interface SessionsDefinition extends grpc.ServiceDefinition {
     _lfusys_sessions_v1_ListUploadsRequest__Output,
     _lfusys_sessions_v1_ListUploadsResponse__Output
   >
+  LockTusUpload: MethodDefinition<
+    _lfusys_sessions_v1_TusLockRequest,
+    _lfusys_sessions_v1_TusState,
+    _lfusys_sessions_v1_TusLockRequest__Output,
+    _lfusys_sessions_v1_TusState__Output
+  >
   RenewUploadToken: MethodDefinition<
     _lfusys_sessions_v1_RenewUploadTokenRequest,
     _lfusys_sessions_v1_UploadToken,
     _lfusys_sessions_v1_RenewUploadTokenRequest__Output,
     _lfusys_sessions_v1_UploadToken__Output
+  >
+  StartTusUpload: MethodDefinition<
+    _lfusys_sessions_v1_TusUploadRequest,
+    _lfusys_sessions_v1_TusState,
+    _lfusys_sessions_v1_TusUploadRequest__Output,
+    _lfusys_sessions_v1_TusState__Output
+  >
+  UnlockTusUpload: MethodDefinition<
+    _lfusys_sessions_v1_TusLockRequest,
+    _lfusys_sessions_v1_TusState,
+    _lfusys_sessions_v1_TusLockRequest__Output,
+    _lfusys_sessions_v1_TusState__Output
   >
   WatchUpload: MethodDefinition<
     _lfusys_sessions_v1_WatchUploadRequest,
