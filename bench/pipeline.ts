@@ -513,6 +513,8 @@ interface ReferenceResult {
   cpuSeconds: number
   peakRss: number
   emulatorCpuSeconds: number
+  /** lfusys tus: the last PATCH's answer -> the file exists (finalization after the bytes). */
+  afterLastPatch?: number
 }
 
 function bestReference(a: ReferenceResult | undefined, b: ReferenceResult): ReferenceResult {
@@ -522,6 +524,9 @@ function bestReference(a: ReferenceResult | undefined, b: ReferenceResult): Refe
     cpuSeconds: Math.min(a.cpuSeconds, b.cpuSeconds),
     peakRss: Math.min(a.peakRss, b.peakRss),
     emulatorCpuSeconds: Math.min(a.emulatorCpuSeconds, b.emulatorCpuSeconds),
+    ...(a.afterLastPatch !== undefined && b.afterLastPatch !== undefined
+      ? { afterLastPatch: Math.min(a.afterLastPatch, b.afterLastPatch) }
+      : {}),
   }
 }
 
@@ -685,8 +690,10 @@ async function lfusysTusRun(options: {
       throw new Error(`lfusys tus upload ${name}: no file 300 s after the last PATCH`)
     await new Promise((r) => setTimeout(r, 20))
   }
+  const done = now()
   const result = {
-    seconds: now() - started,
+    seconds: done - started,
+    afterLastPatch: done - lastPatch,
     cpuSeconds: cpu() - cpuBefore,
     peakRss: Math.max(...options.pids.map((pid) => peakRssMiB(pid))),
     emulatorCpuSeconds: cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore,
@@ -1219,6 +1226,7 @@ async function main() {
         peer.variant,
         path,
         fmt(r.seconds, 2),
+        r.afterLastPatch === undefined ? '-' : fmt(r.afterLastPatch, 2),
         fmt(mbps(peer.sizeMiB, r.seconds)),
         ratio,
         perGiB(r.cpuSeconds, peer.sizeMiB),
