@@ -1254,6 +1254,7 @@ async function main() {
           'PATCH',
           'path',
           's',
+          'last PATCH -> complete s',
           'MB/s',
           'x @tus/server',
           'server CPU-s/GiB',
