@@ -52,7 +52,7 @@ locals {
         SQS_CHUNK_EVENTS_QUEUE_URL = aws_sqs_queue.chunk_events.url
         UPLOADS_PUBLIC_URL         = local.web_origin
       }
-      secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = []
     }
     uploads = {
@@ -64,7 +64,7 @@ locals {
         UPLOADS_PORT = "3101"
         WEB_ORIGIN   = local.web_origin
       }
-      secrets          = ["UPLOAD_TOKEN_KEYS"]
+      secrets          = ["UPLOAD_TOKEN_KEYS", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = []
     }
     gateway = {
@@ -78,6 +78,7 @@ locals {
         SESSIONS_GRPC_URL    = "sessions.${aws_service_discovery_private_dns_namespace.main.name}:3102"
         WEB_ORIGIN           = local.web_origin
         DYNAMODB_USERS_TABLE = aws_dynamodb_table.tables["users"].name
+        TUS_STAGING_PREFIX   = local.tus_staging_prefix
         ADMIN_EMAILS         = var.admin_emails
         # Account email through Amazon SES from the stack's verified identity.
         MAIL_TRANSPORT = "ses"
@@ -85,7 +86,7 @@ locals {
         # Only the load balancer's nodes (in the public subnets) set X-Forwarded-For we believe.
         TRUSTED_PROXIES = join(",", aws_subnet.public[*].cidr_block)
       }
-      secrets          = ["AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL"]
+      secrets          = ["AUTH_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = local.oauth_secrets
     }
   }
@@ -94,6 +95,7 @@ locals {
     { for name, p in aws_ssm_parameter.generated : name => p.arn },
     { for name, p in aws_ssm_parameter.oauth : name => p.arn },
     { REDIS_URL = aws_ssm_parameter.redis_url.arn },
+    { TELEMETRY_PSEUDONYM_KEY = aws_ssm_parameter.telemetry_pseudonym.arn },
   )
 
   # A writable /tmp on a read-only root filesystem: a Fargate bind mount (task ephemeral storage).

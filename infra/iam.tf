@@ -110,6 +110,18 @@ data "aws_iam_policy_document" "gateway" {
     actions   = ["ses:SendEmail"]
     resources = [aws_sesv2_email_identity.sender.arn]
   }
+  # The tus endpoint writes chunk objects as the uploads service does (never reads or deletes them),
+  # and reads, writes and deletes only its own staging objects.
+  statement {
+    sid       = "TusChunks"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*"]
+  }
+  statement {
+    sid       = "TusStaging"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.tus_staging_prefix}*"]
+  }
 }
 
 resource "aws_iam_role_policy" "task" {

@@ -214,6 +214,8 @@ locals {
   chunk_prefix   = "chunks/"
   object_prefix  = "objects/"
   staging_prefix = "staging/"
+  # tus PATCH bytes short of a whole chunk, and chunks held until their Upload-Checksum matched.
+  tus_staging_prefix = "tus-staging/"
   queue          = "${var.stack}-chunk-events"
   dlq            = "${var.stack}-chunk-events-dlq"
   tables         = ["users", "uploads", "files"]

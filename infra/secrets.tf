@@ -41,6 +41,22 @@ resource "aws_ssm_parameter" "generated" {
   }
 }
 
+# The HMAC key behind the lfusys.user.pseudonym span attribute: one plain secret shared by every
+# service (not a key ring), so a user's spans correlate across services without naming the user.
+resource "random_password" "telemetry_pseudonym" {
+  length  = 64
+  special = false
+}
+
+resource "aws_ssm_parameter" "telemetry_pseudonym" {
+  name  = "/${var.stack}/TELEMETRY_PSEUDONYM_KEY"
+  type  = "SecureString"
+  value = random_password.telemetry_pseudonym.result
+  lifecycle {
+    ignore_changes = [value]
+  }
+}
+
 resource "aws_ssm_parameter" "oauth" {
   for_each = toset(local.oauth_secrets)
   name     = "/${var.stack}/${each.key}"

@@ -44,6 +44,17 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
     }
   }
   rule {
+    # Backstop for staging objects of tus uploads that ended without their gateway removing them.
+    id     = "expire-tus-staging"
+    status = "Enabled"
+    filter {
+      prefix = local.tus_staging_prefix
+    }
+    expiration {
+      days = var.chunk_lifecycle_days
+    }
+  }
+  rule {
     id     = "abort-incomplete-multipart"
     status = "Enabled"
     filter {

@@ -85,6 +85,7 @@ function prodEnv(): Record<string, string> {
   env.UPLOAD_TOKEN_KEYS = key()
   env.AUTH_TOKEN_KEYS = key()
   env.SERVICE_TOKEN_KEYS = key()
+  env.TELEMETRY_PSEUDONYM_KEY = randomBytes(24).toString('hex')
   return env
 }
 const devEnv = () => ({ UPLOAD_TOKEN_KEYS: key(), AUTH_TOKEN_KEYS: key(), SERVICE_TOKEN_KEYS: key() })
@@ -252,6 +253,15 @@ describe('docker-compose.yml (development)', () => {
 })
 
 describe('docker-compose.prod.yml (production)', () => {
+  it('gives every service the one pseudonym key, so deployed spans carry the user pseudonym', () => {
+    const compose = parse(text('docker-compose.prod.yml'), { merge: true }) as Compose
+    for (const name of NODE_SERVICES) {
+      expect(String(compose.services[name]?.environment?.TELEMETRY_PSEUDONYM_KEY), name).toMatch(
+        /^\$\{TELEMETRY_PSEUDONYM_KEY:\?/,
+      )
+    }
+  })
+
   let compose: Compose
   beforeAll(async () => {
     compose = await asShipped('prod')

@@ -88,6 +88,8 @@ function secretValue(name: string): string {
   const generated = m.resource('aws_ssm_parameter', 'generated')
   if (m.forEachKeys(generated.for_each).includes(name))
     return interpolate(String(generated.value), sampleResolver(name))
+  if (name === 'TELEMETRY_PSEUDONYM_KEY')
+    return interpolate(String(m.resource('aws_ssm_parameter', 'telemetry_pseudonym').value), sampleResolver())
   if (name === 'REDIS_URL')
     return interpolate(String(m.resource('aws_ssm_parameter', 'redis_url').value), sampleResolver())
   const oauth = m.resource('aws_ssm_parameter', 'oauth')
@@ -335,6 +337,15 @@ describe('infra: task definitions start the services', () => {
     expect(used.filter((name) => !documented.has(name))).toEqual([])
     for (const s of Object.values(services())) {
       for (const name of Object.keys(s.env)) expect(name).not.toMatch(/SECRET|KEYS|PASSWORD|TOKEN/)
+    }
+  })
+
+  it('generates the telemetry pseudonym key and gives it to every service, so deployed spans carry it', () => {
+    expect(String(m.resource('aws_ssm_parameter', 'telemetry_pseudonym').value)).toContain(
+      'random_password.telemetry_pseudonym',
+    )
+    for (const service of Object.keys(services())) {
+      expect(taskEnv(service, false).TELEMETRY_PSEUDONYM_KEY, service).toMatch(/^[A-Za-z0-9]{16,}$/)
     }
   })
 

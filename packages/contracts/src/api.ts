@@ -1,15 +1,42 @@
+import { z } from 'zod'
+import { SHA256_HEX } from './contentHash.ts'
+import { isId } from './keys.ts'
+import { contentTypeSchema, fileNameSchema } from './values.ts'
+
 /**
- * The JSON shapes of the gateway's public HTTP contract (camelCase, times ISO-8601). The gateway
- * produces them; the upload engine, the web app and the CLI consume them.
+ * The JSON shapes of the gateway's public HTTP contract (camelCase, times ISO-8601), as zod schemas
+ * with their TypeScript types inferred from them. The gateway validates and documents its routes
+ * from these, the sessions service checks gRPC input with the same value rules, and the upload
+ * engine, the web app and the CLI parse responses with them: one rule, one place.
  */
-export type UploadStatus =
-  | 'created'
-  | 'uploading'
-  | 'finalizing'
-  | 'complete'
-  | 'failed'
-  | 'cancelled'
-  | 'expired'
+
+/** Upload and file ids: lowercase UUIDs (random, so unguessable). */
+export const idSchema = z.string().refine(isId, 'must be a lowercase UUID')
+
+/** `contentHash` (design invariant 2): 64 lowercase hex characters. */
+export const contentHashSchema = z
+  .string()
+  .regex(SHA256_HEX, 'contentHash must be 64 lowercase hex characters')
+
+/** A file size in bytes. */
+export const fileSizeSchema = z
+  .number()
+  .int('fileSize must be an integer')
+  .min(0, 'fileSize must not be negative')
+  .max(Number.MAX_SAFE_INTEGER, 'fileSize is too large')
+
+export const UPLOAD_STATUSES = [
+  'created',
+  'uploading',
+  'finalizing',
+  'complete',
+  'failed',
+  'cancelled',
+  'expired',
+] as const
+
+export const uploadStatusSchema = z.enum(UPLOAD_STATUSES)
+export type UploadStatus = z.infer<typeof uploadStatusSchema>
 
 /** States after which an upload never changes again. */
 export const FINAL_UPLOAD_STATUSES: ReadonlySet<UploadStatus> = new Set([
@@ -19,54 +46,75 @@ export const FINAL_UPLOAD_STATUSES: ReadonlySet<UploadStatus> = new Set([
   'expired',
 ])
 
-export interface Upload {
-  id: string
-  fileName: string
-  fileSize: number
-  contentType: string
-  contentHash: string | null
-  chunkSize: number
-  chunkCount: number
-  receivedChunks: number[]
-  status: UploadStatus
+const timestamp = z.string().describe('ISO-8601 time')
+const count = z.number().int().min(0)
+
+export const uploadSchema = z.object({
+  id: z.string(),
+  fileName: z.string(),
+  fileSize: count,
+  contentType: z.string(),
+  contentHash: z.string().nullable(),
+  chunkSize: count,
+  chunkCount: count,
+  receivedChunks: z.array(count),
+  status: uploadStatusSchema,
   /** PUT `<chunkUploadUrl>/<index>` with the upload token. */
-  chunkUploadUrl: string
-  fileId: string | null
-  failureReason: string | null
-  createdAt: string
-  expiresAt: string
-}
+  chunkUploadUrl: z.string().describe('PUT `<chunkUploadUrl>/<index>` with the upload token'),
+  fileId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  createdAt: timestamp,
+  expiresAt: timestamp,
+})
+export type Upload = z.infer<typeof uploadSchema>
 
-export interface FileRecord {
-  id: string
-  name: string
-  size: number
-  contentType: string
-  contentHash: string
-  createdAt: string
-  ownerId: string
-}
+export const fileRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  size: count,
+  contentType: z.string(),
+  contentHash: z.string(),
+  createdAt: timestamp,
+  ownerId: z.string(),
+})
+export type FileRecord = z.infer<typeof fileRecordSchema>
 
-export interface UploadTokenGrant {
-  token: string
-  expiresAt: string
-}
+export const uploadTokenGrantSchema = z.object({ token: z.string(), expiresAt: timestamp })
+export type UploadTokenGrant = z.infer<typeof uploadTokenGrantSchema>
 
-export type CreateUploadOutcome =
-  | { result: 'created' | 'resumed'; upload: Upload; uploadToken: UploadTokenGrant }
-  | { result: 'duplicate'; file: FileRecord }
+/** `POST /api/v1/uploads` body. */
+export const createUploadBodySchema = z.object({
+  fileName: fileNameSchema,
+  fileSize: fileSizeSchema,
+  contentType: contentTypeSchema.optional(),
+  contentHash: contentHashSchema.optional(),
+})
+export type CreateUploadBody = z.infer<typeof createUploadBodySchema>
 
-export interface FilePage {
-  files: FileRecord[]
-  nextCursor: string | null
-}
+export const createdUploadSchema = z.object({
+  result: z.enum(['created', 'resumed']),
+  upload: uploadSchema,
+  uploadToken: uploadTokenGrantSchema,
+})
+export const duplicateUploadSchema = z.object({ result: z.literal('duplicate'), file: fileRecordSchema })
+
+/** `POST /api/v1/uploads` answer: 201 with a new or resumed upload, 200 with the existing file. */
+export const createUploadOutcomeSchema = z.discriminatedUnion('result', [
+  createdUploadSchema,
+  duplicateUploadSchema,
+])
+export type CreateUploadOutcome = z.infer<typeof createUploadOutcomeSchema>
+
+export const filePageSchema = z.object({
+  files: z.array(fileRecordSchema),
+  nextCursor: z.string().nullable(),
+})
+export type FilePage = z.infer<typeof filePageSchema>
 
 /** `GET /api/v1/me/usage`: the caller's storage against the quota that upload creation enforces. */
-export interface StorageUsage {
-  /** Bytes of the caller's complete files. */
-  usedBytes: number
-  /** Bytes that the caller's unfinished uploads will add. */
-  pendingBytes: number
-  /** The per-user quota in bytes, or null when there is none. */
-  quotaBytes: number | null
-}
+export const storageUsageSchema = z.object({
+  usedBytes: count.describe("Bytes of the caller's complete files."),
+  pendingBytes: count.describe("Bytes that the caller's unfinished uploads will add."),
+  quotaBytes: count.nullable().describe('The per-user quota in bytes, or null when there is none.'),
+})
+export type StorageUsage = z.infer<typeof storageUsageSchema>

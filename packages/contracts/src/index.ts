@@ -1,13 +1,28 @@
 export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './accounts.ts'
 export {
+  type CreateUploadBody,
   type CreateUploadOutcome,
+  contentHashSchema,
+  createdUploadSchema,
+  createUploadBodySchema,
+  createUploadOutcomeSchema,
+  duplicateUploadSchema,
   FINAL_UPLOAD_STATUSES,
   type FilePage,
   type FileRecord,
+  filePageSchema,
+  fileRecordSchema,
+  fileSizeSchema,
+  idSchema,
   type StorageUsage,
+  storageUsageSchema,
+  UPLOAD_STATUSES,
   type Upload,
   type UploadStatus,
   type UploadTokenGrant,
+  uploadSchema,
+  uploadStatusSchema,
+  uploadTokenGrantSchema,
 } from './api.ts'
 export {
   type ChunkPlan,

@@ -8,6 +8,7 @@ const base = {
   AUTH_TOKEN_KEYS: `k:${'s'.repeat(32)}`,
   SERVICE_TOKEN_KEYS: `c:${'t'.repeat(32)}`,
   SMTP_URL: 'smtp://127.0.0.1:1025',
+  S3_BUCKET: 'x-data',
 }
 
 function problems(env: Record<string, string>): string[] {
@@ -33,6 +34,17 @@ describe('gateway config', () => {
     })
     expect(cfg.GITHUB_CLIENT_ID).toBeUndefined()
     expect(cfg.GATEWAY_PUBLIC_URL).toBeUndefined()
+  })
+
+  it('gives the tus endpoint its own staging prefix, never one that overlaps the chunk prefix', () => {
+    expect(loadGatewayConfig(base)).toMatchObject({
+      S3_CHUNK_PREFIX: 'chunks/',
+      TUS_STAGING_PREFIX: 'tus-staging/',
+      TUS_LOCK_SECONDS: 30,
+    })
+    expect(problems({ ...base, TUS_STAGING_PREFIX: 'chunks/' })).toEqual([
+      'TUS_STAGING_PREFIX: must not overlap S3_CHUNK_PREFIX (objects there are counted as chunks)',
+    ])
   })
 
   it('requires both halves of an OAuth client', () => {
@@ -75,6 +87,7 @@ describe('gateway config', () => {
       'AUTH_TOKEN_KEYS',
       'DYNAMODB_USERS_TABLE',
       'REDIS_KEY_PREFIX',
+      'S3_BUCKET',
       'SERVICE_TOKEN_KEYS',
       'SESSIONS_GRPC_URL',
     ])

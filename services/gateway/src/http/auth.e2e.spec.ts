@@ -696,6 +696,8 @@ describe('OpenAPI', () => {
       '/api/v1/files',
       '/api/v1/files/{id}',
       '/api/v1/files/{id}/download',
+      '/api/v1/tus/',
+      '/api/v1/tus/{id}',
       '/health/live',
       '/health/ready',
     ]) {

@@ -1,8 +1,9 @@
+import { filePageSchema, fileRecordSchema, storageUsageSchema } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import { z } from 'zod'
 import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
-import { errorResponses, fileSchema, idParamsSchema, listFilesQuerySchema, usageSchema } from './schemas.ts'
+import { errorResponses, idParamsSchema, listFilesQuerySchema } from './schemas.ts'
 
 const tags = ['files']
 
@@ -16,7 +17,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
         description: 'Served from a per-user Redis cache when possible; `x-cache` says hit, miss or bypass.',
         querystring: listFilesQuerySchema,
         response: {
-          200: z.object({ files: z.array(fileSchema), nextCursor: z.string().nullable() }),
+          200: filePageSchema,
           ...errorResponses,
         },
       },
@@ -50,7 +51,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
         summary: "The caller's storage: bytes of complete files and of unfinished uploads, and the quota",
         description:
           'Upload creation refuses a file when `usedBytes + pendingBytes + fileSize` would exceed `quotaBytes` (403 `QUOTA_EXCEEDED`); `quotaBytes` is null when there is no quota.',
-        response: { 200: usageSchema, ...errorResponses },
+        response: { 200: storageUsageSchema, ...errorResponses },
       },
       preHandler: ctx.requireAuth,
     },
@@ -67,7 +68,7 @@ export function fileRoutes(app: App, ctx: RouteContext) {
         tags,
         summary: 'One file of the caller',
         params: idParamsSchema,
-        response: { 200: fileSchema, ...errorResponses },
+        response: { 200: fileRecordSchema, ...errorResponses },
       },
       preHandler: ctx.requireAuth,
     },

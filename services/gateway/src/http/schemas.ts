@@ -1,4 +1,4 @@
-import { contentTypeSchema, fileNameSchema, idempotencyKeySchema } from '@lfusys/contracts'
+import { createdUploadSchema, duplicateUploadSchema, idempotencyKeySchema, idSchema } from '@lfusys/contracts'
 import { z } from 'zod'
 
 export const errorBodySchema = z
@@ -66,68 +66,9 @@ export const loginBodySchema = z.object({
   password: z.string().max(1024),
 })
 
-export const idSchema = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, {
-  message: 'must be a lowercase UUID',
-})
-
 export const idParamsSchema = z.object({ id: idSchema })
 
 export const providerParamsSchema = z.object({ provider: z.enum(['github', 'google']) })
-
-export const uploadStatusSchema = z.enum([
-  'created',
-  'uploading',
-  'finalizing',
-  'complete',
-  'failed',
-  'cancelled',
-  'expired',
-])
-
-export const uploadSchema = z.object({
-  id: z.string(),
-  fileName: z.string(),
-  fileSize: z.number().int(),
-  contentType: z.string(),
-  contentHash: z.string().nullable(),
-  chunkSize: z.number().int(),
-  chunkCount: z.number().int(),
-  receivedChunks: z.array(z.number().int()),
-  status: uploadStatusSchema,
-  chunkUploadUrl: z.string(),
-  fileId: z.string().nullable(),
-  failureReason: z.string().nullable(),
-  createdAt: z.string(),
-  expiresAt: z.string(),
-})
-
-export const fileSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  size: z.number().int(),
-  contentType: z.string(),
-  contentHash: z.string(),
-  createdAt: z.string(),
-  ownerId: z.string(),
-})
-
-export const usageSchema = z.object({
-  usedBytes: z.number().int(),
-  pendingBytes: z.number().int(),
-  quotaBytes: z.number().int().nullable(),
-})
-
-export const uploadTokenSchema = z.object({ token: z.string(), expiresAt: z.string() })
-
-export const createUploadBodySchema = z.object({
-  fileName: fileNameSchema,
-  fileSize: z.number().int('fileSize must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
-  contentType: contentTypeSchema.optional(),
-  contentHash: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'contentHash must be 64 lowercase hex characters')
-    .optional(),
-})
 
 export const createUploadHeadersSchema = z.object({
   'idempotency-key': idempotencyKeySchema
@@ -138,12 +79,8 @@ export const createUploadHeadersSchema = z.object({
 })
 
 export const createUploadResponses = {
-  200: z.object({ result: z.literal('duplicate'), file: fileSchema }),
-  201: z.object({
-    result: z.enum(['created', 'resumed']),
-    upload: uploadSchema,
-    uploadToken: uploadTokenSchema,
-  }),
+  200: duplicateUploadSchema,
+  201: createdUploadSchema,
   ...errorResponses,
 }
 

@@ -1,3 +1,4 @@
+import { createUploadBodySchema, uploadSchema, uploadTokenGrantSchema } from '@lfusys/contracts'
 import { AppError, HTTP_STATUS_BY_CODE } from '@lfusys/errors'
 import { errorBody, toAppError } from '@lfusys/http-errors'
 import { z } from 'zod'
@@ -5,13 +6,10 @@ import { isFinal, type Upload } from '../uploads/types.ts'
 import { callerOf } from './authenticate.ts'
 import type { App, RouteContext } from './context.ts'
 import {
-  createUploadBodySchema,
   createUploadHeadersSchema,
   createUploadResponses,
   errorResponses,
   idParamsSchema,
-  uploadSchema,
-  uploadTokenSchema,
 } from './schemas.ts'
 
 const tags = ['uploads']
@@ -203,7 +201,7 @@ export function uploadRoutes(app: App, ctx: RouteContext) {
         tags,
         summary: 'Issue a fresh upload token for an unfinished upload',
         params: idParamsSchema,
-        response: { 200: uploadTokenSchema, ...errorResponses },
+        response: { 200: uploadTokenGrantSchema, ...errorResponses },
       },
       preHandler: ctx.requireAuth,
     },

@@ -139,8 +139,14 @@ export class TusUploads {
       )
     }
     if (before.offset === upload.fileSize && upload.fileSize > 0) {
-      // Nothing left to send (a retried last PATCH): answer the offset without taking the lock.
-      return { offset: before.offset, upload, aborted: false }
+      // Nothing left to send (a retried last PATCH): answer the offset without taking the lock, and
+      // ask for finalization again in case the first answer was lost (idempotent).
+      const done = upload.status === 'created' || upload.status === 'uploading'
+      return {
+        offset: before.offset,
+        upload: done ? await this.#sessions.completeUpload(caller, uploadId) : upload,
+        aborted: false,
+      }
     }
     const plan = planOf(upload)
     const reserve = Math.min(upload.chunkSize, Math.max(upload.fileSize, 1))
@@ -239,12 +245,21 @@ export class TusUploads {
 
     let aborted = false
     let received = 0
+    // A client that stops sending mid-body is treated as gone while the lock still holds, so what
+    // arrived is saved and the upload is free for its next PATCH.
+    let idle: NodeJS.Timeout | undefined
+    const watchIdle = () => {
+      clearTimeout(idle)
+      idle = setTimeout(() => input.body.destroy(), this.#leaseMs / 2)
+    }
     const maxBytes = plan.fileSize - locked.offset
     try {
       // A 0-byte file is one empty chunk, complete before any body byte.
       if (buffer.length === 0 && index < plan.chunkCount) await chunkDone()
+      watchIdle()
       // `for await` pauses the socket while a chunk is stored: backpressure all the way to the client.
       for await (const piece of input.body as AsyncIterable<Buffer>) {
+        clearTimeout(idle)
         received += piece.length
         if (received > maxBytes) {
           throw new TusError(413, 'TOO_LARGE', `the body ends past Upload-Length ${plan.fileSize}`)
@@ -260,6 +275,7 @@ export class TusUploads {
         }
         // A slow PATCH keeps its lock while it makes progress.
         if (Date.now() - lastRenewal > this.#leaseMs / 3) await advance(committed, stagingKey)
+        watchIdle()
       }
     } catch (err) {
       if (!isClientAbort(err, input.body)) {
@@ -267,6 +283,8 @@ export class TusUploads {
         throw err
       }
       aborted = true
+    } finally {
+      clearTimeout(idle)
     }
 
     if (checksum) {

@@ -203,10 +203,19 @@ describe('tus 1.0 discovery and negotiation', () => {
     expect(noLength.status).toBe(400)
     const badName = await tus(user, '/api/v1/tus/', {
       method: 'POST',
-      headers: { 'upload-length': '5', 'upload-metadata': `filename ${b64('a/../b')}` },
+      headers: { 'upload-length': '5', 'upload-metadata': `filename ${b64('bell\u0007.txt')}` },
     })
     expect(badName.status).toBe(400)
     expect((await errorOf(badName)).message).toContain('filename')
+    const badType = await tus(user, '/api/v1/tus/', {
+      method: 'POST',
+      headers: {
+        'upload-length': '5',
+        'upload-metadata': `filename ${b64('a.txt')},filetype ${b64('not a type')}`,
+      },
+    })
+    expect(badType.status).toBe(400)
+    expect((await errorOf(badType)).message).toContain('filetype')
   })
 })
 
@@ -305,6 +314,44 @@ describe('tus uploads into the chunk pipeline', () => {
     const done = await completed(user, id)
     expect(done).toMatchObject({ fileName: 'resumed.bin', contentType: 'application/x-test' })
     expect(done.contentHash).toBe(contentHashOf(bytes, CHUNK))
+    expect((await downloaded(user, done.fileId ?? '')).equals(bytes)).toBe(true)
+  })
+
+  it('a PATCH cut off mid-body keeps every byte that arrived, and the next PATCH continues', async () => {
+    const user = await signedIn()
+    const bytes = randomBytes(4 * MiB + 999)
+    const { location, id } = await create(user, bytes.length, 'cut.bin')
+    const sent = CHUNK + 12_345
+    const cut = httpRequest(new URL(location, system.gatewayUrl), {
+      method: 'PATCH',
+      headers: {
+        'tus-resumable': '1.0.0',
+        authorization: `Bearer ${user.token}`,
+        'content-type': 'application/offset+octet-stream',
+        'upload-offset': '0',
+        'content-length': String(bytes.length),
+      },
+    })
+    cut.on('error', () => undefined)
+    // Part of the body, then the connection ends: the server sees a body shorter than announced.
+    cut.write(bytes.subarray(0, sent), () => cut.socket?.end())
+    await waitFor(async () => (await offsetOf(user, location)) === sent, {
+      timeoutMs: 20_000,
+      what: 'the offset to reach the bytes sent before the cut',
+    })
+    // One whole chunk went to chunks/, the rest of what arrived waits in staging.
+    expect(await objectsUnder(chunkPrefix(id))).toHaveLength(1)
+    expect(await objectsUnder(`tus-staging/${id}/`)).toHaveLength(1)
+    const res = await waitFor(
+      async () => {
+        const r = await patch(user, location, sent, bytes.subarray(sent))
+        // The cut PATCH may still hold the lock for a moment.
+        return r.status === 423 ? undefined : r
+      },
+      { what: 'the lock of the cut PATCH to be released' },
+    )
+    expect(res.status).toBe(204)
+    const done = await completed(user, id)
     expect((await downloaded(user, done.fileId ?? '')).equals(bytes)).toBe(true)
   })
 

@@ -108,6 +108,8 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
     scope.setErrorHandler((err, request, reply) => {
       if (err instanceof TusError) {
         if (!request.raw.complete) reply.header('connection', 'close')
+        // Node knows no reason phrase for tus's own status.
+        if (err.status === 460) reply.raw.statusMessage = 'Checksum Mismatch'
         return reply
           .code(err.status)
           .headers(err.headers)
@@ -147,10 +149,18 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
       }
       return reply.code(204).send()
     }
-    const hide = { hide: true }
-    scope.options('/api/v1/tus', { schema: hide }, discovery)
-    scope.options(TUS_PATH, { schema: hide }, discovery)
-    scope.options(`${TUS_PATH}:id`, { schema: hide }, discovery)
+    const doc = (summary: string) => ({
+      tags: ['tus'],
+      summary,
+      description: 'tus 1.0.0 (https://tus.io/protocols/resumable-upload); see docs/tus.md.',
+    })
+    scope.options('/api/v1/tus', { schema: { ...doc('tus discovery'), hide: true } }, discovery)
+    scope.options(
+      TUS_PATH,
+      { schema: doc('tus discovery: Tus-Version, Tus-Extension, Tus-Max-Size') },
+      discovery,
+    )
+    scope.options(`${TUS_PATH}:id`, { schema: { ...doc('tus discovery'), hide: true } }, discovery)
 
     const create = async (request: FastifyRequest, reply: FastifyReply) => {
       const caller = callerOf(request)
@@ -219,14 +229,18 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
       uploadHeaders(reply, upload, offset)
       return reply.code(201).send()
     }
-    const createOptions = { schema: hide, preHandler: [ctx.requireAuth, ctx.limits.uploads] }
-    scope.post('/api/v1/tus', createOptions, create)
-    scope.post(TUS_PATH, createOptions, create)
+    const preHandler = [ctx.requireAuth, ctx.limits.uploads]
+    scope.post('/api/v1/tus', { schema: { ...doc('tus creation'), hide: true }, preHandler }, create)
+    scope.post(
+      TUS_PATH,
+      { schema: doc('tus creation (Upload-Length, Upload-Metadata; creation-with-upload)'), preHandler },
+      create,
+    )
 
     scope.route({
       method: 'HEAD',
       url: `${TUS_PATH}:id`,
-      schema: hide,
+      schema: doc('tus offset: Upload-Offset, Upload-Length, Upload-Expires'),
       preHandler: ctx.requireAuth,
       handler: async (request, reply) => {
         const state = await tus.current(callerOf(request), idOf(request))
@@ -235,32 +249,44 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
       },
     })
 
-    scope.patch(`${TUS_PATH}:id`, { schema: hide, preHandler: ctx.requireAuth }, async (request, reply) => {
-      if (request.headers['content-type'] !== OFFSET_TYPE) {
-        throw new TusError(415, 'VALIDATION_FAILED', `Content-Type must be ${OFFSET_TYPE}`)
-      }
-      const offset = nonNegativeInteger(request.headers['upload-offset'], 'Upload-Offset')
-      if (offset === undefined) throw new TusError(400, 'VALIDATION_FAILED', 'Upload-Offset is required')
-      const outcome = await tus.patch(callerOf(request), idOf(request), {
-        offset,
-        body: request.raw as Readable,
-        contentLength: nonNegativeInteger(request.headers['content-length'], 'Content-Length'),
-        checksum: parseChecksum(header(request, 'upload-checksum')),
-      })
-      uploadHeaders(reply, outcome.upload, outcome.offset)
-      return reply.code(204).send()
-    })
+    scope.patch(
+      `${TUS_PATH}:id`,
+      { schema: doc('tus bytes at Upload-Offset'), preHandler: ctx.requireAuth },
+      async (request, reply) => {
+        if (request.headers['content-type'] !== OFFSET_TYPE) {
+          throw new TusError(415, 'VALIDATION_FAILED', `Content-Type must be ${OFFSET_TYPE}`)
+        }
+        const offset = nonNegativeInteger(request.headers['upload-offset'], 'Upload-Offset')
+        if (offset === undefined) throw new TusError(400, 'VALIDATION_FAILED', 'Upload-Offset is required')
+        const outcome = await tus.patch(callerOf(request), idOf(request), {
+          offset,
+          body: request.raw as Readable,
+          contentLength: nonNegativeInteger(request.headers['content-length'], 'Content-Length'),
+          checksum: parseChecksum(header(request, 'upload-checksum')),
+        })
+        uploadHeaders(reply, outcome.upload, outcome.offset)
+        return reply.code(204).send()
+      },
+    )
 
-    scope.delete(`${TUS_PATH}:id`, { schema: hide, preHandler: ctx.requireAuth }, async (request, reply) => {
-      const caller = callerOf(request)
-      const state = await tus.current(caller, idOf(request))
-      const upload = await ctx.sessions.cancelUpload(caller, state.upload.id)
-      if (upload.status !== 'cancelled') {
-        throw new TusError(409, 'CONFLICT', `the upload is ${upload.status} and can no longer be terminated`)
-      }
-      await tus.discard(state)
-      return reply.code(204).send()
-    })
+    scope.delete(
+      `${TUS_PATH}:id`,
+      { schema: doc('tus termination'), preHandler: ctx.requireAuth },
+      async (request, reply) => {
+        const caller = callerOf(request)
+        const state = await tus.current(caller, idOf(request))
+        const upload = await ctx.sessions.cancelUpload(caller, state.upload.id)
+        if (upload.status !== 'cancelled') {
+          throw new TusError(
+            409,
+            'CONFLICT',
+            `the upload is ${upload.status} and can no longer be terminated`,
+          )
+        }
+        await tus.discard(state)
+        return reply.code(204).send()
+      },
+    )
   })
 }
 

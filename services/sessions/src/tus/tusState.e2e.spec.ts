@@ -1,0 +1,139 @@
+import { Metadata } from '@grpc/grpc-js'
+import { fromGrpcError, type TusState__Output } from '@lfusys/proto'
+import { waitFor } from '@lfusys/testing'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { caller, callerMetadata, createUpload, type Harness, startHarness } from '../testing/harness.ts'
+
+let h: Harness
+
+beforeAll(async () => {
+  h = await startHarness('tus-state', {}, { consumer: false })
+})
+afterAll(async () => {
+  await h?.close()
+})
+
+type TusMethod = 'StartTusUpload' | 'GetTusState' | 'LockTusUpload' | 'AdvanceTusUpload' | 'UnlockTusUpload'
+
+async function tus(
+  method: TusMethod,
+  request: Record<string, unknown>,
+  signed = true,
+): Promise<TusState__Output> {
+  const who = request.caller as { userId: string; isAdmin: boolean }
+  const md = signed ? await callerMetadata(who) : new Metadata()
+  return new Promise((resolve, reject) => {
+    const fn = h.client[method].bind(h.client) as unknown as (
+      req: unknown,
+      md: Metadata,
+      cb: (err: Error | null, res?: TusState__Output) => void,
+    ) => void
+    fn(request, md, (err, res) =>
+      err ? reject(fromGrpcError(err)) : res ? resolve(res) : reject(new Error('empty')),
+    )
+  })
+}
+
+async function tusUpload(userId: string, size: number): Promise<string> {
+  const created = await createUpload(h, userId, { bytes: Buffer.alloc(size) })
+  const uploadId = created.upload?.session?.uploadId ?? ''
+  const started = await tus('StartTusUpload', { caller: caller(userId), uploadId })
+  expect(started).toMatchObject({ offset: 0, stagingKey: '', lockId: '' })
+  return uploadId
+}
+
+describe('the tus state of an upload', () => {
+  it('is stored beside the session: lock by conditional write, offset moves only under the lock', async () => {
+    const uploadId = await tusUpload('alice', 100)
+    const alice = caller('alice')
+    const locked = await tus('LockTusUpload', {
+      caller: alice,
+      uploadId,
+      lockId: 'patch-one-1',
+      offset: 0,
+      leaseMs: 30_000,
+    })
+    expect(locked.lockId).toBe('patch-one-1')
+    // A second request for the same upload is refused while the first holds it.
+    await expect(
+      tus('LockTusUpload', { caller: alice, uploadId, lockId: 'patch-two-2', offset: 0, leaseMs: 30_000 }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'locked' } })
+    // Only the holder advances, and only from the stored offset.
+    await expect(
+      tus('AdvanceTusUpload', {
+        caller: alice,
+        uploadId,
+        lockId: 'patch-two-2',
+        fromOffset: 0,
+        toOffset: 10,
+        stagingKey: 'x',
+        leaseMs: 30_000,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'lock_lost' } })
+    const moved = await tus('AdvanceTusUpload', {
+      caller: alice,
+      uploadId,
+      lockId: 'patch-one-1',
+      fromOffset: 0,
+      toOffset: 40,
+      stagingKey: 'tus-staging/k',
+      leaseMs: 30_000,
+    })
+    expect(moved).toMatchObject({ offset: 40, stagingKey: 'tus-staging/k' })
+    await tus('UnlockTusUpload', { caller: alice, uploadId, lockId: 'patch-one-1' })
+    // Free again, but only at the stored offset.
+    await expect(
+      tus('LockTusUpload', { caller: alice, uploadId, lockId: 'patch-two-2', offset: 0, leaseMs: 30_000 }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'offset', offset: 40 } })
+    const second = await tus('LockTusUpload', {
+      caller: alice,
+      uploadId,
+      lockId: 'patch-two-2',
+      offset: 40,
+      leaseMs: 30_000,
+    })
+    expect(second.lockId).toBe('patch-two-2')
+    expect((await tus('GetTusState', { caller: alice, uploadId })).offset).toBe(40)
+  })
+
+  it('an expired lock is taken over by the next request', async () => {
+    const uploadId = await tusUpload('bob', 10)
+    const bob = caller('bob')
+    await tus('LockTusUpload', { caller: bob, uploadId, lockId: 'stalled-01', offset: 0, leaseMs: 1000 })
+    const started = Date.now()
+    const taken = await waitFor(
+      () =>
+        tus('LockTusUpload', {
+          caller: bob,
+          uploadId,
+          lockId: 'fresh-0001',
+          offset: 0,
+          leaseMs: 30_000,
+        }).catch(() => undefined),
+      { timeoutMs: 10_000, intervalMs: 100, what: 'the stalled lock to expire' },
+    )
+    expect(taken?.lockId).toBe('fresh-0001')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500)
+  })
+
+  it("another user's upload, an admin's call included, is NOT_FOUND; no caller token is UNAUTHENTICATED", async () => {
+    const uploadId = await tusUpload('carol', 10)
+    for (const who of [caller('mallory'), caller('root', true)]) {
+      await expect(tus('GetTusState', { caller: who, uploadId })).rejects.toMatchObject({ code: 'NOT_FOUND' })
+      await expect(
+        tus('LockTusUpload', { caller: who, uploadId, lockId: 'intruder-1', offset: 0, leaseMs: 30_000 }),
+      ).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    }
+    await expect(tus('GetTusState', { caller: caller('carol'), uploadId }, false)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    })
+  })
+
+  it('an upload created by the native protocol is not a tus upload', async () => {
+    const created = await createUpload(h, 'dave', { bytes: Buffer.alloc(10) })
+    const uploadId = created.upload?.session?.uploadId ?? ''
+    await expect(tus('GetTusState', { caller: caller('dave'), uploadId })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    })
+  })
+})
