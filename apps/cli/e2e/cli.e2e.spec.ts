@@ -169,3 +169,61 @@ describe('lfusys CLI against the whole system', () => {
     expect(unknown.stderr).toContain('unknown command "frobnicate"')
   })
 })
+
+describe('lfusys CLI against a deployment with another chunk size', () => {
+  const CHUNK = 3 * MiB
+  let stack: TestStack
+  let system: RunningSystem
+  let dir: string
+  let env: Record<string, string>
+
+  beforeAll(async () => {
+    stack = await provisionTestStack('cli-chunks')
+    const policyEnv = { CHUNK_SIZE_BYTES: String(CHUNK) }
+    system = await startSystem(stack, { env: { sessions: policyEnv, gateway: policyEnv } })
+    dir = await mkdtemp(join(tmpdir(), 'lfusys-cli-chunks-'))
+    const email = `cli-chunks-${randomBytes(4).toString('hex')}@example.test`
+    const password = 'correct horse battery staple'
+    env = {
+      PATH: process.env.PATH ?? '',
+      LFUSYS_API_URL: system.apiUrl,
+      LFUSYS_STATE_DIR: join(dir, 'state'),
+      LFUSYS_EMAIL: email,
+      LFUSYS_PASSWORD: password,
+    }
+    const res = await fetch(`${system.apiUrl}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    })
+    expect(res.status).toBe(201)
+    expect((await cli(['login'], env)).code).toBe(0)
+  }, 120_000)
+
+  afterAll(async () => {
+    await system?.stop()
+    stack?.close()
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('uploads with the announced chunk size and downloads the file verified against it', async () => {
+    // One 8 MiB chunk would be another content hash: the download is checked with 3 chunks of 3 MiB.
+    const data = randomBytes(7 * MiB + 5)
+    const file = join(dir, 'seven.bin')
+    await writeFile(file, data)
+    const up = await cli(['upload', file], env)
+    expect(up.stderr).not.toContain('failed')
+    expect(up.code).toBe(0)
+    const [fileId, verdict, , contentHash] = up.stdout.trim().split('\t')
+    expect(verdict).toBe('complete')
+    // Three PUTs of one upload: the plan was decided once, with the server's chunk size.
+    expect(system.gate.stored().sort()).toEqual([0, 1, 2])
+
+    const out = join(dir, 'seven.out')
+    const get = await cli(['get', fileId ?? '', '-o', out], env)
+    expect(get.stderr).toBe('')
+    expect(get.code).toBe(0)
+    expect(get.stdout).toBe(`${out}\t7.0 MiB\tverified ${contentHash}\n`)
+    expect(Buffer.compare(await readFile(out), data)).toBe(0)
+  })
+})

@@ -8,7 +8,6 @@ import { createInterface } from 'node:readline/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { parseArgs } from 'node:util'
-import { contentHashFromDigests, planChunks } from '@lfusys/contracts'
 import {
   CSRF_COOKIE,
   createSessionFetch,
@@ -23,6 +22,7 @@ import {
 import { fileSource } from '@lfusys/upload-client/node'
 import { CookieJar } from './CookieJar.ts'
 import { formatBytes, ProgressBar } from './ProgressBar.ts'
+import { verifyDownload } from './verifyDownload.ts'
 
 const USAGE = `lfusys - upload very large files reliably
 
@@ -302,6 +302,7 @@ async function get(ctx: Context, args: string[]): Promise<void> {
   const id = positionals[0]
   if (!id || positionals.length > 1) throw new UsageError('get takes exactly one file id')
   const file = await ctx.api.getFile(id)
+  const policy = await ctx.api.uploadPolicy()
   const out = resolve(userCwd(), values.output ?? file.name.replace(/[/\\]/g, '_'))
   // The gateway answers with a redirect to a presigned URL; follow it without our cookies.
   const redirectFetch = createSessionFetch({
@@ -320,19 +321,7 @@ async function get(ctx: Context, args: string[]): Promise<void> {
   if (!download.ok || !download.body) throw new Error(`download failed (HTTP ${download.status})`)
   const tmp = `${out}.part`
   await pipeline(Readable.fromWeb(download.body), createWriteStream(tmp, { mode: 0o644 }))
-  // Verifies what arrived against the content hash the server vouches for (design invariant 2).
-  const src = await fileSource(tmp)
-  try {
-    const digests = await hashChunksInline(src, planChunks(src.size), {})
-    const hash = await contentHashFromDigests(digests)
-    if (src.size !== file.size || hash !== file.contentHash) {
-      throw new Error(
-        `downloaded bytes do not match the file's content hash (${hash} != ${file.contentHash})`,
-      )
-    }
-  } finally {
-    await src.close?.()
-  }
+  await verifyDownload(tmp, file, policy.chunkPlan)
   await rename(tmp, out)
   process.stdout.write(`${out}\t${formatBytes(file.size)}\tverified ${file.contentHash}\n`)
 }

@@ -15,4 +15,4 @@ export {
   productionSecretProblems,
   type SecretKind,
 } from './secrets.ts'
-export { awsEnv, redisEnv, runtimeEnv, s3Env, telemetryEnv } from './shared.ts'
+export { awsEnv, redisEnv, runtimeEnv, s3Env, telemetryEnv, uploadPolicyEnv } from './shared.ts'

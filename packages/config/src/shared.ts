@@ -89,3 +89,34 @@ export const redisEnv = {
     .default('redis://127.0.0.1:6399')
     .describe('Redis connection URL.'),
 }
+
+const MiB = 1024 * 1024
+const GiB = 1024 * MiB
+
+/**
+ * The upload policy. The sessions service applies it when it creates an upload; the gateway
+ * announces it (`GET /api/v1/uploads/policy`) so clients plan and hash once. Both read the same
+ * variables through this one declaration, so their defaults and ranges cannot drift apart.
+ */
+export const uploadPolicyEnv = {
+  CHUNK_SIZE_BYTES: envInt(8 * MiB, 1, 5 * GiB).describe(
+    'Base chunk size (grown in whole MiB beyond 10,000 chunks). Below 5 MiB, chunks are grouped into parts. Set the same value on sessions and gateway.',
+  ),
+  MAX_FILE_SIZE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(5 * 1024 * GiB)
+    .default(5 * 1024 * GiB)
+    .describe(
+      'Largest file a session may declare (S3 objects end at 5 TiB). Set the same value on sessions and gateway.',
+    ),
+  USER_QUOTA_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(1024 * GiB)
+    .describe(
+      'Per-user storage quota: stored files plus unfinished uploads; 0 disables the check. Set the same value on sessions and gateway.',
+    ),
+}

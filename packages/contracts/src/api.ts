@@ -118,3 +118,38 @@ export const storageUsageSchema = z.object({
   quotaBytes: count.nullable().describe('The per-user quota in bytes, or null when there is none.'),
 })
 export type StorageUsage = z.infer<typeof storageUsageSchema>
+
+/** `GET /api/v1/uploads` answer: the caller's unfinished uploads. */
+export const uploadListSchema = z.object({ uploads: z.array(uploadSchema) })
+export type UploadList = z.infer<typeof uploadListSchema>
+
+/**
+ * `GET /api/v1/uploads/policy`: the rules the sessions service applies when it creates an upload,
+ * announced so that a client plans its chunks, hashes the file and creates the upload once.
+ * `planChunks(fileSize, policy.chunkPlan)` gives exactly the plan the server will return.
+ */
+export const uploadPolicySchema = z.object({
+  chunkPlan: z
+    .object({
+      baseChunkSize: z
+        .number()
+        .int()
+        .min(1)
+        .describe('Chunk size in bytes of every file that fits in `maxChunks` chunks of it.'),
+      maxChunks: z
+        .number()
+        .int()
+        .min(1)
+        .describe(
+          'Most chunks of one upload; a larger file gets the smallest whole number of MiB that fits it in this many.',
+        ),
+    })
+    .describe('The chunk-size rule: the options of `planChunks` in @lfusys/contracts.'),
+  maxFileSize: count.describe('Largest file size in bytes an upload may declare (larger: 413 TOO_LARGE).'),
+  quotaBytes: count
+    .nullable()
+    .describe(
+      'Per-user storage quota in bytes (complete files plus unfinished uploads), or null when there is none; `GET /me/usage` tells what is used.',
+    ),
+})
+export type UploadPolicy = z.infer<typeof uploadPolicySchema>

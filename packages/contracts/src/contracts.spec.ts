@@ -12,6 +12,7 @@ import {
   parseCompositeChecksum,
   parseContentDigest,
   planChunks,
+  uploadPolicySchema,
 } from './index.ts'
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest()
@@ -117,5 +118,38 @@ describe('keys', () => {
   it('derives object keys from hash and size', () => {
     const hash = 'ab'.repeat(32)
     expect(objectKey('objects/', hash, 5)).toBe(`objects/sha256/ab/${hash}-5`)
+  })
+})
+
+describe('uploadPolicySchema', () => {
+  const policy = {
+    chunkPlan: { baseChunkSize: 5 * MiB, maxChunks: 10_000 },
+    maxFileSize: 2 ** 42,
+    quotaBytes: null,
+  }
+
+  it('carries the options planChunks takes, so a client plans as the server does', () => {
+    const parsed = uploadPolicySchema.parse(policy)
+    expect(planChunks(12 * MiB, parsed.chunkPlan)).toEqual({
+      fileSize: 12 * MiB,
+      chunkSize: 5 * MiB,
+      chunkCount: 3,
+    })
+    // Beyond maxChunks the chunk grows in whole MiB: 60,000 MiB in 10,000 chunks is 6 MiB each.
+    expect(planChunks(60_000 * MiB, parsed.chunkPlan)).toMatchObject({
+      chunkSize: 6 * MiB,
+      chunkCount: 10_000,
+    })
+  })
+
+  it('refuses a rule that cannot plan anything', () => {
+    for (const bad of [
+      { ...policy, chunkPlan: { baseChunkSize: 0, maxChunks: 10_000 } },
+      { ...policy, chunkPlan: { baseChunkSize: MiB, maxChunks: 0 } },
+      { ...policy, maxFileSize: -1 },
+      { ...policy, quotaBytes: undefined },
+    ]) {
+      expect(uploadPolicySchema.safeParse(bad).success).toBe(false)
+    }
   })
 })

@@ -1,4 +1,14 @@
-export { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH } from './accounts.ts'
+export {
+  type AccountUser,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  USER_ROLES,
+  type UserResponse,
+  type UserRole,
+  userResponseSchema,
+  userRoleSchema,
+  userSchema,
+} from './accounts.ts'
 export {
   type CreateUploadBody,
   type CreateUploadOutcome,
@@ -18,8 +28,12 @@ export {
   storageUsageSchema,
   UPLOAD_STATUSES,
   type Upload,
+  type UploadList,
+  type UploadPolicy,
   type UploadStatus,
   type UploadTokenGrant,
+  uploadListSchema,
+  uploadPolicySchema,
   uploadSchema,
   uploadStatusSchema,
   uploadTokenGrantSchema,

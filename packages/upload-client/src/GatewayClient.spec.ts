@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { UploadError } from './errors.ts'
 import { GatewayClient } from './GatewayClient.ts'
 
 const created = {
@@ -50,5 +51,98 @@ describe('GatewayClient.createUpload', () => {
     await client.createUpload(input)
     expect(keys[2]).toMatch(/^[0-9a-f-]{36}$/)
     expect(keys[2]).not.toBe(keys[0])
+  })
+})
+
+const policy = {
+  chunkPlan: { baseChunkSize: 3 * 1024 * 1024, maxChunks: 10_000 },
+  maxFileSize: 2 ** 40,
+  quotaBytes: null,
+}
+
+describe('GatewayClient answers are checked against the contracts schemas', () => {
+  const client = (body: unknown, status = 200) =>
+    new GatewayClient({
+      baseUrl: 'http://gw.test/api/v1',
+      fetch: async () => new Response(JSON.stringify(body), { status }),
+    })
+
+  it('turns a malformed creation answer into a PROTOCOL_ERROR naming the field', async () => {
+    const bad = { ...created, upload: { ...created.upload, chunkSize: '8MiB' } }
+    const err = await client(bad, 201)
+      .createUpload({ fileName: 'f.bin', fileSize: 3 })
+      .catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(UploadError)
+    expect(err).toMatchObject({
+      code: 'PROTOCOL_ERROR',
+      message: expect.stringMatching(
+        /^unexpected upload creation from the server: bad field "upload\.chunkSize"/,
+      ),
+    })
+  })
+
+  it('refuses an unknown upload status, a file page without files and a proxy page', async () => {
+    await expect(client({ ...created.upload, status: 'paused' }).getUpload('u1')).rejects.toMatchObject({
+      code: 'PROTOCOL_ERROR',
+      details: { field: 'status' },
+    })
+    await expect(client({ nextCursor: null }).listFiles()).rejects.toMatchObject({
+      code: 'PROTOCOL_ERROR',
+      details: { field: 'files' },
+    })
+    const html = new GatewayClient({
+      baseUrl: 'http://gw.test/api/v1',
+      fetch: async () => new Response('<html>bad gateway</html>', { status: 200 }),
+    })
+    await expect(html.usage()).rejects.toMatchObject({ code: 'PROTOCOL_ERROR', details: { field: '(body)' } })
+  })
+
+  it('accepts well-formed answers unchanged', async () => {
+    expect(await client(created, 201).createUpload({ fileName: 'f.bin', fileSize: 3 })).toEqual(created)
+    expect(await client({ files: [], nextCursor: '' }).listFiles()).toEqual({ files: [], nextCursor: null })
+    expect(await client(policy).uploadPolicy()).toEqual(policy)
+  })
+})
+
+describe('GatewayClient.uploadPolicy', () => {
+  it('fetches the policy once per client, and again only after a failure or when told to forget it', async () => {
+    let calls = 0
+    let fail = true
+    const client = new GatewayClient({
+      baseUrl: 'http://gw.test/api/v1',
+      retry: { maxAttempts: 1 },
+      fetch: async (url) => {
+        expect(url).toBe('http://gw.test/api/v1/uploads/policy')
+        calls++
+        if (fail) return new Response('{"error":{"code":"NOT_FOUND","message":"no"}}', { status: 404 })
+        return new Response(JSON.stringify(policy), { status: 200 })
+      },
+    })
+    await expect(client.uploadPolicy()).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    fail = false
+    const [a, b] = await Promise.all([client.uploadPolicy(), client.uploadPolicy()])
+    expect(a).toEqual(policy)
+    expect(b).toBe(a)
+    expect(calls).toBe(2)
+    await client.uploadPolicy()
+    expect(calls).toBe(2)
+    client.forgetUploadPolicy()
+    await client.uploadPolicy()
+    expect(calls).toBe(3)
+  })
+
+  it("stops one caller's wait on abort without failing the shared fetch", async () => {
+    let answer: (r: Response) => void = () => undefined
+    const client = new GatewayClient({
+      baseUrl: 'http://gw.test/api/v1',
+      fetch: () => new Promise<Response>((resolve) => (answer = resolve)),
+    })
+    const aborted = new AbortController()
+    const first = client.uploadPolicy(aborted.signal)
+    const second = client.uploadPolicy()
+    aborted.abort(new Error('cancelled'))
+    await expect(first).rejects.toThrow('cancelled')
+    answer(new Response(JSON.stringify(policy), { status: 200 }))
+    expect(await second).toEqual(policy)
   })
 })

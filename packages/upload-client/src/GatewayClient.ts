@@ -1,20 +1,27 @@
+import {
+  createUploadOutcomeSchema,
+  filePageSchema,
+  fileRecordSchema,
+  storageUsageSchema,
+  uploadListSchema,
+  uploadPolicySchema,
+  uploadTokenGrantSchema,
+  userResponseSchema,
+} from '@lfusys/contracts'
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from './backoff.ts'
 import { errorFromResponse, isAbortError, isRetryable, UploadError } from './errors.ts'
 import { readSse } from './sse.ts'
 import {
   type CreateUploadResult,
   type FileRecord,
-  field,
-  parseCreateResult,
-  parseFileRecord,
   parseServerUpload,
-  parseStorageUsage,
-  parseUploadToken,
-  parseUser,
+  parseWire,
   type ServerUpload,
   type StorageUsage,
+  type UploadPolicy,
   type UploadToken,
   type User,
+  type WireSchema,
 } from './types.ts'
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>
@@ -45,12 +52,24 @@ interface RequestOptions {
   headers?: Record<string, string>
 }
 
+/** Settles as `promise` does, or rejects with the abort reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise
+  if (signal.aborted) return Promise.reject(signal.reason)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason)
+    signal.addEventListener('abort', onAbort, { once: true })
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort))
+  })
+}
+
 /** Typed calls to the gateway's JSON API (see the HTTP contract in docs/web.md). */
 export class GatewayClient {
   readonly baseUrl: string
   readonly #fetch: FetchLike
   readonly #policy: RetryPolicy
   readonly #random: () => number
+  #uploadPolicy: Promise<UploadPolicy> | undefined
 
   constructor(options: GatewayClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '')
@@ -107,11 +126,45 @@ export class GatewayClient {
     return { status: res.status, body }
   }
 
+  /** A JSON call whose answer is checked against its contracts schema (PROTOCOL_ERROR otherwise). */
+  async #json<T>(
+    path: string,
+    schema: WireSchema<T>,
+    what: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
+    const { body } = await this.request(path, options)
+    return parseWire(schema, body, what)
+  }
+
+  // --- upload policy ---
+  /**
+   * The server's upload policy (`GET /uploads/policy`): fetched once per client and kept, so every
+   * upload plans its chunks from it without asking again. A failed fetch is not kept. `signal`
+   * stops this caller's wait, not the shared fetch.
+   */
+  uploadPolicy(signal?: AbortSignal): Promise<UploadPolicy> {
+    let pending = this.#uploadPolicy
+    if (!pending) {
+      const fetched = this.#json('/uploads/policy', uploadPolicySchema, 'upload policy', { retry: true })
+      pending = fetched
+      this.#uploadPolicy = fetched
+      fetched.catch(() => {
+        if (this.#uploadPolicy === fetched) this.#uploadPolicy = undefined
+      })
+    }
+    return untilAborted(pending, signal)
+  }
+
+  /** Drops the kept policy (the server answered with another plan): the next upload asks again. */
+  forgetUploadPolicy(): void {
+    this.#uploadPolicy = undefined
+  }
+
   // --- auth ---
   async me(signal?: AbortSignal): Promise<User | null> {
     try {
-      const { body } = await this.request('/auth/me', { signal })
-      return parseUser(field(body, 'user'))
+      return await this.#json('/auth/me', userResponseSchema, 'user', { signal }).then((r) => r.user)
     } catch (err) {
       if (err instanceof UploadError && err.status === 401) return null
       throw err
@@ -119,14 +172,14 @@ export class GatewayClient {
   }
 
   async login(email: string, password: string): Promise<User> {
-    const { body } = await this.request('/auth/login', { method: 'POST', body: { email, password } })
-    return parseUser(field(body, 'user'))
+    const body = { email, password }
+    return (await this.#json('/auth/login', userResponseSchema, 'user', { method: 'POST', body })).user
   }
 
   async register(email: string, password: string, name?: string): Promise<User> {
     const payload = name ? { email, password, name } : { email, password }
-    const { body } = await this.request('/auth/register', { method: 'POST', body: payload })
-    return parseUser(field(body, 'user'))
+    return (await this.#json('/auth/register', userResponseSchema, 'user', { method: 'POST', body: payload }))
+      .user
   }
 
   async logout(): Promise<void> {
@@ -139,14 +192,13 @@ export class GatewayClient {
    * but whose answer was lost (a timeout, a 503 after the fact) is answered again, not repeated.
    */
   async createUpload(input: CreateUploadInput, signal?: AbortSignal): Promise<CreateUploadResult> {
-    const { body } = await this.request('/uploads', {
+    return this.#json('/uploads', createUploadOutcomeSchema, 'upload creation', {
       method: 'POST',
       body: input,
       signal,
       retry: true,
       headers: { 'idempotency-key': globalThis.crypto.randomUUID() },
     })
-    return parseCreateResult(body)
   }
 
   async getUpload(id: string, signal?: AbortSignal): Promise<ServerUpload> {
@@ -155,20 +207,15 @@ export class GatewayClient {
   }
 
   async listUploads(signal?: AbortSignal): Promise<ServerUpload[]> {
-    const { body } = await this.request('/uploads', { signal, retry: true })
-    const list = field(body, 'uploads')
-    if (!Array.isArray(list))
-      throw new UploadError('PROTOCOL_ERROR', 'unexpected upload list from the server')
-    return list.map(parseServerUpload)
+    return (await this.#json('/uploads', uploadListSchema, 'upload list', { signal, retry: true })).uploads
   }
 
   async renewToken(id: string, signal?: AbortSignal): Promise<UploadToken> {
-    const { body } = await this.request(`/uploads/${encodeURIComponent(id)}/token`, {
+    return this.#json(`/uploads/${encodeURIComponent(id)}/token`, uploadTokenGrantSchema, 'upload token', {
       method: 'POST',
       signal,
       retry: true,
     })
-    return parseUploadToken(body)
   }
 
   /** Every chunk is stored: the server records what its chunk events missed and finalizes. */
@@ -228,8 +275,7 @@ export class GatewayClient {
 
   /** The caller's storage against the quota (`GET /me/usage`). */
   async usage(signal?: AbortSignal): Promise<StorageUsage> {
-    const { body } = await this.request('/me/usage', { signal, retry: true })
-    return parseStorageUsage(body)
+    return this.#json('/me/usage', storageUsageSchema, 'storage usage', { signal, retry: true })
   }
 
   // --- files ---
@@ -241,16 +287,12 @@ export class GatewayClient {
     params.set('limit', String(options.limit ?? 50))
     if (options.cursor) params.set('cursor', options.cursor)
     if (options.all) params.set('all', 'true')
-    const { body } = await this.request(`/files?${params}`, { signal, retry: true })
-    const files = field(body, 'files')
-    const next = field(body, 'nextCursor')
-    if (!Array.isArray(files)) throw new UploadError('PROTOCOL_ERROR', 'unexpected file list from the server')
-    return { files: files.map(parseFileRecord), nextCursor: typeof next === 'string' && next ? next : null }
+    const page = await this.#json(`/files?${params}`, filePageSchema, 'file list', { signal, retry: true })
+    return { files: page.files, nextCursor: page.nextCursor || null }
   }
 
   async getFile(id: string, signal?: AbortSignal): Promise<FileRecord> {
-    const { body } = await this.request(`/files/${encodeURIComponent(id)}`, { signal, retry: true })
-    return parseFileRecord(body)
+    return this.#json(`/files/${encodeURIComponent(id)}`, fileRecordSchema, 'file', { signal, retry: true })
   }
 
   async deleteFile(id: string): Promise<void> {

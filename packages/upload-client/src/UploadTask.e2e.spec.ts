@@ -7,30 +7,12 @@ import { provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
 import { parseUploadTokenKeys, signUploadToken, verifyUploadToken } from '@lfusys/upload-token'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ChunkTransport, fetchChunkTransport } from './ChunkTransport.ts'
-import { type FetchLike, GatewayClient } from './GatewayClient.ts'
+import { GatewayClient } from './GatewayClient.ts'
 import { fileSource } from './node/fileSource.ts'
 import { CSRF_COOKIE, createSessionFetch } from './sessionFetch.ts'
+import { cookieFetch } from './testing/cookieFetch.ts'
 import { type RunningSystem, startSystem, UPLOAD_TOKEN_KEYS } from './testing/system.ts'
 import { UploadTask } from './UploadTask.ts'
-
-/** Just enough of a cookie store for one API host. */
-function cookieFetch(): { fetch: FetchLike; get: (name: string) => string | undefined } {
-  const jar = new Map<string, string>()
-  return {
-    get: (name) => jar.get(name),
-    fetch: async (input, init) => {
-      const headers = new Headers(init?.headers)
-      if (jar.size > 0) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '))
-      const res = await fetch(input, { ...init, headers })
-      for (const line of res.headers.getSetCookie()) {
-        const [pair = ''] = line.split(';')
-        const eq = pair.indexOf('=')
-        if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
-      }
-      return res
-    },
-  }
-}
 
 describe('UploadTask against the whole system (Node adapter)', () => {
   let stack: TestStack

@@ -4,14 +4,13 @@ import { blobSource } from './ChunkSource.ts'
 import type { ChunkPutRequest, ChunkPutResponse, ChunkTransport } from './ChunkTransport.ts'
 import { TransportError } from './ChunkTransport.ts'
 import { GatewayClient } from './GatewayClient.ts'
-import { sha256 } from './hashing.ts'
+import { type ChunkHasher, hashChunksInline, sha256 } from './hashing.ts'
 import type { ServerUpload, UploadStatus } from './types.ts'
 import { type UploadSnapshot, UploadTask } from './UploadTask.ts'
 
 // Engine logic against an in-memory fake of the gateway and the uploads service (the real services
 // are exercised by the e2e tests). Chunks are 1 KiB so every case stays tiny.
 const CHUNK = 1024
-const planOptions = { baseChunkSize: CHUNK }
 const noWaitRetry = { baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 5, maxAttempts: 4 }
 
 function data(size: number): Uint8Array<ArrayBuffer> {
@@ -39,7 +38,12 @@ interface FakeOptions {
   ) => Promise<ChunkPutResponse | undefined> | ChunkPutResponse | undefined
   /** Whether GET /events answers (else 404 and the engine must poll). */
   sse?: boolean
+  /** The chunk size the server decides at creation (default: the announced one). */
   chunkSize?: number
+  /** The base chunk size the policy announces (default CHUNK). */
+  policyChunkSize?: number
+  /** The largest file the policy announces. */
+  maxFileSize?: number
   /** A chunk count that does not fit the chunk size (a broken server). */
   chunkCount?: number
   /** GET /uploads/{id} answers `finalizing` this many times before the final status. */
@@ -49,7 +53,8 @@ interface FakeOptions {
 }
 
 function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
-  const plan = planChunks(file.length, { baseChunkSize: opts.chunkSize ?? CHUNK })
+  const policyChunkSize = opts.policyChunkSize ?? CHUNK
+  const plan = planChunks(file.length, { baseChunkSize: opts.chunkSize ?? policyChunkSize })
   const stored = new Set<number>(opts.received ?? [])
   const calls: string[] = []
   const puts: Array<{ index: number; token: string }> = []
@@ -87,6 +92,13 @@ function fakeBackend(file: Uint8Array<ArrayBuffer>, opts: FakeOptions = {}) {
     const method = init?.method ?? 'GET'
     const path = url.replace('http://gw.test/api/v1', '')
     calls.push(`${method} ${path}`)
+    if (method === 'GET' && path === '/uploads/policy') {
+      return json(200, {
+        chunkPlan: { baseChunkSize: policyChunkSize, maxChunks: 10_000 },
+        maxFileSize: opts.maxFileSize ?? 2 ** 40,
+        quotaBytes: null,
+      })
+    }
     if (method === 'POST' && path === '/uploads') {
       status = 'uploading'
       if (opts.result === 'duplicate') {
@@ -190,7 +202,6 @@ function task(file: Uint8Array<ArrayBuffer>, backend: ReturnType<typeof fakeBack
     source: blobSource(new Blob([file]), 'f.bin'),
     gateway: backend.gateway,
     transport: backend.transport,
-    planOptions,
     retry: noWaitRetry,
     pollIntervalMs: 1,
     ...extra,
@@ -288,10 +299,12 @@ describe('UploadTask', () => {
     const digests = await Promise.all(
       [0, 1, 2].map(async (i) => toHex(await sha256(file.slice(i * CHUNK, (i + 1) * CHUNK)))),
     )
-    const t = task(file, be, { resume: { uploadId: 'u1', digests } })
+    const t = task(file, be, { resume: { uploadId: 'u1', digests, chunkSize: CHUNK, chunkCount: 3 } })
     const outcome = await t.start()
     expect(outcome.kind).toBe('complete')
+    // The recorded plan is the session's: no policy is needed to continue it.
     expect(be.calls.slice(0, 2)).toEqual(['GET /uploads/u1', 'POST /uploads/u1/token'])
+    expect(be.calls).not.toContain('GET /uploads/policy')
     expect(be.calls).not.toContain('POST /uploads')
     expect(be.puts.map((p) => p.index).sort()).toEqual([0, 2])
     expect(be.puts.every((p) => p.token === 't2')).toBe(true)
@@ -429,19 +442,68 @@ describe('UploadTask', () => {
       },
       gateway: be.gateway,
       transport: be.transport,
-      planOptions,
       retry: noWaitRetry,
     })
     const outcome = await t.start()
     expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'FILE_CHANGED' } })
   })
 
-  it('hashes again with the server chunk size when it differs, and uploads with it', async () => {
+  it('plans from the announced policy: one policy fetch, one hashing pass, one creation', async () => {
     const file = data(5 * CHUNK)
-    const be = fakeBackend(file, { chunkSize: 2 * CHUNK })
-    const t = task(file, be)
+    // The server's chunk size is not the engine's default (nor the fake's usual one).
+    const be = fakeBackend(file, { policyChunkSize: 2 * CHUNK })
+    const hashed: number[] = []
+    const countingHasher: ChunkHasher = (source, plan, hooks) => {
+      hashed.push(plan.chunkSize)
+      return hashChunksInline(source, plan, hooks)
+    }
+    const t = task(file, be, { hasher: countingHasher })
     const outcome = await t.start()
     expect(outcome.kind).toBe('complete')
+    expect(hashed).toEqual([2 * CHUNK])
+    expect(be.calls.filter((c) => c === 'POST /uploads')).toHaveLength(1)
+    expect(be.calls).not.toContain('DELETE /uploads/u1')
+    expect(be.puts.map((p) => p.index).sort()).toEqual([0, 1, 2])
+    expect(t.snapshot.chunkCount).toBe(3)
+    // The policy is kept by the client: the next upload does not ask again.
+    expect((await task(file, be).start()).kind).toBe('complete')
+    expect(be.calls.filter((c) => c === 'GET /uploads/policy')).toHaveLength(1)
+  })
+
+  it('refuses a file larger than the announced limit before hashing it', async () => {
+    const file = data(5 * CHUNK)
+    const be = fakeBackend(file, { maxFileSize: 4 * CHUNK })
+    let hashed = 0
+    const t = task(file, be, {
+      hasher: ((source, plan, hooks) => {
+        hashed++
+        return hashChunksInline(source, plan, hooks)
+      }) satisfies ChunkHasher,
+    })
+    const outcome = await t.start()
+    expect(outcome).toMatchObject({
+      kind: 'failed',
+      error: { code: 'TOO_LARGE', message: `file size exceeds the limit of ${4 * CHUNK} bytes` },
+    })
+    expect(hashed).toBe(0)
+    expect(be.calls).toEqual(['GET /uploads/policy'])
+  })
+
+  it('when the created upload has another plan than the announced one, hashes again once and uploads with it', async () => {
+    // The policy changed between its announcement and the creation (or gateway and sessions
+    // disagree): the engine replans once with the server's plan and forgets the kept policy.
+    const file = data(5 * CHUNK)
+    const be = fakeBackend(file, { chunkSize: 2 * CHUNK })
+    const hashed: number[] = []
+    const t = task(file, be, {
+      hasher: ((source, plan, hooks) => {
+        hashed.push(plan.chunkSize)
+        return hashChunksInline(source, plan, hooks)
+      }) satisfies ChunkHasher,
+    })
+    const outcome = await t.start()
+    expect(outcome.kind).toBe('complete')
+    expect(hashed).toEqual([CHUNK, 2 * CHUNK])
     expect(be.calls.filter((c) => c === 'POST /uploads' || c === 'DELETE /uploads/u1')).toEqual([
       'POST /uploads',
       'DELETE /uploads/u1',
@@ -449,6 +511,9 @@ describe('UploadTask', () => {
     ])
     expect(be.puts.map((p) => p.index).sort()).toEqual([0, 1, 2])
     expect(t.snapshot.chunkCount).toBe(3)
+    // The next upload fetches the policy again.
+    await task(file, be).start()
+    expect(be.calls.filter((c) => c === 'GET /uploads/policy')).toHaveLength(2)
   })
 
   it('fails with PLAN_MISMATCH when the server plan is not a plan of this file', async () => {

@@ -1,6 +1,5 @@
 import {
   type ChunkPlan,
-  type ChunkPlanOptions,
   chunkLength,
   chunkRange,
   contentHashFromDigests,
@@ -84,8 +83,6 @@ export interface UploadTaskOptions {
   /** Chunk PUTs in flight at once (default 4). */
   concurrency?: number
   retry?: Partial<RetryPolicy>
-  /** Must equal the server's rule; the engine checks the server's answer against it. */
-  planOptions?: ChunkPlanOptions
   hasher?: ChunkHasher
   /** Continue this upload: its id, the digests recorded when it started and the plan they belong to. */
   resume?: Pick<ResumeRecord, 'uploadId' | 'digests'> &
@@ -96,6 +93,23 @@ export interface UploadTaskOptions {
   pollIntervalMs?: number
   now?: () => number
   random?: () => number
+}
+
+/** The plan recorded with a resumable upload, when it fits the file. */
+function recordedPlan(
+  resume: NonNullable<UploadTaskOptions['resume']>,
+  fileSize: number,
+): ChunkPlan | undefined {
+  const { chunkSize, chunkCount } = resume
+  if (!chunkSize || chunkCount !== Math.max(1, Math.ceil(fileSize / chunkSize))) return undefined
+  return { fileSize, chunkSize, chunkCount }
+}
+
+function samePlan(
+  a: Pick<ChunkPlan, 'chunkSize' | 'chunkCount'>,
+  b: Pick<ChunkPlan, 'chunkSize' | 'chunkCount'>,
+) {
+  return a.chunkSize === b.chunkSize && a.chunkCount === b.chunkCount
 }
 
 class PausedSignal extends Error {
@@ -132,6 +146,8 @@ export class UploadTask {
   #token: UploadToken | undefined
   #renewing: Promise<void> | undefined
   #digests: Uint8Array[] = []
+  /** The plan `#digests` belong to. */
+  #hashedPlan: ChunkPlan | undefined
   #confirmedBytes = 0
   #inflight = new Map<number, number>()
 
@@ -259,75 +275,30 @@ export class UploadTask {
   }
 
   async #execute(): Promise<UploadOutcome> {
-    const signal = this.#cancel.signal
     const source = this.#source
-    let plan: ChunkPlan = planChunks(source.size, this.#opts.planOptions)
-    let contentHash = ''
-    let session: ServerUpload | undefined
     const resume = this.#opts.resume
-    // A stored upload keeps the plan the server gave it, even if this client would chunk differently.
-    if (resume?.chunkSize && resume.chunkCount === Math.max(1, Math.ceil(source.size / resume.chunkSize))) {
-      plan = { fileSize: source.size, chunkSize: resume.chunkSize, chunkCount: resume.chunkCount }
-    }
-    // Normally one round. A server configured with another chunk size answers with its own plan:
-    // the digests (and so the declared content hash) then belong to the wrong chunking and every
-    // PUT would fail its digest check, so the file is hashed again with the server's plan and the
-    // session created again (once).
-    for (let round = 0; ; round++) {
-      this.#emit({ chunkCount: plan.chunkCount })
-      // Hash first, with the server's chunk rule, so the content hash can be sent at creation:
-      // that is what makes a re-upload of the same file instant.
-      if (round === 0 && resume && resume.digests.length === plan.chunkCount) {
-        this.#digests = resume.digests.map((d) => fromHex(d))
-        this.#emit({ hashedBytes: source.size })
-      } else {
-        this.#emit({ phase: 'hashing', hashedBytes: 0 })
-        const hasher = this.#opts.hasher ?? hashChunksInline
-        this.#digests = await hasher(source, plan, {
-          signal,
-          onProgress: (hashedBytes) => this.#emit({ hashedBytes }),
-        })
-        if (this.#digests.length !== plan.chunkCount)
-          throw new UploadError('PROTOCOL_ERROR', 'the hasher returned the wrong number of digests')
-      }
-      contentHash = await contentHashFromDigests(this.#digests)
-      this.#emit({ contentHash })
-      await this.#waitWhilePaused()
-
+    // A stored upload keeps the plan the server gave it, even if the policy has changed since.
+    let plan = (resume && recordedPlan(resume, source.size)) ?? (await this.#policyPlan())
+    let session: ServerUpload | undefined
+    if (resume && resume.digests.length === plan.chunkCount) {
+      this.#digests = resume.digests.map((d) => fromHex(d))
+      this.#hashedPlan = plan
+      this.#emit({ chunkCount: plan.chunkCount, hashedBytes: source.size })
+      await this.#hash(plan)
       this.#emit({ phase: 'creating' })
-      session = round === 0 && resume ? await this.#reopen(resume.uploadId, plan) : undefined
+      session = await this.#reopen(resume.uploadId, plan)
       if (session?.status === 'complete' && session.fileId) return this.#finishComplete(session)
-      if (!session) {
-        const created = await this.#gateway.createUpload(
-          { fileName: source.name, fileSize: source.size, contentType: source.type, contentHash },
-          signal,
-        )
-        if (created.result === 'duplicate') {
-          this.#emit({ phase: 'duplicate', file: created.file, fileId: created.file.id })
-          return { kind: 'duplicate', file: created.file }
-        }
-        session = created.upload
-        this.#token = created.uploadToken
-      }
-      if (session.chunkSize === plan.chunkSize && session.chunkCount === plan.chunkCount) break
-
-      await this.#gateway.cancelUpload(session.id).catch(() => undefined)
-      const serverPlan = {
-        fileSize: source.size,
-        chunkSize: session.chunkSize,
-        chunkCount: session.chunkCount,
-      }
-      const consistent =
-        serverPlan.chunkSize > 0 &&
-        serverPlan.chunkCount === Math.max(1, Math.ceil(source.size / serverPlan.chunkSize))
-      if (round > 0 || !consistent) {
-        throw new UploadError(
-          'PLAN_MISMATCH',
-          `the server chunks this file as ${session.chunkCount} x ${session.chunkSize} bytes, the client as ${plan.chunkCount} x ${plan.chunkSize} bytes`,
-        )
-      }
-      plan = serverPlan
     }
+    if (!session) {
+      // A new upload follows the policy the server announces now (its digests are reused when
+      // the plan is the one they were computed for).
+      if (resume) plan = await this.#policyPlan()
+      const created = await this.#create(plan)
+      if ('kind' in created) return created
+      session = created.session
+      plan = created.plan
+    }
+    const contentHash = this.#snapshot.contentHash ?? ''
     this.#upload = session
     this.#emit({ uploadId: session.id })
 
@@ -363,6 +334,92 @@ export class UploadTask {
     throw new UploadError('UPLOAD_FAILED', reason, { details: { status: final.status } })
   }
 
+  /** The plan the server's announced policy gives this file (the policy is fetched once per client). */
+  async #policyPlan(): Promise<ChunkPlan> {
+    const policy = await this.#gateway.uploadPolicy(this.#cancel.signal)
+    const size = this.#source.size
+    // Refused before hours of hashing rather than at creation.
+    if (size > policy.maxFileSize) {
+      throw new UploadError('TOO_LARGE', `file size exceeds the limit of ${policy.maxFileSize} bytes`, {
+        details: { field: 'fileSize', maxFileSize: policy.maxFileSize },
+      })
+    }
+    return planChunks(size, policy.chunkPlan)
+  }
+
+  /**
+   * Hashes the file with `plan` (unless its digests are already those of this plan), so the
+   * content hash can be sent at creation: that is what makes a re-upload of the same file instant.
+   */
+  async #hash(plan: ChunkPlan): Promise<void> {
+    this.#emit({ chunkCount: plan.chunkCount })
+    if (!this.#hashedPlan || !samePlan(this.#hashedPlan, plan)) {
+      this.#emit({ phase: 'hashing', hashedBytes: 0 })
+      const hasher = this.#opts.hasher ?? hashChunksInline
+      this.#digests = await hasher(this.#source, plan, {
+        signal: this.#cancel.signal,
+        onProgress: (hashedBytes) => this.#emit({ hashedBytes }),
+      })
+      if (this.#digests.length !== plan.chunkCount)
+        throw new UploadError('PROTOCOL_ERROR', 'the hasher returned the wrong number of digests')
+      this.#hashedPlan = plan
+    }
+    this.#emit({ contentHash: await contentHashFromDigests(this.#digests) })
+    await this.#waitWhilePaused()
+  }
+
+  /**
+   * Hashes with the announced plan and creates the upload: one pass, one creation. Should the
+   * server still answer with another plan (its policy changed after it was fetched, or the gateway
+   * and sessions services are configured differently), the session is cancelled, the kept policy
+   * dropped and the file hashed and created once more with the server's plan; a second
+   * disagreement is a PLAN_MISMATCH.
+   */
+  async #create(
+    announced: ChunkPlan,
+  ): Promise<{ session: ServerUpload; plan: ChunkPlan } | Extract<UploadOutcome, { kind: 'duplicate' }>> {
+    const source = this.#source
+    let plan = announced
+    for (let round = 0; ; round++) {
+      await this.#hash(plan)
+      this.#emit({ phase: 'creating' })
+      const created = await this.#gateway.createUpload(
+        {
+          fileName: source.name,
+          fileSize: source.size,
+          contentType: source.type,
+          contentHash: this.#snapshot.contentHash,
+        },
+        this.#cancel.signal,
+      )
+      if (created.result === 'duplicate') {
+        this.#emit({ phase: 'duplicate', file: created.file, fileId: created.file.id })
+        return { kind: 'duplicate', file: created.file }
+      }
+      const session = created.upload
+      this.#token = created.uploadToken
+      if (samePlan(session, plan)) return { session, plan }
+
+      await this.#gateway.cancelUpload(session.id).catch(() => undefined)
+      this.#gateway.forgetUploadPolicy()
+      const serverPlan = {
+        fileSize: source.size,
+        chunkSize: session.chunkSize,
+        chunkCount: session.chunkCount,
+      }
+      const consistent =
+        serverPlan.chunkSize > 0 &&
+        serverPlan.chunkCount === Math.max(1, Math.ceil(source.size / serverPlan.chunkSize))
+      if (round > 0 || !consistent) {
+        throw new UploadError(
+          'PLAN_MISMATCH',
+          `the server chunks this file as ${session.chunkCount} x ${session.chunkSize} bytes, the client as ${plan.chunkCount} x ${plan.chunkSize} bytes`,
+        )
+      }
+      plan = serverPlan
+    }
+  }
+
   async #finishComplete(upload: ServerUpload): Promise<UploadOutcome> {
     const fileId = upload.fileId ?? ''
     let file: FileRecord | undefined
@@ -394,7 +451,7 @@ export class UploadTask {
       if (err instanceof UploadError && (err.status === 404 || err.status === 403)) return undefined
       throw err
     }
-    if (upload.chunkSize !== plan.chunkSize || upload.chunkCount !== plan.chunkCount) return undefined
+    if (!samePlan(upload, plan)) return undefined
     if (upload.status === 'created' || upload.status === 'uploading') {
       this.#token = await this.#gateway.renewToken(uploadId, this.#cancel.signal)
       return upload

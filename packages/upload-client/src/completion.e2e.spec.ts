@@ -5,29 +5,12 @@ import { join } from 'node:path'
 import { MiB } from '@lfusys/contracts'
 import { provisionTestStack, type TestStack } from '@lfusys/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FetchLike, GatewayClient } from './GatewayClient.ts'
+import { GatewayClient } from './GatewayClient.ts'
 import { fileSource } from './node/fileSource.ts'
 import { CSRF_COOKIE, createSessionFetch } from './sessionFetch.ts'
+import { cookieFetch } from './testing/cookieFetch.ts'
 import { type RunningSystem, startSystem } from './testing/system.ts'
 import { UploadTask } from './UploadTask.ts'
-
-function cookieFetch(): { fetch: FetchLike; get: (name: string) => string | undefined } {
-  const jar = new Map<string, string>()
-  return {
-    get: (name) => jar.get(name),
-    fetch: async (input, init) => {
-      const headers = new Headers(init?.headers)
-      if (jar.size > 0) headers.set('cookie', [...jar].map(([k, v]) => `${k}=${v}`).join('; '))
-      const res = await fetch(input, { ...init, headers })
-      for (const line of res.headers.getSetCookie()) {
-        const [pair = ''] = line.split(';')
-        const eq = pair.indexOf('=')
-        if (eq > 0) jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim())
-      }
-      return res
-    },
-  }
-}
 
 // Every chunk event is lost: the sessions service consumes no queue and never reconciles on its
 // own, so only the engine's completion call can finish an upload.

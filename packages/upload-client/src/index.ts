@@ -39,6 +39,7 @@ export {
   parseServerUpload,
   type ServerUpload,
   type StorageUsage,
+  type UploadPolicy,
   type UploadStatus,
   type UploadToken,
   type User,

@@ -26,6 +26,7 @@ import { dependencyUnavailable } from './http/dependencyErrors.ts'
 import { fileRoutes } from './http/fileRoutes.ts'
 import { healthRoutes } from './http/healthRoutes.ts'
 import { oauthRoutes } from './http/oauthRoutes.ts'
+import { policyRoutes } from './http/policyRoutes.ts'
 import { RateLimits } from './http/rateLimits.ts'
 import { uploadRoutes } from './http/uploadRoutes.ts'
 import {
@@ -177,6 +178,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
 
   authRoutes(app, ctx)
   oauthRoutes(app, ctx)
+  policyRoutes(app, config)
   uploadRoutes(app, ctx)
   fileRoutes(app, ctx)
   registerTus(app, ctx, deps)

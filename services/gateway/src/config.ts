@@ -9,6 +9,7 @@ import {
   runtimeEnv,
   s3Env,
   telemetryEnv,
+  uploadPolicyEnv,
 } from '@lfusys/config'
 import { z } from 'zod'
 
@@ -23,6 +24,7 @@ export const gatewayConfigSchema = z
     ...telemetryEnv,
     ...awsEnv,
     ...redisEnv,
+    ...uploadPolicyEnv,
     REDIS_KEY_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9:_-]{0,64}$/, 'letters, digits, : _ - only')

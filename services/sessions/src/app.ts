@@ -1,5 +1,4 @@
 import * as grpc from '@grpc/grpc-js'
-import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import { SESSIONS_SERVICE_NAME, sessionsServiceDefinition } from '@lfusys/proto'
 import { HealthImplementation } from 'grpc-health-check'
 import type { SessionsConfig } from './config.ts'
@@ -12,11 +11,16 @@ import { sessionsHandlers } from './grpc/SessionsGrpcService.ts'
 import { ObjectStore } from './storage/ObjectStore.ts'
 import { TusService } from './tus/TusService.ts'
 import { TusStateRepository } from './tus/TusStateRepository.ts'
+import { Assembler } from './uploads/Assembler.ts'
 import { ChunkEventService } from './uploads/ChunkEventService.ts'
+import { ChunkRepository } from './uploads/ChunkRepository.ts'
+import { EagerCopier } from './uploads/EagerCopier.ts'
 import { ExpirySweeper } from './uploads/ExpirySweeper.ts'
 import { Finalizer } from './uploads/Finalizer.ts'
+import { SessionCleanup } from './uploads/SessionCleanup.ts'
 import { SessionService } from './uploads/SessionService.ts'
 import { UploadRepository } from './uploads/UploadRepository.ts'
+import { UploadTransitions } from './uploads/UploadTransitions.ts'
 
 export interface SessionsApp {
   server: grpc.Server
@@ -30,6 +34,7 @@ export interface SessionsApp {
   sweeper: ExpirySweeper
   finalizer: Finalizer
   uploads: UploadRepository
+  transitions: UploadTransitions
   fileRepository: FileRepository
   /** Ends open WatchUpload streams (UNAVAILABLE) so a graceful gRPC shutdown does not wait on them. */
   closeStreams(): void
@@ -42,32 +47,54 @@ export const DEPENDENCY_PROBE_TIMEOUT_MS = 2000
 /** Wires the service; never listens and starts no loops (server.ts and tests do). */
 export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsApp {
   const { log, aws, notifier } = deps
-  const uploads = new UploadRepository(aws.documents, { table: config.DYNAMODB_UPLOADS_TABLE })
+  const uploadsTable = { table: config.DYNAMODB_UPLOADS_TABLE }
+  const uploads = new UploadRepository(aws.documents, uploadsTable)
+  const transitions = new UploadTransitions(aws.documents, uploadsTable)
+  const chunks = new ChunkRepository(aws.documents, uploadsTable)
   const fileRepository = new FileRepository(aws.documents, config.DYNAMODB_FILES_TABLE)
   const store = new ObjectStore(aws.s3, config.S3_BUCKET)
-  const finalizer = new Finalizer(
-    { uploads, files: fileRepository, store, notifier, log },
+  const cleanup = new SessionCleanup(
+    { uploads, transitions, files: fileRepository, store, notifier, log },
+    { chunkPrefix: config.S3_CHUNK_PREFIX },
+  )
+  const assembler = new Assembler(
+    { chunks, store },
     {
       chunkPrefix: config.S3_CHUNK_PREFIX,
-      objectPrefix: config.S3_OBJECT_PREFIX,
-      leaseMs: config.FINALIZE_LEASE_SECONDS * 1000,
       copyConcurrency: config.FINALIZE_COPY_CONCURRENCY,
       readBack: config.FINALIZE_READ_BACK,
-      eagerCopy: config.FINALIZE_EAGER_COPY,
+    },
+  )
+  const finalizer = new Finalizer(
+    { uploads, transitions, chunks, files: fileRepository, assembler, cleanup, notifier, log },
+    {
+      objectPrefix: config.S3_OBJECT_PREFIX,
+      leaseMs: config.FINALIZE_LEASE_SECONDS * 1000,
       workerId: deps.workerId,
+    },
+  )
+  const eagerCopier = new EagerCopier(
+    { uploads, chunks, files: fileRepository, store },
+    {
+      enabled: config.FINALIZE_EAGER_COPY,
+      chunkPrefix: config.S3_CHUNK_PREFIX,
+      objectPrefix: config.S3_OBJECT_PREFIX,
     },
   )
   const chunkEvents = new ChunkEventService({
     uploads,
+    transitions,
+    chunks,
     store,
     finalizer,
+    eagerCopier,
     notifier,
     log,
     chunkPrefix: config.S3_CHUNK_PREFIX,
     sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
   })
   const sessions = new SessionService(
-    { uploads, files: fileRepository, finalizer, chunkEvents, notifier, log },
+    { uploads, transitions, files: fileRepository, cleanup, chunkEvents, notifier, log },
     {
       baseChunkSize: config.CHUNK_SIZE_BYTES,
       maxFileSize: config.MAX_FILE_SIZE_BYTES,
@@ -90,8 +117,9 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
   })
   const sweeper = new ExpirySweeper({
     uploads,
+    transitions,
     finalizer,
-    notifier,
+    cleanup,
     log,
     ...(config.RECONCILE_AFTER_SECONDS > 0
       ? {
@@ -124,7 +152,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       uploadsPublicUrl: config.UPLOADS_PUBLIC_URL,
       watchPollIntervalMs: config.WATCH_POLL_INTERVAL_MS,
       shutdown: shutdown.signal,
-      callerKeys: parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
+      callerKeys: deps.callerKeys,
       tus: new TusService({
         sessions,
         repo: new TusStateRepository(aws.documents, config.DYNAMODB_UPLOADS_TABLE),
@@ -154,6 +182,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
     sweeper,
     finalizer,
     uploads,
+    transitions,
     fileRepository,
     closeStreams: () => shutdown.abort(),
   }

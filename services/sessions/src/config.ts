@@ -10,11 +10,9 @@ import {
   runtimeEnv,
   s3Env,
   telemetryEnv,
+  uploadPolicyEnv,
 } from '@lfusys/config'
 import { z } from 'zod'
-
-const MiB = 1024 * 1024
-const GiB = 1024 * MiB
 
 export const sessionsConfigSchema = z.object({
   ...runtimeEnv,
@@ -46,22 +44,7 @@ export const sessionsConfigSchema = z.object({
       'Keys of the short-lived caller tokens the gateway signs for every sessions call, kid:secret[,kid:secret] (secret >= 32 chars); the first signs. Shared by gateway and sessions only.',
     ),
   UPLOAD_TOKEN_TTL_SECONDS: envInt(3600, 60, 86_400).describe('Lifetime of an upload token.'),
-  CHUNK_SIZE_BYTES: envInt(8 * MiB, 1, 5 * GiB).describe(
-    'Base chunk size (grown in whole MiB beyond 10,000 chunks). Below 5 MiB, chunks are grouped into parts.',
-  ),
-  MAX_FILE_SIZE_BYTES: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(5 * 1024 * GiB)
-    .default(5 * 1024 * GiB)
-    .describe('Largest file a session may declare (S3 objects end at 5 TiB).'),
-  USER_QUOTA_BYTES: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .default(1024 * GiB)
-    .describe('Per-user storage quota: stored files plus unfinished uploads; 0 disables the check.'),
+  ...uploadPolicyEnv,
   SESSION_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400).describe(
     'An unfinished upload expires this long after its last chunk (or its creation).',
   ),

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { type AwsClients, createAwsClients } from '@lfusys/aws'
+import { type CallerTokenKey, parseCallerTokenKeys } from '@lfusys/caller-token'
 import { createLogger, type Logger } from '@lfusys/logger'
 import { parseUploadTokenKeys, type UploadTokenKey } from '@lfusys/upload-token'
 import { Redis } from 'ioredis'
@@ -10,7 +11,10 @@ export interface SessionsDeps {
   log: Logger
   aws: AwsClients
   notifier: StatusNotifier
+  /** Keys the upload tokens this service issues are signed with. */
   tokenKeys: UploadTokenKey[]
+  /** Keys of the gateway's caller tokens: the only source of a call's identity and role. */
+  callerKeys: CallerTokenKey[]
   /** Names this process in finalization leases. */
   workerId: string
   close(): Promise<void>
@@ -49,6 +53,7 @@ export function createDeps(config: SessionsConfig, log?: Logger): SessionsDeps {
     aws,
     notifier,
     tokenKeys: parseUploadTokenKeys(config.UPLOAD_TOKEN_KEYS),
+    callerKeys: parseCallerTokenKeys(config.SERVICE_TOKEN_KEYS),
     workerId: `${hostname()}:${process.pid}`,
     async close() {
       await notifier.close()

@@ -3,33 +3,30 @@ import {
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb'
-import { cancellationReasons, isTransactionCanceled } from '@lfusys/aws'
 import { AppError } from '@lfusys/errors'
-import type { IntegrityCheck } from '../uploads/UploadRecord.ts'
-import type { FileRecord, StoredObject } from './FileRecord.ts'
-
-export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number]
+import type { FileRecord, StoredObject } from '../domain/FileRecord.ts'
+import { INTEGRITY_CHECKS } from '../domain/UploadRecord.ts'
+import { refusedItems, type TransactItem } from '../storage/conditionalWrite.ts'
+import { decodeCursor, encodeCursor } from './fileCursor.ts'
 
 const pad = (n: number) => String(Math.max(0, Math.floor(n))).padStart(15, '0')
-export const filePk = (fileId: string) => `FILE#${fileId}`
-export const FILE_SK = 'FILE'
-export const ownerFilesPk = (ownerId: string) => `OWNER#${ownerId}`
-export const ALL_FILES_PK = 'FILES'
+const filePk = (fileId: string) => `FILE#${fileId}`
+const FILE_SK = 'FILE'
+const ownerFilesPk = (ownerId: string) => `OWNER#${ownerId}`
+const ALL_FILES_PK = 'FILES'
 /** Same-user instant dedup: one marker per (owner, content hash, size) and file. */
-export const dedupPk = (ownerId: string, contentHash: string, size: number) =>
+const dedupPk = (ownerId: string, contentHash: string, size: number) =>
   `DEDUP#${ownerId}#${contentHash}#${size}`
-export const objectPk = (objectKey: string) => `OBJECT#${objectKey}`
-export const OBJECT_SK = 'OBJECT'
-export const usagePk = (userId: string) => `USER#${userId}`
-export const USAGE_SK = 'USAGE'
+const objectPk = (objectKey: string) => `OBJECT#${objectKey}`
+const OBJECT_SK = 'OBJECT'
+const usagePk = (userId: string) => `USER#${userId}`
+const USAGE_SK = 'USAGE'
 
-const CHECKS: readonly IntegrityCheck[] = ['composite', 'read_back', 'existing_object']
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined)
 const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined)
 
-export function toFileRecord(item: Record<string, unknown>): FileRecord {
+function toFileRecord(item: Record<string, unknown>): FileRecord {
   const fileId = str(item.fileId)
   const ownerId = str(item.ownerId)
   const objectKey = str(item.objectKey)
@@ -44,7 +41,7 @@ export function toFileRecord(item: Record<string, unknown>): FileRecord {
     contentType: str(item.contentType) ?? 'application/octet-stream',
     contentHash,
     objectKey,
-    integrityCheck: CHECKS.find((c) => c === item.integrityCheck) ?? 'read_back',
+    integrityCheck: INTEGRITY_CHECKS.find((c) => c === item.integrityCheck) ?? 'read_back',
     uploadId: str(item.uploadId) ?? fileId,
     createdAt: num(item.createdAt) ?? 0,
   }
@@ -58,8 +55,8 @@ export interface Usage {
 
 export interface FilePage {
   files: FileRecord[]
-  /** DynamoDB's LastEvaluatedKey, for the transport edge to encode as an opaque cursor. */
-  lastKey: Record<string, string> | undefined
+  /** Opaque: pass it back for the next page ('' when this is the last one). */
+  nextCursor: string
 }
 
 /** Files, stored objects with their reference counts, and per-user usage, in the files table. */
@@ -70,10 +67,6 @@ export class FileRepository {
   constructor(db: DynamoDBDocumentClient, table: string) {
     this.#db = db
     this.#table = table
-  }
-
-  get table() {
-    return this.#table
   }
 
   async get(fileId: string): Promise<FileRecord | undefined> {
@@ -181,12 +174,15 @@ export class FileRepository {
     }
   }
 
-  async list(
-    scope: { ownerId: string } | { all: true },
-    limit: number,
-    startKey: Record<string, string> | undefined,
-  ): Promise<FilePage> {
+  /** A page of files, newest first; `cursor` ('' for the first page) comes from the previous page. */
+  async list(scope: { ownerId: string } | { all: true }, limit: number, cursor: string): Promise<FilePage> {
     const byOwner = 'ownerId' in scope
+    const startKey = decodeCursor(
+      cursor,
+      byOwner
+        ? { name: 'gsi1pk', value: ownerFilesPk(scope.ownerId) }
+        : { name: 'gsi2pk', value: ALL_FILES_PK },
+    )
     const out = await this.#db.send(
       new QueryCommand({
         TableName: this.#table,
@@ -198,15 +194,7 @@ export class FileRepository {
         ExclusiveStartKey: startKey,
       }),
     )
-    const lastKey = out.LastEvaluatedKey
-    return {
-      files: (out.Items ?? []).map(toFileRecord),
-      lastKey: lastKey
-        ? Object.fromEntries(
-            Object.entries(lastKey).filter((e): e is [string, string] => typeof e[1] === 'string'),
-          )
-        : undefined,
-    }
+    return { files: (out.Items ?? []).map(toFileRecord), nextCursor: encodeCursor(out.LastEvaluatedKey) }
   }
 
   /**
@@ -296,11 +284,9 @@ export class FileRepository {
       )
       return 'ok'
     } catch (err) {
-      if (!isTransactionCanceled(err)) throw err
-      const reasons = cancellationReasons(err, ['object', 'file', 'dedup', 'usage', 'session'])
-      if (reasons.session === 'ConditionalCheckFailed' || reasons.file === 'ConditionalCheckFailed')
-        return 'lease-lost'
-      if (reasons.object === 'ConditionalCheckFailed') return 'object-changed'
+      const refused = refusedItems(err, ['object', 'file', 'dedup', 'usage', 'session'])
+      if (refused.has('session') || refused.has('file')) return 'lease-lost'
+      if (refused.has('object')) return 'object-changed'
       // TransactionConflict and friends: a concurrent writer; the caller's retry path handles it.
       throw new AppError('UNAVAILABLE', 'file transaction conflicted, retry', {
         cause: err,
@@ -378,9 +364,7 @@ export class FileRepository {
         )
         return { lastReference: object !== undefined && last }
       } catch (err) {
-        if (!isTransactionCanceled(err)) throw err
-        const reasons = cancellationReasons(err, ['file', 'dedup', 'usage', 'object'])
-        if (reasons.file === 'ConditionalCheckFailed') {
+        if (refusedItems(err, ['file', 'dedup', 'usage', 'object']).has('file')) {
           throw new AppError('NOT_FOUND', 'file not found', { details: { fileId: file.fileId } })
         }
         // The reference count moved under us (another file linked or was deleted): re-read, retry.

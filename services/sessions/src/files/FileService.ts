@@ -1,10 +1,10 @@
 import { downloadContentType } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
+import type { Caller } from '../domain/Caller.ts'
+import type { FileRecord } from '../domain/FileRecord.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
-import type { Caller } from '../uploads/SessionService.ts'
 import { contentDisposition } from './contentDisposition.ts'
-import type { FileRecord } from './FileRecord.ts'
 import type { FilePage, FileRepository } from './FileRepository.ts'
 
 export interface FileServiceOptions {
@@ -30,17 +30,14 @@ export class FileService {
     this.#now = deps.now ?? Date.now
   }
 
-  async list(
-    caller: Caller,
-    options: { limit: number; all: boolean; startKey: Record<string, string> | undefined },
-  ): Promise<FilePage> {
+  async list(caller: Caller, options: { limit: number; all: boolean; cursor: string }): Promise<FilePage> {
     if (options.all && !caller.isAdmin) {
       throw new AppError('FORBIDDEN', 'listing every user\u2019s files needs the admin role')
     }
     return this.#files.list(
       options.all ? { all: true } : { ownerId: caller.userId },
       options.limit,
-      options.startKey,
+      options.cursor,
     )
   }
 

@@ -16,7 +16,6 @@ import {
   type UploadToken,
   type Usage,
 } from '@lfusys/proto'
-import { ALL_FILES_PK, ownerFilesPk } from '../files/FileRepository.ts'
 import type { FileService } from '../files/FileService.ts'
 import type { TusService } from '../tus/TusService.ts'
 import { tusHandlers } from '../tus/tusHandlers.ts'
@@ -24,8 +23,6 @@ import type { SessionService } from '../uploads/SessionService.ts'
 import {
   callerRequestSchema,
   createUploadSchema,
-  decodeCursor,
-  encodeCursor,
   fileRequestSchema,
   listFilesSchema,
   parseRequest,
@@ -107,7 +104,6 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
         fileSize: input.fileSize,
         contentType: input.contentType,
         contentHash: input.contentHash,
-        resumeUploadId: input.resumeUploadId,
         idempotencyKey: input.idempotencyKey,
       })
       if (result.kind === 'duplicate') return { duplicate: toFileInfo(result.file) }
@@ -189,15 +185,12 @@ export function sessionsHandlers(deps: SessionsGrpcDeps): SessionsHandlers {
     ListFiles: unary('ListFiles', async (request): Promise<ListFilesResponse> => {
       const input = parseRequest(listFilesSchema, request)
       const caller = toCaller(input.caller)
-      const partition = input.all
-        ? { name: 'gsi2pk' as const, value: ALL_FILES_PK }
-        : { name: 'gsi1pk' as const, value: ownerFilesPk(caller.userId) }
       const page = await files.list(caller, {
         limit: input.limit === 0 ? 50 : input.limit,
         all: input.all,
-        startKey: decodeCursor(input.cursor, partition),
+        cursor: input.cursor,
       })
-      return { files: page.files.map(toFileInfo), nextCursor: encodeCursor(page.lastKey) }
+      return { files: page.files.map(toFileInfo), nextCursor: page.nextCursor }
     }),
 
     GetFile: unary('GetFile', async (request): Promise<FileInfo> => {

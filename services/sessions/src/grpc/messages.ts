@@ -1,17 +1,20 @@
 import {
+  contentHashSchema,
   contentTypeSchema,
   fileNameSchema,
+  fileSizeSchema,
   idempotencyKeySchema,
-  isContentHash,
-  isId,
+  idSchema,
   normaliseContentType,
+  type UploadStatus,
 } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { FileInfo, UploadSession } from '@lfusys/proto'
 import { z } from 'zod'
-import type { FileRecord } from '../files/FileRecord.ts'
-import type { Caller } from '../uploads/SessionService.ts'
-import type { IntegrityCheck, UploadRecord } from '../uploads/UploadRecord.ts'
+import type { Caller } from '../domain/Caller.ts'
+import type { FileRecord } from '../domain/FileRecord.ts'
+import type { IntegrityCheck, UploadRecord } from '../domain/UploadRecord.ts'
+import { FILE_CURSOR_MAX_LENGTH } from '../files/fileCursor.ts'
 
 const callerSchema = z.object(
   {
@@ -24,7 +27,14 @@ const callerSchema = z.object(
 /** proto3 optional fields arrive unset or, from lax clients, as empty strings. */
 const emptyToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v)
 
-const id = (field: string) => z.string().refine(isId, `${field} must be a lowercase UUID`)
+/**
+ * A value checked by its @lfusys/contracts rule (the gateway's too), with a message naming the
+ * proto field, as gRPC callers know it.
+ */
+const rule = <T>(schema: z.ZodType<T>, message: string) =>
+  z.custom<T>((value) => schema.safeParse(value).success, message)
+
+const id = (field: string) => rule(idSchema, `${field} must be a lowercase UUID`)
 
 /** proto3 has no absent string: an empty content type means the owner gave none. */
 const contentType = z
@@ -34,13 +44,12 @@ const contentType = z
 export const createUploadSchema = z.object({
   caller: callerSchema,
   fileName: fileNameSchema,
-  fileSize: z.number().int('file_size must be an integer').min(0).max(Number.MAX_SAFE_INTEGER),
+  fileSize: rule(fileSizeSchema, 'file_size must be a whole number of bytes'),
   contentType,
   contentHash: z.preprocess(
     emptyToUndefined,
-    z.string().refine(isContentHash, 'content_hash must be 64 lowercase hex characters').optional(),
+    rule(contentHashSchema, 'content_hash must be 64 lowercase hex characters').optional(),
   ),
-  resumeUploadId: z.preprocess(emptyToUndefined, id('resume_upload_id').optional()),
   idempotencyKey: z.preprocess(emptyToUndefined, idempotencyKeySchema.optional()),
 })
 
@@ -50,7 +59,7 @@ export const callerRequestSchema = z.object({ caller: callerSchema })
 export const listFilesSchema = z.object({
   caller: callerSchema,
   limit: z.number().int().min(0).max(200, 'limit must be at most 200'),
-  cursor: z.string().max(2048),
+  cursor: z.string().max(FILE_CURSOR_MAX_LENGTH),
   all: z.boolean(),
 })
 
@@ -72,38 +81,9 @@ export function toCaller(caller: { userId: string; isAdmin: boolean }): Caller {
   return { userId: caller.userId, isAdmin: caller.isAdmin }
 }
 
-/** Opaque cursor: base64url JSON of DynamoDB's LastEvaluatedKey, checked before reuse. */
-const cursorSchema = z.record(z.string().regex(/^(pk|sk|gsi1pk|gsi1sk|gsi2pk|gsi2sk)$/), z.string().max(1024))
-
-export function encodeCursor(key: Record<string, string> | undefined): string {
-  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : ''
-}
-
-export function decodeCursor(cursor: string, expectPartition: { name: 'gsi1pk' | 'gsi2pk'; value: string }) {
-  if (cursor === '') return undefined
-  let json: unknown
-  try {
-    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    json = undefined
-  }
-  const parsed = cursorSchema.safeParse(json)
-  // A cursor only continues the listing it came from: never another user's partition.
-  if (!parsed.success || parsed.data[expectPartition.name] !== expectPartition.value) {
-    throw new AppError('VALIDATION_FAILED', 'cursor is invalid', { details: { field: 'cursor' } })
-  }
-  return parsed.data
-}
-
-const STATUS = {
-  created: 'UPLOAD_STATUS_CREATED',
-  uploading: 'UPLOAD_STATUS_UPLOADING',
-  finalizing: 'UPLOAD_STATUS_FINALIZING',
-  complete: 'UPLOAD_STATUS_COMPLETE',
-  failed: 'UPLOAD_STATUS_FAILED',
-  cancelled: 'UPLOAD_STATUS_CANCELLED',
-  expired: 'UPLOAD_STATUS_EXPIRED',
-} as const
+/** The proto enum name of each status, derived from the one list of them in @lfusys/contracts. */
+const protoStatus = (status: UploadStatus) =>
+  `UPLOAD_STATUS_${status.toUpperCase() as Uppercase<UploadStatus>}` as const
 
 const CHECK: Record<
   IntegrityCheck,
@@ -117,7 +97,7 @@ const CHECK: Record<
 export function toUploadSession(record: UploadRecord, uploadsPublicUrl: string): UploadSession {
   return {
     uploadId: record.uploadId,
-    status: STATUS[record.status],
+    status: protoStatus(record.status),
     fileName: record.fileName,
     fileSize: record.fileSize,
     contentType: record.contentType,

@@ -1,6 +1,7 @@
 import { AppError } from '@lfusys/errors'
-import type { Caller, SessionService } from '../uploads/SessionService.ts'
-import type { UploadRecord } from '../uploads/UploadRecord.ts'
+import type { Caller } from '../domain/Caller.ts'
+import type { UploadRecord } from '../domain/UploadRecord.ts'
+import type { SessionService } from '../uploads/SessionService.ts'
 import type { TusStateRecord, TusStateRepository } from './TusStateRepository.ts'
 
 export interface TusView {

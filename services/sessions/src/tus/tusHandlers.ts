@@ -1,8 +1,8 @@
 import type * as grpc from '@grpc/grpc-js'
 import type { SessionsHandlers, TusState } from '@lfusys/proto'
 import { z } from 'zod'
+import type { UploadRecord } from '../domain/UploadRecord.ts'
 import { parseRequest, toCaller } from '../grpc/messages.ts'
-import type { UploadRecord } from '../uploads/UploadRecord.ts'
 import type { TusService, TusView } from './TusService.ts'
 
 const callerSchema = z.object({ userId: z.string().min(1).max(128), isAdmin: z.boolean() })

@@ -1,11 +1,14 @@
 import { chunkLength, parseChunkKey } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
 import { attr, type MessageTrace, meters, userPseudonym } from '@lfusys/telemetry'
+import { isFinal, type UploadRecord } from '../domain/UploadRecord.ts'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
+import type { ChunkRepository } from './ChunkRepository.ts'
+import type { EagerCopier } from './EagerCopier.ts'
 import type { Finalizer } from './Finalizer.ts'
-import { isFinal, type UploadRecord } from './UploadRecord.ts'
 import type { UploadRepository } from './UploadRepository.ts'
+import type { UploadTransitions } from './UploadTransitions.ts'
 
 /**
  * What the consumer does with a message: delete it ('done'), leave it for the visibility timeout
@@ -24,9 +27,12 @@ export interface ChunkEvent {
 }
 
 export interface ChunkEventServiceDeps {
-  uploads: UploadRepository
+  uploads: Pick<UploadRepository, 'get'>
+  transitions: Pick<UploadTransitions, 'recordChunk'>
+  chunks: Pick<ChunkRepository, 'putChunk'>
   store: ObjectStore
-  finalizer: Finalizer
+  finalizer: Pick<Finalizer, 'run'>
+  eagerCopier: Pick<EagerCopier, 'copy'>
   notifier: StatusNotifier
   log: Logger
   chunkPrefix: string
@@ -61,7 +67,7 @@ export class ChunkEventService {
       const { updated, index } = result
       if (updated.received.length >= updated.chunkCount) return this.#finalize(updated.uploadId)
       try {
-        await this.#deps.finalizer.eagerCopy(updated, index)
+        await this.#deps.eagerCopier.copy(updated, index)
       } catch (err) {
         // Only an optimisation: finalization copies whatever is missing.
         this.#deps.log.warn({ err, uploadId: updated.uploadId, index }, 'eager part copy failed')
@@ -186,8 +192,8 @@ export class ChunkEventService {
         : await store.sha256Of(event.key)
     const now = this.#now()
     const expiresAt = now + this.#deps.sessionTtlMs
-    await uploads.putChunk(uploadId, { index, size: head.size, digest }, expiresAt)
-    const updated = await uploads.recordChunk(uploadId, index, now, expiresAt)
+    await this.#deps.chunks.putChunk(uploadId, { index, size: head.size, digest }, expiresAt)
+    const updated = await this.#deps.transitions.recordChunk(uploadId, index, now, expiresAt)
     if (!updated) {
       // The session ended or started finalizing between the read and the write: look again.
       const current = await uploads.get(uploadId)

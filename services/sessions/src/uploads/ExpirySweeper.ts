@@ -1,8 +1,9 @@
 import type { Logger } from '@lfusys/logger'
-import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { ChunkEventService } from './ChunkEventService.ts'
 import type { Finalizer } from './Finalizer.ts'
+import type { SessionCleanup } from './SessionCleanup.ts'
 import type { UploadRepository } from './UploadRepository.ts'
+import type { UploadTransitions } from './UploadTransitions.ts'
 
 /**
  * Design invariant 9: expires abandoned sessions and removes their chunk objects. Safe on any number
@@ -14,8 +15,9 @@ import type { UploadRepository } from './UploadRepository.ts'
  */
 export class ExpirySweeper {
   readonly #uploads: UploadRepository
-  readonly #finalizer: Finalizer
-  readonly #notifier: StatusNotifier
+  readonly #transitions: Pick<UploadTransitions, 'end'>
+  readonly #finalizer: Pick<Finalizer, 'run'>
+  readonly #cleanup: Pick<SessionCleanup, 'cleanup' | 'uploadEnded'>
   readonly #log: Logger
   readonly #now: () => number
   readonly #reconcile:
@@ -30,8 +32,9 @@ export class ExpirySweeper {
 
   constructor(deps: {
     uploads: UploadRepository
-    finalizer: Finalizer
-    notifier: StatusNotifier
+    transitions: Pick<UploadTransitions, 'end'>
+    finalizer: Pick<Finalizer, 'run'>
+    cleanup: Pick<SessionCleanup, 'cleanup' | 'uploadEnded'>
     log: Logger
     now?: () => number
     /** Reconciliation of idle uploads; undefined disables it. */
@@ -43,8 +46,9 @@ export class ExpirySweeper {
   }) {
     this.#reconcile = deps.reconcile
     this.#uploads = deps.uploads
+    this.#transitions = deps.transitions
     this.#finalizer = deps.finalizer
-    this.#notifier = deps.notifier
+    this.#cleanup = deps.cleanup
     this.#log = deps.log.child({ component: 'sweeper' })
     this.#now = deps.now ?? Date.now
   }
@@ -66,18 +70,17 @@ export class ExpirySweeper {
         }
         continue
       }
-      const ended = await this.#uploads.end(record.uploadId, 'expired', now, now)
+      const ended = await this.#transitions.end(record.uploadId, 'expired', now, now)
       if (!ended) continue
       expired++
       this.#log.info({ uploadId: record.uploadId }, 'upload expired')
-      this.#notifier.publish(record.uploadId)
-      await this.#finalizer.cleanup(record.uploadId, this.#log)
+      await this.#cleanup.uploadEnded(record.uploadId, 'expired', this.#log)
       cleaned++
     }
     // Ended sessions whose chunk cleanup did not finish (a crash, an S3 error): finish it.
     // The grace keeps it from racing the inline cleanup that normally follows within milliseconds.
     for (const record of await this.#uploads.dueForSweep('cleanup', now - 30_000, limit)) {
-      await this.#finalizer.cleanup(record.uploadId, this.#log)
+      await this.#cleanup.cleanup(record.uploadId, this.#log)
       cleaned++
     }
     reconciled = await this.#reconcileIdle(now, limit)

@@ -4,25 +4,21 @@ import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
 import { annotate, attr, currentTraceparent, userPseudonym } from '@lfusys/telemetry'
 import { signUploadToken, type UploadTokenKey } from '@lfusys/upload-token'
-import type { FileRecord } from '../files/FileRecord.ts'
+import type { Caller } from '../domain/Caller.ts'
+import type { FileRecord } from '../domain/FileRecord.ts'
+import { isFinal, RECEIVING_STATUSES, type UploadRecord } from '../domain/UploadRecord.ts'
 import type { FileRepository } from '../files/FileRepository.ts'
 import type { StatusNotifier } from '../status/StatusNotifier.ts'
 import type { ChunkEventService } from './ChunkEventService.ts'
-import type { Finalizer } from './Finalizer.ts'
-import { isFinal, RECEIVING_STATUSES, type UploadRecord } from './UploadRecord.ts'
+import type { SessionCleanup } from './SessionCleanup.ts'
 import type { IdempotencyKey, UploadRepository } from './UploadRepository.ts'
-
-export interface Caller {
-  userId: string
-  isAdmin: boolean
-}
+import type { UploadTransitions } from './UploadTransitions.ts'
 
 export interface CreateUploadInput {
   fileName: string
   fileSize: number
   contentType: string
   contentHash: string | undefined
-  resumeUploadId: string | undefined
   /** The client's Idempotency-Key: a retried creation answers the upload the first one made. */
   idempotencyKey?: string | undefined
 }
@@ -48,8 +44,10 @@ export interface SessionServiceOptions {
 
 export interface SessionServiceDeps {
   uploads: UploadRepository
+  transitions: Pick<UploadTransitions, 'end'>
   files: FileRepository
-  finalizer: Finalizer
+  /** Ends a cancelled session: tells watchers and removes its chunks. */
+  cleanup: Pick<SessionCleanup, 'uploadEnded'>
   /** Records chunk objects whose events were lost, for the completion call. */
   chunkEvents: Pick<ChunkEventService, 'reconcile' | 'finalize'>
   notifier: StatusNotifier
@@ -98,11 +96,6 @@ export class SessionService {
       annotate({ [attr.uploadId]: resumable.uploadId })
       return { kind: 'started', upload: resumable, token: await this.#token(resumable), resumed: true }
     }
-    if (input.resumeUploadId !== undefined) {
-      throw new AppError('NOT_FOUND', 'no unfinished upload of this file to resume', {
-        details: { uploadId: input.resumeUploadId },
-      })
-    }
     const quota = this.#options.userQuotaBytes
     if (quota > 0 && input.fileSize > quota) await this.#quotaExceeded(caller.userId, input.fileSize)
     const plan = planChunks(input.fileSize, { baseChunkSize: this.#options.baseChunkSize })
@@ -135,7 +128,9 @@ export class SessionService {
     // The session, its idempotency key and the quota reservation commit together or not at all.
     const stored = await uploads.create(record, {
       ...(idempotency ? { idempotency } : {}),
-      extra: record.reservedBytes > 0 ? [files.reserveItem(caller.userId, record.reservedBytes, quota)] : [],
+      ...(record.reservedBytes > 0
+        ? { quota: files.reserveItem(caller.userId, record.reservedBytes, quota) }
+        : {}),
     })
     if (stored === 'refused') await this.#quotaExceeded(caller.userId, input.fileSize)
     if (stored === 'key-taken' && idempotency) {
@@ -188,14 +183,11 @@ export class SessionService {
     })
   }
 
-  /** Resume only what is provably the same file: by id (same name and size) or by declared hash and size. */
+  /** Resume only what is provably the same file: by declared hash and size. */
   #findResumable(active: UploadRecord[], input: CreateUploadInput): UploadRecord | undefined {
     const receiving = active.filter(
       (u) => RECEIVING_STATUSES.includes(u.status) && u.fileSize === input.fileSize,
     )
-    if (input.resumeUploadId !== undefined) {
-      return receiving.find((u) => u.uploadId === input.resumeUploadId && u.fileName === input.fileName)
-    }
     if (input.contentHash === undefined) return undefined
     return receiving.find((u) => u.contentHash === input.contentHash)
   }
@@ -302,7 +294,7 @@ export class SessionService {
   async cancel(caller: Caller, uploadId: string): Promise<UploadRecord> {
     const record = await this.get(caller, uploadId)
     if (record.status === 'cancelled') return record
-    const ended = await this.#deps.uploads.end(uploadId, 'cancelled', this.#now())
+    const ended = await this.#deps.transitions.end(uploadId, 'cancelled', this.#now())
     if (!ended) {
       const current = await this.get(caller, uploadId)
       if (current.status === 'cancelled') return current
@@ -315,8 +307,7 @@ export class SessionService {
       )
     }
     this.#deps.log.info({ uploadId }, 'upload cancelled')
-    this.#deps.notifier.publish(uploadId)
-    await this.#deps.finalizer.cleanup(uploadId)
+    await this.#deps.cleanup.uploadEnded(uploadId, 'cancelled')
     return ended
   }
 

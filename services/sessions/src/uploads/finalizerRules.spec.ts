@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { MIN_PART_SIZE, usesPartCopy } from './Finalizer.ts'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
+import { MIN_PART_SIZE, usesPartCopy } from './partPlan.ts'
 import { Semaphore } from './Semaphore.ts'
 
 describe('assembly mode', () => {

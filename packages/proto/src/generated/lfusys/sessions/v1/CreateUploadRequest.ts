@@ -12,10 +12,8 @@ export interface CreateUploadRequest {
   fileSize?: number | string | Long
   contentType?: string
   contentHash?: string
-  resumeUploadId?: string
   idempotencyKey?: string
   _contentHash?: 'contentHash'
-  _resumeUploadId?: 'resumeUploadId'
   _idempotencyKey?: 'idempotencyKey'
 }
 
@@ -25,9 +23,7 @@ export interface CreateUploadRequest__Output {
   fileSize: number
   contentType: string
   contentHash?: string
-  resumeUploadId?: string
   idempotencyKey?: string
   _contentHash?: 'contentHash'
-  _resumeUploadId?: 'resumeUploadId'
   _idempotencyKey?: 'idempotencyKey'
 }

@@ -1,22 +1,20 @@
-/** Upload lifecycle (design invariant 9). */
-export type UploadStatus =
-  | 'created'
-  | 'uploading'
-  | 'finalizing'
-  | 'complete'
-  | 'failed'
-  | 'cancelled'
-  | 'expired'
+import { FINAL_UPLOAD_STATUSES, type UploadStatus } from '@lfusys/contracts'
 
-export const FINAL_STATUSES: readonly UploadStatus[] = ['complete', 'failed', 'cancelled', 'expired']
+/** Upload lifecycle (design invariant 9): the seven statuses are the wire vocabulary's. */
+export type { UploadStatus }
+
+/** A status after which an upload never changes again. */
+export type FinalUploadStatus = 'complete' | 'failed' | 'cancelled' | 'expired'
+
 export const RECEIVING_STATUSES: readonly UploadStatus[] = ['created', 'uploading']
 
-export function isFinal(status: UploadStatus): boolean {
-  return FINAL_STATUSES.includes(status)
+export function isFinal(status: UploadStatus): status is FinalUploadStatus {
+  return FINAL_UPLOAD_STATUSES.has(status)
 }
 
 /** How the assembled object was shown to hold exactly the declared/derived content. */
-export type IntegrityCheck = 'composite' | 'read_back' | 'existing_object'
+export const INTEGRITY_CHECKS = ['composite', 'read_back', 'existing_object'] as const
+export type IntegrityCheck = (typeof INTEGRITY_CHECKS)[number]
 
 export interface UploadRecord {
   uploadId: string

@@ -1,4 +1,4 @@
-import type { IntegrityCheck } from '../uploads/UploadRecord.ts'
+import type { IntegrityCheck } from './UploadRecord.ts'
 
 export interface FileRecord {
   fileId: string
