@@ -46,6 +46,7 @@ function secretParts(name: string, value: string): string[] {
 const baseEnv = {
   gateway: {
     DYNAMODB_USERS_TABLE: 'users',
+    S3_BUCKET: 'bucket',
     SERVICE_TOKEN_KEYS: 'c1:U2VydmljZS10b2tlbi1rZXktZ2VuZXJhdGVkLWZvci10aGlzLXRlc3Q',
     SMTP_URL: 'smtp://127.0.0.1:1025',
     MAIL_FROM: 'lfusys <no-reply@app.example>',

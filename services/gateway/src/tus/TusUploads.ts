@@ -253,6 +253,21 @@ export class TusUploads {
       idle = setTimeout(() => input.body.destroy(), this.#leaseMs / 2)
     }
     const maxBytes = plan.fileSize - locked.offset
+    const consume = async (piece: Buffer) => {
+      received += piece.length
+      if (received > maxBytes) {
+        throw new TusError(413, 'TOO_LARGE', `the body ends past Upload-Length ${plan.fileSize}`)
+      }
+      bodyHash?.update(piece)
+      let at = 0
+      while (at < piece.length) {
+        const take = Math.min(piece.length - at, buffer.length - fill)
+        piece.copy(buffer, fill, at, at + take)
+        fill += take
+        at += take
+        if (fill === buffer.length) await chunkDone()
+      }
+    }
     try {
       // A 0-byte file is one empty chunk, complete before any body byte.
       if (buffer.length === 0 && index < plan.chunkCount) await chunkDone()
@@ -260,19 +275,7 @@ export class TusUploads {
       // `for await` pauses the socket while a chunk is stored: backpressure all the way to the client.
       for await (const piece of input.body as AsyncIterable<Buffer>) {
         clearTimeout(idle)
-        received += piece.length
-        if (received > maxBytes) {
-          throw new TusError(413, 'TOO_LARGE', `the body ends past Upload-Length ${plan.fileSize}`)
-        }
-        bodyHash?.update(piece)
-        let at = 0
-        while (at < piece.length) {
-          const take = Math.min(piece.length - at, buffer.length - fill)
-          piece.copy(buffer, fill, at, at + take)
-          fill += take
-          at += take
-          if (fill === buffer.length) await chunkDone()
-        }
+        await consume(piece)
         // A slow PATCH keeps its lock while it makes progress.
         if (Date.now() - lastRenewal > this.#leaseMs / 3) await advance(committed, stagingKey)
         watchIdle()
@@ -283,8 +286,12 @@ export class TusUploads {
         throw err
       }
       aborted = true
+      clearTimeout(idle)
+      // The bytes Node had received but not yet handed over when the connection dropped.
+      for (const piece of abortedBytes.get(input.body) ?? []) await consume(piece)
     } finally {
       clearTimeout(idle)
+      abortedBytes.delete(input.body)
     }
 
     if (checksum) {
@@ -331,6 +338,23 @@ export class TusUploads {
   async discard(state: TusState): Promise<void> {
     if (state.stagingKey) await this.#store.delete([state.stagingKey]).catch(() => undefined)
   }
+}
+
+const abortedBytes = new WeakMap<Readable, Buffer[]>()
+
+/**
+ * Keeps what a request body had buffered when its client went away: Node discards a destroyed
+ * stream's buffer, so it is read out in the 'aborted' event (before the handler may even have
+ * started reading). Bounded by the stream's own buffering (its high-water mark).
+ */
+export function keepBytesOnAbort(body: Readable): void {
+  body.once('aborted', () => {
+    const pieces: Buffer[] = []
+    for (let piece = body.read() as Buffer | null; piece !== null; piece = body.read() as Buffer | null) {
+      pieces.push(piece)
+    }
+    abortedBytes.set(body, pieces)
+  })
 }
 
 function isClientAbort(err: unknown, body: Readable): boolean {

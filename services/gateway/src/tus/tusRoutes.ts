@@ -9,7 +9,7 @@ import type { App, RouteContext } from '../http/context.ts'
 import { dependencyUnavailable } from '../http/dependencyErrors.ts'
 import type { Upload } from '../uploads/types.ts'
 import { TusStore } from './TusStore.ts'
-import { MemoryBudget, TusError, TusUploads, type UploadChecksum } from './TusUploads.ts'
+import { keepBytesOnAbort, MemoryBudget, TusError, TusUploads, type UploadChecksum } from './TusUploads.ts'
 
 export const TUS_PATH = '/api/v1/tus/'
 export const TUS_VERSION = '1.0.0'
@@ -128,6 +128,7 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
         reply.header('access-control-expose-headers', EXPOSED)
         reply.header('vary', 'Origin')
       }
+      if (request.method === 'PATCH' || request.method === 'POST') keepBytesOnAbort(request.raw)
       if (request.method === 'OPTIONS') return
       const version = request.headers['tus-resumable']
       if (version !== TUS_VERSION) {
