@@ -2,12 +2,12 @@
 SHELL := /bin/bash
 export PATH := $(CURDIR)/.toolchain/bin:$(PATH)
 
-.PHONY: dev stack test lint unit e2e bench chaos deps toolchain system-deps clean help
+.PHONY: dev stack test lint unit e2e bench bench-fairness chaos deps toolchain system-deps clean help
 
 help:
 	@echo "make dev    - local stack (S3/SQS, DynamoDB, Redis emulators) + every service + web app"
 	@echo "make test   - lint (Biome), typecheck and every test"
-	@echo "make stack  - only the local stack;  make bench - pipeline benchmark;  make clean"
+	@echo "make stack  - only the local stack;  make bench - pipeline benchmark;  make bench-fairness - chunk intake fairness;  make clean"
 	@echo "make chaos  - fault injection against the real processes; writes docs/reliability.md"
 
 toolchain:
@@ -46,6 +46,9 @@ chaos: deps
 
 bench: deps
 	pnpm --filter @lfusys/bench bench:pipeline $(ARGS)
+
+bench-fairness: deps
+	pnpm --filter @lfusys/bench bench:fairness $(ARGS)
 
 clean:
 	rm -rf .devstack test-artifacts

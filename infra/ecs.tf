@@ -51,6 +51,8 @@ locals {
         DYNAMODB_FILES_TABLE       = aws_dynamodb_table.tables["files"].name
         SQS_CHUNK_EVENTS_QUEUE_URL = aws_sqs_queue.chunk_events.url
         UPLOADS_PUBLIC_URL         = local.web_origin
+        # Per-user chunks in flight, signed into each upload token (docs/security.md).
+        UPLOAD_MAX_CHUNKS_IN_FLIGHT = "8"
       }
       secrets          = ["UPLOAD_TOKEN_KEYS", "SERVICE_TOKEN_KEYS", "REDIS_URL", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = []
@@ -63,6 +65,13 @@ locals {
         UPLOADS_HOST = "0.0.0.0"
         UPLOADS_PORT = "3101"
         WEB_ORIGIN   = local.web_origin
+        # Fair intake (docs/security.md): small-chunk lane, per-user default, minimum body rate.
+        UPLOADS_SMALL_CHUNK_BYTES             = "1048576"
+        UPLOADS_SMALL_CHUNK_SLOTS             = "8"
+        UPLOADS_MAX_CHUNKS_PER_USER           = "8"
+        UPLOADS_MIN_TRANSFER_BYTES_PER_SECOND = "32768"
+        UPLOADS_MIN_TRANSFER_GRACE_MS         = "10000"
+        UPLOADS_MIN_TRANSFER_WINDOW_MS        = "10000"
       }
       secrets          = ["UPLOAD_TOKEN_KEYS", "TELEMETRY_PSEUDONYM_KEY"]
       optional_secrets = []

@@ -61,14 +61,20 @@ data "aws_iam_policy_document" "sessions" {
     resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*", "${aws_s3_bucket.data.arn}/${local.object_prefix}*"]
   }
   statement {
+    sid       = "EndedUploadMarkers"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.ended_prefix}*"]
+  }
+  statement {
     sid       = "ListChunksForSweeper"
     actions   = ["s3:ListBucket"]
     resources = [aws_s3_bucket.data.arn]
   }
   statement {
     sid       = "ChunkEvents"
-    # GetQueueAttributes: the queue depth and oldest message age metrics.
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    # GetQueueAttributes: the queue depth and oldest message age metrics. SendMessage: a deferred
+    # event is sent again with a delay (a fresh receive count) before the received one is deleted.
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:SendMessage"]
     resources = [aws_sqs_queue.chunk_events.arn]
   }
   statement {
@@ -89,6 +95,12 @@ data "aws_iam_policy_document" "uploads" {
     sid       = "WriteChunks"
     actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*"]
+  }
+  # Looks up the ended-upload marker before accepting a chunk (HeadObject is authorized as GetObject).
+  statement {
+    sid       = "ReadEndedMarkers"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.data.arn}/${local.ended_prefix}*"]
   }
   statement {
     sid       = "ReadinessProbe"

@@ -216,6 +216,8 @@ locals {
   staging_prefix = "staging/"
   # tus PATCH bytes short of a whole chunk, and chunks held until their Upload-Checksum matched.
   tus_staging_prefix = "tus-staging/"
+  # Ended-upload markers (ENDED_PREFIX in @lfusys/contracts): fixed, not configurable.
+  ended_prefix = "ended/"
   queue          = "${var.stack}-chunk-events"
   dlq            = "${var.stack}-chunk-events-dlq"
   tables         = ["users", "uploads", "files"]

@@ -43,6 +43,18 @@ resource "aws_s3_bucket_lifecycle_configuration" "data" {
       days = 1
     }
   }
+  # Markers of ended uploads outlive every token of their upload (UPLOAD_TOKEN_TTL_SECONDS is at
+  # most a day), then go.
+  rule {
+    id     = "expire-ended-markers"
+    status = "Enabled"
+    filter {
+      prefix = local.ended_prefix
+    }
+    expiration {
+      days = 2
+    }
+  }
   rule {
     # Backstop for staging objects of tus uploads that ended without their gateway removing them.
     id     = "expire-tus-staging"

@@ -12,7 +12,8 @@ import {
 } from '@lfusys/devstack'
 import { cacheDir, repoRoot } from '@lfusys/testing'
 
-export type ServiceName = 'sessions' | 'uploads' | 'gateway'
+/** `standby`: a second sessions instance (as in production), consuming the same queue. */
+export type ServiceName = 'sessions' | 'standby' | 'uploads' | 'gateway'
 
 const UPLOAD_TOKEN_KEYS = `chaos1:${randomBytes(24).toString('hex')}`
 const AUTH_TOKEN_KEYS = `chaos1:${randomBytes(24).toString('hex')}`
@@ -63,7 +64,12 @@ export class ChaosSystem {
       cacheDir,
     })
     const provisioned = await stack.provision(`chaos-${randomBytes(3).toString('hex')}`)
-    const ports = { sessions: await freePort(), uploads: await freePort(), gateway: await freePort() }
+    const ports = {
+      sessions: await freePort(),
+      standby: await freePort(),
+      uploads: await freePort(),
+      gateway: await freePort(),
+    }
     const system = new ChaosSystem(
       stack,
       provisioned,
@@ -71,7 +77,8 @@ export class ChaosSystem {
       ports,
     )
     try {
-      for (const name of ['sessions', 'uploads', 'gateway'] as const) await system.startService(name)
+      for (const name of ['sessions', 'standby', 'uploads', 'gateway'] as const)
+        await system.startService(name)
       await waitUntilReady('gateway', () => httpOk(`${system.gatewayUrl}/health/ready`), {
         timeoutMs: 60_000,
       })
@@ -96,12 +103,14 @@ export class ChaosSystem {
 
   #serviceEnv(name: ServiceName): Record<string, string> {
     // Test settings (keys made here, no OAuth): an unset LFUSYS_ENV would mean production.
-    const common = { LFUSYS_ENV: 'test', ...this.env, LOG_LEVEL: name === 'sessions' ? 'info' : 'warn' }
+    const sessionsLike = name === 'sessions' || name === 'standby'
+    const common = { LFUSYS_ENV: 'test', ...this.env, LOG_LEVEL: sessionsLike ? 'info' : 'warn' }
     switch (name) {
       case 'sessions':
+      case 'standby':
         return {
           ...common,
-          SESSIONS_GRPC_PORT: String(this.ports.sessions),
+          SESSIONS_GRPC_PORT: String(this.ports[name]),
           UPLOADS_PUBLIC_URL: this.uploadsUrl,
           UPLOAD_TOKEN_KEYS,
           SERVICE_TOKEN_KEYS,
@@ -130,7 +139,7 @@ export class ChaosSystem {
     const proc = spawnManaged(
       name,
       process.execPath,
-      [join(repoRoot, 'services', name, 'src', 'server.ts')],
+      [join(repoRoot, 'services', name === 'standby' ? 'sessions' : name, 'src', 'server.ts')],
       {
         env: this.#serviceEnv(name),
         onLine: (line) => {
@@ -140,7 +149,7 @@ export class ChaosSystem {
     )
     this.processes.set(name, proc)
     const ready =
-      name === 'sessions'
+      name === 'sessions' || name === 'standby'
         ? () =>
             new Promise<boolean>((resolve) => resolve(proc.output().includes('"msg":"sessions listening"')))
         : () => httpOk(`http://127.0.0.1:${this.ports[name]}/health/live`)
@@ -168,7 +177,8 @@ export class ChaosSystem {
   }
 
   async stop(): Promise<void> {
-    for (const name of ['gateway', 'uploads', 'sessions'] as const) await this.processes.get(name)?.stop()
+    for (const name of ['gateway', 'uploads', 'standby', 'sessions'] as const)
+      await this.processes.get(name)?.stop()
     for (const p of this.extra) await p.stop()
     await this.stack.stop()
   }

@@ -58,7 +58,15 @@ export {
   SHA256_HEX,
 } from './contentHash.ts'
 export { fromBase64, fromHex, toBase64, toHex } from './encoding.ts'
-export { chunkKey, chunkUploadPrefix, isId, objectKey, parseChunkKey } from './keys.ts'
+export {
+  chunkKey,
+  chunkUploadPrefix,
+  ENDED_PREFIX,
+  endedKey,
+  isId,
+  objectKey,
+  parseChunkKey,
+} from './keys.ts'
 export {
   contentTypeSchema,
   DEFAULT_CONTENT_TYPE,

@@ -30,3 +30,14 @@ export function parseChunkKey(prefix: string, key: string): { uploadId: string; 
 export function objectKey(prefix: string, contentHash: string, size: number): string {
   return `${prefix}sha256/${contentHash.slice(0, 2)}/${contentHash}-${size}`
 }
+
+/**
+ * Prefix of the ended-upload markers: the sessions service writes `ended/<uploadId>` when an upload
+ * reaches a final state, and the uploads service refuses chunks for it. A bucket lifecycle rule
+ * removes the markers once every token of the upload has expired.
+ */
+export const ENDED_PREFIX = 'ended/'
+
+export function endedKey(uploadId: string): string {
+  return `${ENDED_PREFIX}${uploadId}`
+}

@@ -108,7 +108,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
         await client.send(new ListTablesCommand({ Limit: 1 }))
         return true
       },
-      { timeoutMs: 30_000, process: proc },
+      // A JVM start takes a few seconds on an idle machine and well over 30 s on a loaded one
+      // (seen on a shared 2-core host); the wait ends as soon as it answers.
+      { timeoutMs: 120_000, process: proc },
     )
   } catch (err) {
     await proc.stop()

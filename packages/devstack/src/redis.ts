@@ -62,7 +62,7 @@ export async function startRedis(options: RedisOptions): Promise<ManagedProcess>
   }
   const proc = spawnManaged('redis', binary, args, options.onLine ? { onLine: options.onLine } : {})
   await waitUntilReady('redis-server', () => redisPing('127.0.0.1', options.port), {
-    timeoutMs: 10_000,
+    timeoutMs: 30_000,
     process: proc,
   })
   return proc

@@ -14,6 +14,8 @@ export const errorCodes = [
   'LENGTH_REQUIRED',
   'INTEGRITY_FAILED',
   'RATE_LIMITED',
+  'REQUEST_TIMEOUT',
+  'GONE',
   'QUOTA_EXCEEDED',
   'UNAVAILABLE',
   'INTERNAL',

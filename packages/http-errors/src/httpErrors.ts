@@ -65,6 +65,8 @@ export function errorBody(err: AppError, status: number): ErrorBody {
   }
 }
 
+const CLOSE_UNREAD = new Set([408, 410, 411, 413])
+
 export function sendError(
   request: FastifyRequest,
   reply: FastifyReply,
@@ -82,9 +84,9 @@ export function sendError(
     const cause = err.cause instanceof Error ? err.cause.message : undefined
     request.log.warn({ code: err.code, reason: err.message, cause }, 'request failed: dependency unavailable')
   } else request.log.info({ code: err.code, status, reason: err.message }, 'request rejected')
-  // Refused before the body was read: an over-long or unbounded body is not worth draining, so the
-  // connection closes after the answer instead of reading the rest.
-  if (!request.raw.complete && (status === 411 || status === 413)) reply.header('connection', 'close')
+  // Refused before the body was read: an over-long, unbounded, too slow or unwanted body is not
+  // worth draining, so the connection closes after the answer instead of reading the rest.
+  if (!request.raw.complete && CLOSE_UNREAD.has(status)) reply.header('connection', 'close')
   if (err.retryAfterSeconds !== undefined)
     reply.header('retry-after', String(Math.max(1, Math.ceil(err.retryAfterSeconds))))
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(err, status))

@@ -19,6 +19,10 @@ function build(meter: Meter) {
     rateLimited: meter.createCounter('lfusys.http.rate_limited', {
       description: '429 answers, by route.',
     }),
+    chunkRefused: meter.createCounter('lfusys.uploads.chunk.refused', {
+      description:
+        'Chunk PUTs refused by intake control, by reason (capacity, user_limit, slow_body, upload_ended).',
+    }),
     finalizeDuration: meter.createHistogram('lfusys.finalize.duration', {
       unit: 's',
       description: 'Duration of finalization runs by outcome (completed, failed, lease-lost, error).',

@@ -1,3 +1,9 @@
+import {
+  type ConnectionRetryPolicy,
+  connectionRetryDelay,
+  DEFAULT_CONNECTION_RETRY,
+  sleep,
+} from './backoff.ts'
 import { isAbortError } from './errors.ts'
 import type { FetchLike } from './GatewayClient.ts'
 
@@ -63,5 +69,33 @@ export function fetchChunkTransport(
     const body = await readJson(res)
     if (res.ok) req.onProgress?.(req.body.length)
     return { status: res.status, retryAfter: res.headers.get('retry-after'), body }
+  }
+}
+
+/**
+ * Sends a chunk again quickly when no HTTP response arrived (TransportError: the uploads service
+ * restarting refuses connections for a few seconds), with jittered delays under a 1 s ceiling, for
+ * up to the policy's budget; then the TransportError goes to the engine, whose slower backoff
+ * counts it as one attempt. Without this, a restart of a few seconds climbed the engine's
+ * exponential backoff and cost tens of seconds. A chunk PUT is idempotent, so a resend is safe.
+ */
+export function retryingConnections(
+  transport: ChunkTransport,
+  policy: ConnectionRetryPolicy = DEFAULT_CONNECTION_RETRY,
+  random: () => number = Math.random,
+): ChunkTransport {
+  return async (req) => {
+    const started = Date.now()
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await transport(req)
+      } catch (err) {
+        if (!(err instanceof TransportError) || req.signal.aborted) throw err
+        const delay = connectionRetryDelay(attempt, policy, random)
+        if (Date.now() - started + delay > policy.budgetMs) throw err
+        req.onProgress?.(0)
+        await sleep(delay, req.signal)
+      }
+    }
   }
 }

@@ -10,7 +10,12 @@ import {
 } from '@lfusys/contracts'
 import { DEFAULT_RETRY_POLICY, parseRetryAfter, type RetryPolicy, retryDelay, sleep } from './backoff.ts'
 import type { ChunkSource } from './ChunkSource.ts'
-import { type ChunkTransport, fetchChunkTransport, TransportError } from './ChunkTransport.ts'
+import {
+  type ChunkTransport,
+  fetchChunkTransport,
+  retryingConnections,
+  TransportError,
+} from './ChunkTransport.ts'
 import { errorFromResponse, isAbortError, isRetryable, UploadError } from './errors.ts'
 import type { GatewayClient } from './GatewayClient.ts'
 import { type ChunkHasher, hashChunksInline, sha256 } from './hashing.ts'
@@ -155,7 +160,7 @@ export class UploadTask {
     this.#opts = options
     this.#source = options.source
     this.#gateway = options.gateway
-    this.#transport = options.transport ?? fetchChunkTransport()
+    this.#transport = retryingConnections(options.transport ?? fetchChunkTransport())
     this.#policy = { ...DEFAULT_RETRY_POLICY, ...options.retry }
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 4))
     this.#now = options.now ?? (() => performance.now())

@@ -15,6 +15,38 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 }
 
 /**
+ * Quick retries for a request that got no HTTP response at all (connection refused or reset: a
+ * server restarting, a proxy switching over). Such a request did nothing on the server, so it is
+ * sent again at once-ish, with full jitter under a 1 s ceiling, for up to `budgetMs`; only then
+ * does it count as one failed attempt of the slower RetryPolicy.
+ */
+export interface ConnectionRetryPolicy {
+  baseDelayMs: number
+  maxDelayMs: number
+  /** How long to keep retrying one request before giving the failure to the caller. */
+  budgetMs: number
+}
+
+export const DEFAULT_CONNECTION_RETRY: ConnectionRetryPolicy = {
+  baseDelayMs: 100,
+  maxDelayMs: 1000,
+  budgetMs: 20_000,
+}
+
+/** The wait before quick retry number `attempt` (from 0) of a request that got no response. */
+export function connectionRetryDelay(
+  attempt: number,
+  policy: ConnectionRetryPolicy = DEFAULT_CONNECTION_RETRY,
+  random: () => number = Math.random,
+): number {
+  return backoffDelay(
+    attempt,
+    { maxAttempts: Number.POSITIVE_INFINITY, maxRetryAfterMs: 0, ...policy },
+    random,
+  )
+}
+
+/**
  * Exponential backoff with full jitter: a uniform delay in [0, min(max, base * 2^attempt)).
  * Full jitter spreads the retries of many clients that failed together (a 503 wave) instead of
  * bringing them back in lockstep. `attempt` counts from 0 for the first retry.

@@ -57,10 +57,14 @@ export function errorFromResponse(
   return new UploadError(code, message, { status, details, retryAfterMs })
 }
 
-/** Network errors, 5xx and 429 are worth another try; every other 4xx is a verdict. */
+/**
+ * Network errors, 5xx, 429 and 408 are worth another try; every other 4xx is a verdict. 408 is the
+ * uploads service cutting a body that arrived too slowly (a bad moment on the link, not a bad
+ * request), so the chunk is sent again.
+ */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof UploadError)) return false
   if (err.code === 'NETWORK_ERROR') return true
   const status = err.status
-  return status !== undefined && (status === 429 || status >= 500)
+  return status !== undefined && (status === 408 || status === 429 || status >= 500)
 }

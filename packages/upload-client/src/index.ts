@@ -12,6 +12,7 @@ export {
   type ChunkPutResponse,
   type ChunkTransport,
   fetchChunkTransport,
+  retryingConnections,
   TransportError,
 } from './ChunkTransport.ts'
 export { type ClientErrorCode, isRetryable, UploadError } from './errors.ts'

@@ -32,6 +32,24 @@ describe('upload token', () => {
     expect(verified).toEqual({ ...claims, expiresAt })
   })
 
+  it('carries the per-user chunks-in-flight cap; tokens without it verify without it', async () => {
+    const { token } = await signUploadToken(keys, { ...claims, maxChunksInFlight: 6 }, 600)
+    expect(await verifyUploadToken(keys, token)).toMatchObject({ maxChunksInFlight: 6 })
+    const plain = await verifyUploadToken(keys, (await signUploadToken(keys, claims, 600)).token)
+    expect(plain.maxChunksInFlight).toBeUndefined()
+    const key = keys[0]
+    if (!key) throw new Error('no key')
+    const zero = await new SignJWT({ upl: claims.uploadId, fsz: 1, csz: 1, cnt: 1, cif: 0 })
+      .setProtectedHeader({ alg: 'HS256', kid: key.kid })
+      .setIssuer('lfusys-sessions')
+      .setAudience('lfusys-uploads')
+      .setSubject('user-1')
+      .setIssuedAt()
+      .setExpirationTime('10m')
+      .sign(key.secret)
+    expect(await reason(verifyUploadToken(keys, zero))).toBe('invalid')
+  })
+
   it('still verifies tokens signed with an older key', async () => {
     const old = parseUploadTokenKeys('k1:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
     const { token } = await signUploadToken(old, claims, 600)

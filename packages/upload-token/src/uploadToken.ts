@@ -22,6 +22,11 @@ export interface UploadTokenClaims {
    * join the upload's trace whatever client sends them. Not verified by `verifyUploadToken`.
    */
   traceparent?: string
+  /**
+   * Chunk PUTs of this user the uploads service handles at once (claim `cif`), so one account cannot
+   * hold the intake. Tokens signed without it get the uploads service's default.
+   */
+  maxChunksInFlight?: number
 }
 
 export type UploadTokenKey = RingKey
@@ -47,6 +52,7 @@ export async function signUploadToken(
     csz: claims.chunkSize,
     cnt: claims.chunkCount,
     ...(claims.traceparent ? { trc: claims.traceparent } : {}),
+    ...(claims.maxChunksInFlight !== undefined ? { cif: claims.maxChunksInFlight } : {}),
   })
     .setProtectedHeader({ alg: 'HS256', kid: key.kid, typ: 'JWT' })
     .setIssuer(UPLOAD_TOKEN_ISSUER)
@@ -75,7 +81,7 @@ export async function verifyUploadToken(
       currentDate: now,
       requiredClaims: ['sub', 'exp', 'iat'],
     })
-    const { sub, upl, fsz, csz, cnt, exp } = payload as Record<string, unknown>
+    const { sub, upl, fsz, csz, cnt, exp, cif } = payload as Record<string, unknown>
     if (
       typeof sub !== 'string' ||
       sub.length === 0 ||
@@ -83,7 +89,8 @@ export async function verifyUploadToken(
       !safeInt(fsz, 0) ||
       !safeInt(csz, 1) ||
       !safeInt(cnt, 1) ||
-      !safeInt(exp, 0)
+      !safeInt(exp, 0) ||
+      (cif !== undefined && !safeInt(cif, 1))
     ) {
       throw new AppError('UNAUTHENTICATED', 'upload token has malformed claims', {
         details: { reason: 'invalid' },
@@ -95,6 +102,7 @@ export async function verifyUploadToken(
       fileSize: fsz,
       chunkSize: csz,
       chunkCount: cnt,
+      ...(cif !== undefined ? { maxChunksInFlight: cif } : {}),
       expiresAt: new Date(exp * 1000),
     }
   } catch (err) {

@@ -3,6 +3,7 @@ import { SESSIONS_SERVICE_NAME, sessionsServiceDefinition } from '@lfusys/proto'
 import { HealthImplementation } from 'grpc-health-check'
 import type { SessionsConfig } from './config.ts'
 import { ChunkEventConsumer } from './consumers/ChunkEventConsumer.ts'
+import { FinalizationWatch } from './consumers/FinalizationWatch.ts'
 import type { SessionsDeps } from './deps.ts'
 import { FileRepository } from './files/FileRepository.ts'
 import { FileService } from './files/FileService.ts'
@@ -73,6 +74,13 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       workerId: deps.workerId,
     },
   )
+  const finalizationWatch = new FinalizationWatch(aws.sqs, log, {
+    queueUrl: config.SQS_CHUNK_EVENTS_QUEUE_URL,
+    region: config.AWS_REGION,
+    bucket: config.S3_BUCKET,
+    chunkPrefix: config.S3_CHUNK_PREFIX,
+    leaseSeconds: config.FINALIZE_LEASE_SECONDS,
+  })
   const eagerCopier = new EagerCopier(
     { uploads, chunks, files: fileRepository, store },
     {
@@ -92,6 +100,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
     log,
     chunkPrefix: config.S3_CHUNK_PREFIX,
     sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
+    watch: (uploadId) => finalizationWatch.watch(uploadId),
   })
   const sessions = new SessionService(
     { uploads, transitions, files: fileRepository, cleanup, chunkEvents, notifier, log },
@@ -101,6 +110,7 @@ export function buildApp(config: SessionsConfig, deps: SessionsDeps): SessionsAp
       userQuotaBytes: config.USER_QUOTA_BYTES,
       sessionTtlMs: config.SESSION_TTL_SECONDS * 1000,
       tokenTtlSeconds: config.UPLOAD_TOKEN_TTL_SECONDS,
+      maxChunksInFlight: config.UPLOAD_MAX_CHUNKS_IN_FLIGHT,
       tokenKeys: deps.tokenKeys,
     },
   )

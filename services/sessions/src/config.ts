@@ -44,6 +44,9 @@ export const sessionsConfigSchema = z.object({
       'Keys of the short-lived caller tokens the gateway signs for every sessions call, kid:secret[,kid:secret] (secret >= 32 chars); the first signs. Shared by gateway and sessions only.',
     ),
   UPLOAD_TOKEN_TTL_SECONDS: envInt(3600, 60, 86_400).describe('Lifetime of an upload token.'),
+  UPLOAD_MAX_CHUNKS_IN_FLIGHT: envInt(8, 1, 10_000).describe(
+    'Chunk requests one user may have in progress at once on an uploads process; signed into each upload token (claim cif). Beyond it the uploads service answers 429.',
+  ),
   ...uploadPolicyEnv,
   SESSION_TTL_SECONDS: envInt(86_400, 1, 30 * 86_400).describe(
     'An unfinished upload expires this long after its last chunk (or its creation).',

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { chunkRange, formatContentDigest, objectKey } from '@lfusys/contracts'
+import { chunkRange, endedKey, formatContentDigest, objectKey } from '@lfusys/contracts'
 import { freePort, type ManagedProcess, spawnManaged } from '@lfusys/devstack'
 import { createSessionsClient, type FileInfo__Output, type SessionsClient } from '@lfusys/proto'
 import { provisionTestStack, repoRoot, type TestStack, waitFor } from '@lfusys/testing'
@@ -14,8 +14,10 @@ import {
   listKeys,
   MiB,
   makeFile,
+  objectExists,
   sessionsEnv,
   TOKEN_KEYS,
+  type UploadSession__Output,
   waitForStatus,
 } from './testing/harness.ts'
 
@@ -78,6 +80,28 @@ afterAll(async () => {
   stack?.close()
 })
 
+/** PUTs chunk `index` of `bytes` through the uploads service with the session's token. */
+async function putThroughUploads(
+  session: UploadSession__Output,
+  token: string,
+  bytes: Buffer,
+  index: number,
+) {
+  const plan = { fileSize: session.fileSize, chunkSize: session.chunkSize, chunkCount: session.chunkCount }
+  const { start, end } = chunkRange(plan, index)
+  const body = bytes.subarray(start, end)
+  const res = await fetch(`${session.chunkUploadUrl}/${index}`, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-digest': formatContentDigest(new Uint8Array(createHash('sha256').update(body).digest())),
+      'content-type': 'application/octet-stream',
+    },
+    body,
+  })
+  return { status: res.status, body: (await res.json()) as unknown }
+}
+
 describe('sessions with the real uploads service', () => {
   it('chunks PUT through the uploads service with the session token become a verified file', async () => {
     const file = await makeFile(11 * MiB + 7, 5 * MiB)
@@ -113,5 +137,60 @@ describe('sessions with the real uploads service', () => {
     expect(
       await filesItem(ctx, `OBJECT#${objectKey('objects/', file.contentHash, file.bytes.length)}`, 'OBJECT'),
     ).toMatchObject({ refCount: 1 })
+  })
+})
+
+describe('an upload token ends with its upload', () => {
+  async function started(userId: string, file: { bytes: Buffer; contentHash?: string }) {
+    const created = await createUpload(ctx, userId, file, { fileName: 'ends.bin' })
+    const session = created.upload?.session
+    const token = created.upload?.uploadToken?.token
+    if (!session || !token) throw new Error('expected a session and a token')
+    return { session, token }
+  }
+
+  function gone(status: string) {
+    return {
+      status: 410,
+      body: {
+        error: {
+          code: 'GONE',
+          message: `the upload is ${status}; its token no longer accepts chunks`,
+          details: { reason: 'upload_ended', status },
+        },
+      },
+    }
+  }
+
+  it('refuses chunks once the upload is cancelled', async () => {
+    const file = await makeFile(11 * MiB, 5 * MiB)
+    const { session, token } = await started('xavier', { bytes: file.bytes })
+    // The token carries the per-user chunks-in-flight cap (UPLOAD_MAX_CHUNKS_IN_FLIGHT, default 8).
+    expect(JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()).cif).toBe(8)
+    expect((await putThroughUploads(session, token, file.bytes, 0)).status).toBe(201)
+    await call(client, 'CancelUpload', { caller: caller('xavier'), uploadId: session.uploadId })
+    // Cancelling answers once the session is cleaned up, marker included.
+    expect(await putThroughUploads(session, token, file.bytes, 1)).toEqual(gone('cancelled'))
+  })
+
+  it('refuses chunks once the upload is complete, and once it failed', async () => {
+    const file = await makeFile(MiB + 5, 5 * MiB)
+    const done = await started('yvonne', { bytes: file.bytes })
+    for (let i = 0; i < done.session.chunkCount; i++) {
+      expect((await putThroughUploads(done.session, done.token, file.bytes, i)).status).toBe(201)
+    }
+    await waitForStatus(ctx, 'yvonne', done.session.uploadId, 'UPLOAD_STATUS_COMPLETE')
+    await waitFor(() => objectExists(ctx, endedKey(done.session.uploadId)), { what: 'the ended marker' })
+    expect(await putThroughUploads(done.session, done.token, file.bytes, 0)).toEqual(gone('complete'))
+
+    // Declared with the hash of other content: finalization fails.
+    const other = await makeFile(MiB + 5, 5 * MiB)
+    const failing = await started('yvonne', { bytes: file.bytes, contentHash: other.contentHash })
+    for (let i = 0; i < failing.session.chunkCount; i++) {
+      expect((await putThroughUploads(failing.session, failing.token, file.bytes, i)).status).toBe(201)
+    }
+    await waitForStatus(ctx, 'yvonne', failing.session.uploadId, 'UPLOAD_STATUS_FAILED')
+    await waitFor(() => objectExists(ctx, endedKey(failing.session.uploadId)), { what: 'the ended marker' })
+    expect(await putThroughUploads(failing.session, failing.token, file.bytes, 0)).toEqual(gone('failed'))
   })
 })

@@ -1,5 +1,10 @@
 import { AbortMultipartUploadCommand, HeadObjectCommand } from '@aws-sdk/client-s3'
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs'
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs'
 import * as grpc from '@grpc/grpc-js'
 import { objectCreatedMessage } from '@lfusys/aws'
 import { chunkKey } from '@lfusys/contracts'
@@ -9,6 +14,8 @@ import { provisionTestStack, repoRoot, type TestStack, waitFor } from '@lfusys/t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type Ctx,
+  call,
+  caller,
   callerMetadata,
   createUpload,
   download,
@@ -248,5 +255,74 @@ describe('sessions as separate processes', () => {
         )
       expect(err).toMatchObject({ name: 'NoSuchUpload' })
     }
+  }, 120_000)
+
+  it('every chunk event lost, the completion call finalizing, its process SIGKILLed: the watch takes over within the lease plus 5 s', async () => {
+    const leaseSeconds = 6
+    const env = sessionsEnv(stack, { FINALIZE_LEASE_SECONDS: String(leaseSeconds) })
+    // An instance left running by an earlier test would consume the events this test loses.
+    await Promise.all(running.map((p) => p.stop()))
+    let killedAt = 0
+    let takenOverAt = 0
+    let victim: Started | undefined
+    // The victim consumes nothing: its finalization is started by the completion call alone.
+    victim = await startProcess('sessions-victim', { ...env, CONSUMER_ENABLED: 'false' }, (line) => {
+      if (killedAt === 0 && line.includes('"msg":"finalization started"')) {
+        killedAt = Date.now()
+        victim?.proc.child.kill('SIGKILL')
+      }
+    })
+    const file = await makeFile(2 * 5 * MiB + 333, 5 * MiB)
+    const created = await createUpload(victim.ctx, 'wanda', { bytes: file.bytes })
+    const session = created.upload?.session
+    if (!session) throw new Error('expected a session')
+    for (let i = 0; i < session.chunkCount; i++) await putChunk(victim.ctx, session, file.bytes, i)
+    // Lose every chunk event of this upload: take them off the queue before anyone handles them.
+    let lost = 0
+    await waitFor(
+      async () => {
+        const out = await stack.clients.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: stack.result.queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+          }),
+        )
+        for (const m of out.Messages ?? []) {
+          if (!m.Body?.includes(session.uploadId)) continue
+          await stack.clients.sqs.send(
+            new DeleteMessageCommand({ QueueUrl: stack.result.queueUrl, ReceiptHandle: m.ReceiptHandle }),
+          )
+          lost++
+        }
+        return lost >= session.chunkCount
+      },
+      { what: 'the chunk events to be taken off the queue', timeoutMs: 30_000, intervalMs: 100 },
+    )
+    const survivor = await startProcess('sessions-survivor', env, (line) => {
+      if (killedAt > 0 && takenOverAt === 0 && line.includes('"msg":"finalization started"')) {
+        takenOverAt = Date.now()
+      }
+    })
+    const answer = await call<unknown, { receivedChunks: number[] }>(victim.ctx.client, 'CompleteUpload', {
+      caller: caller('wanda'),
+      uploadId: session.uploadId,
+    })
+    expect(answer.receivedChunks).toHaveLength(session.chunkCount)
+    await victim.proc.exited
+    expect(victim.proc.child.signalCode).toBe('SIGKILL')
+    // No event, no client call: only the watch the completion call left can take it over.
+    await waitForStatus(survivor.ctx, 'wanda', session.uploadId, 'UPLOAD_STATUS_COMPLETE', 60_000)
+    const takeoverMs = takenOverAt - killedAt
+    console.log(
+      `[measure] completion-call finalizer SIGKILLed, no events -> taken over after ${takeoverMs} ms`,
+    )
+    expect(takenOverAt).toBeGreaterThan(0)
+    expect(takeoverMs).toBeLessThanOrEqual((leaseSeconds + 5) * 1000)
+    expect(await sessionItem(survivor.ctx, session.uploadId)).toMatchObject({
+      status: 'complete',
+      finalizations: 1,
+    })
+    expect((await download(survivor.ctx, 'wanda', session.uploadId)).bytes.equals(file.bytes)).toBe(true)
   }, 120_000)
 })

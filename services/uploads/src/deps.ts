@@ -5,6 +5,7 @@ import { parseUploadTokenKeys, type UploadTokenKey } from '@lfusys/upload-token'
 import { CapacityLimiter } from './chunks/CapacityLimiter.ts'
 import { ChunkService } from './chunks/ChunkService.ts'
 import type { ChunkStore } from './chunks/ChunkStore.ts'
+import { EndedUploads } from './chunks/EndedUploads.ts'
 import { S3ChunkStore } from './chunks/S3ChunkStore.ts'
 import type { UploadsConfig } from './config.ts'
 
@@ -21,10 +22,15 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
   const log =
     overrides.log ?? createLogger({ service: 'uploads', level: config.LOG_LEVEL, format: config.LOG_FORMAT })
   const tokenKeys = parseUploadTokenKeys(config.UPLOAD_TOKEN_KEYS)
-  // One socket per admitted chunk request plus a few for copies, deletes and health checks.
-  const s3 = createS3Client(config, { maxSockets: config.UPLOADS_MAX_CONCURRENT_CHUNKS + 8 })
+  // One socket per admitted chunk request plus a few for marker lookups and health checks.
+  const slots = config.UPLOADS_MAX_CONCURRENT_CHUNKS + config.UPLOADS_SMALL_CHUNK_SLOTS
+  const s3 = createS3Client(config, { maxSockets: slots + 8 })
   const store = new S3ChunkStore(s3, config.S3_BUCKET)
-  const limiter = new CapacityLimiter({ maxConcurrent: config.UPLOADS_MAX_CONCURRENT_CHUNKS })
+  const limiter = new CapacityLimiter({
+    maxConcurrent: config.UPLOADS_MAX_CONCURRENT_CHUNKS,
+    smallChunkBytes: config.UPLOADS_SMALL_CHUNK_BYTES,
+    smallSlots: config.UPLOADS_SMALL_CHUNK_SLOTS,
+  })
   observeGauge(
     'lfusys.uploads.inflight.bytes',
     { unit: 'By', description: 'Declared bytes of chunk requests admitted and not yet answered.' },
@@ -33,6 +39,13 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
   const chunks = new ChunkService({
     store,
     limiter,
+    ended: new EndedUploads(store),
+    defaultUserLimit: config.UPLOADS_MAX_CHUNKS_PER_USER,
+    minRate: {
+      bytesPerSecond: config.UPLOADS_MIN_TRANSFER_BYTES_PER_SECOND,
+      graceMs: config.UPLOADS_MIN_TRANSFER_GRACE_MS,
+      windowMs: config.UPLOADS_MIN_TRANSFER_WINDOW_MS,
+    },
     tokenKeys,
     chunkPrefix: config.S3_CHUNK_PREFIX,
     retryAfterSeconds: config.UPLOADS_RETRY_AFTER_SECONDS,

@@ -1,4 +1,10 @@
-import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs'
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs'
 import { objectCreatedMessage } from '@lfusys/aws'
 import { createLogger } from '@lfusys/logger'
 import { provisionTestStack, type TestStack, waitFor } from '@lfusys/testing'
@@ -169,4 +175,86 @@ describe('ChunkEventConsumer settlement', () => {
       await consumer.stop()
     }
   }, 30_000)
+
+  it('a healthy event deferred more often than maxReceiveCount never reaches the dead-letter queue', async () => {
+    // A queue of its own with the provisioned redrive policy: a long poll that an earlier test's
+    // stopped consumer left open on the shared queue could take the message for its timeout.
+    const { maxReceiveCount } = stack.resources
+    const dlqArn = (
+      await stack.clients.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: stack.result.deadLetterQueueUrl,
+          AttributeNames: ['QueueArn'],
+        }),
+      )
+    ).Attributes?.QueueArn
+    const { QueueUrl: queueUrl = '' } = await stack.clients.sqs.send(
+      new CreateQueueCommand({
+        QueueName: `${stack.resources.chunkEventsQueue}-deferrals`,
+        Attributes: {
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount }),
+        },
+      }),
+    )
+    const deferrals = maxReceiveCount + 2
+    const key = `chunks/dlq-${Date.now()}/00000`
+    let handled = 0
+    let done = false
+    const service = {
+      async handle(event: ChunkEvent): Promise<EventOutcome> {
+        if (event.key !== key) return 'done'
+        handled++
+        // Each delivery meets another worker's lease, until the last one finishes it.
+        if (handled <= deferrals) return { deferSeconds: 1 }
+        done = true
+        return 'done'
+      },
+    }
+    const consumer = new ChunkEventConsumer(
+      stack.clients.sqs,
+      service,
+      createLogger({ service: 'test', level: 'silent' }),
+      {
+        queueUrl,
+        workers: 1,
+        batchSize: 1,
+        waitSeconds: 1,
+        visibilityTimeoutSeconds: 60,
+      },
+    )
+    consumer.start()
+    try {
+      await stack.clients.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: objectCreatedMessage({
+            region: 'us-east-1',
+            bucket: stack.resources.bucket,
+            key,
+            size: 1,
+            eTag: 'e',
+          }),
+        }),
+      )
+      // A deferral that counted as a receive would move the message to the DLQ after
+      // maxReceiveCount deliveries, and it would never be handled to the end.
+      await waitFor(() => done, {
+        what: `the event to be handled after ${deferrals} deferrals`,
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      })
+      expect(handled).toBe(deferrals + 1)
+    } finally {
+      await consumer.stop()
+    }
+    const dead = await stack.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: stack.result.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        VisibilityTimeout: 0,
+      }),
+    )
+    expect((dead.Messages ?? []).filter((m) => m.Body?.includes(key))).toEqual([])
+  }, 60_000)
 })

@@ -4,6 +4,7 @@ import {
   GetQueueAttributesCommand,
   type Message,
   ReceiveMessageCommand,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs'
 import { decodeEventKey } from '@lfusys/aws'
@@ -141,6 +142,7 @@ export class ChunkEventConsumer {
               WaitTimeSeconds: this.#options.waitSeconds,
               VisibilityTimeout: this.#options.visibilityTimeoutSeconds,
               MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+              MessageAttributeNames: ['All'],
             }),
             { abortSignal: this.#abort.signal },
           ),
@@ -269,27 +271,23 @@ export class ChunkEventConsumer {
   }
 
   /**
-   * Every outcome settles the message in exactly one way. A deferral shortens the message's
-   * visibility to the deferral, so it returns just after an aging lease expires (a dead holder is
-   * replaced within the lease plus about a second), instead of a whole visibility timeout later.
+   * Every outcome settles the message in exactly one way. A deferral sends the message again with
+   * the deferral as its delay and then deletes the one received (send first: at least once), so it
+   * returns just after the holder's lease expires (a dead holder is replaced within the lease plus
+   * about a second) with a fresh receive count: deferring a healthy event, however often, never
+   * brings it closer to the dead-letter queue. Only when the send fails (or the deferral exceeds
+   * SQS's 15-minute delay) is the message's visibility changed instead, which counts as a receive.
    */
   async #settle(message: Message, outcome: EventOutcome, trace: MessageTrace): Promise<void> {
-    const receipt = message.ReceiptHandle
     const settlement = typeof outcome === 'object' ? 'defer' : outcome
     switch (settlement) {
       case 'done':
-        if (receipt) {
-          await trace.within(() =>
-            this.#sqs.send(
-              new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: receipt }),
-            ),
-          )
-        }
+        await trace.within(() => this.#delete(message))
         return
       case 'defer': {
         const seconds = typeof outcome === 'object' ? outcome.deferSeconds : 0
-        await this.#setVisibility(receipt, seconds)
-        this.#log.info({ messageId: message.MessageId, deferSeconds: seconds }, 'chunk event deferred')
+        const how = await trace.within(() => this.#defer(message, seconds))
+        this.#log.info({ messageId: message.MessageId, deferSeconds: seconds, how }, 'chunk event deferred')
         return
       }
       case 'retry':
@@ -303,6 +301,44 @@ export class ChunkEventConsumer {
     }
   }
 
+  async #delete(message: Message): Promise<void> {
+    if (!message.ReceiptHandle) return
+    await this.#sqs.send(
+      new DeleteMessageCommand({ QueueUrl: this.#options.queueUrl, ReceiptHandle: message.ReceiptHandle }),
+    )
+  }
+
+  /** Re-sends the message delayed by `seconds`, then deletes it; falls back to its visibility. */
+  async #defer(message: Message, seconds: number): Promise<'resent' | 'visibility'> {
+    const delay = Math.max(0, Math.ceil(seconds))
+    if (message.Body !== undefined && delay <= MAX_DELAY_SECONDS) {
+      let sent = false
+      try {
+        await this.#sqs.send(
+          new SendMessageCommand({
+            QueueUrl: this.#options.queueUrl,
+            MessageBody: message.Body,
+            DelaySeconds: delay,
+            ...(message.MessageAttributes && Object.keys(message.MessageAttributes).length > 0
+              ? { MessageAttributes: message.MessageAttributes }
+              : {}),
+          }),
+        )
+        sent = true
+      } catch (err) {
+        this.#log.warn({ err, messageId: message.MessageId }, 'deferred re-send failed; changing visibility')
+      }
+      if (sent) {
+        // A failed delete leaves a duplicate, which handling tolerates (the received set is a set
+        // and the lease admits one holder); the visibility timeout brings it back.
+        await this.#delete(message)
+        return 'resent'
+      }
+    }
+    await this.#setVisibility(message.ReceiptHandle, delay)
+    return 'visibility'
+  }
+
   #setVisibility(receipt: string | undefined, seconds: number): Promise<unknown> {
     if (!receipt) return Promise.resolve()
     return this.#sqs.send(
@@ -314,6 +350,9 @@ export class ChunkEventConsumer {
     )
   }
 }
+
+/** SQS's longest DelaySeconds. */
+const MAX_DELAY_SECONDS = 900
 
 function unreachable(value: never): never {
   throw new Error(`unhandled consumer outcome ${JSON.stringify(value)}`)

@@ -10,12 +10,14 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { isAwsError, isS3NotFound } from '@lfusys/aws'
+import { endedKey } from '@lfusys/contracts'
 
 /** S3 no longer knows the multipart upload (completed or aborted by an earlier attempt). */
 export class MultipartUploadGoneError extends Error {
@@ -64,6 +66,17 @@ export class ObjectStore {
       if (isS3NotFound(err)) return undefined
       throw err
     }
+  }
+
+  /**
+   * Marks an upload as ended (`ended/<uploadId>`, its final state as metadata): from then on the
+   * uploads service refuses chunks carrying its token. Idempotent; a lifecycle rule removes markers
+   * once every token of the upload has expired.
+   */
+  async markEnded(uploadId: string, status: string): Promise<void> {
+    await this.#s3.send(
+      new PutObjectCommand({ Bucket: this.#bucket, Key: endedKey(uploadId), Body: '', Metadata: { status } }),
+    )
   }
 
   async getBytes(key: string): Promise<Buffer> {

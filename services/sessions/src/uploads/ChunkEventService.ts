@@ -7,13 +7,17 @@ import type { ObjectStore } from '../storage/ObjectStore.ts'
 import type { ChunkRepository } from './ChunkRepository.ts'
 import type { EagerCopier } from './EagerCopier.ts'
 import type { Finalizer } from './Finalizer.ts'
+import { mapLimit } from './mapLimit.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 import type { UploadTransitions } from './UploadTransitions.ts'
+
+/** Chunks a reconciliation records at once. */
+const RECONCILE_CONCURRENCY = 8
 
 /**
  * What the consumer does with a message: delete it ('done'), leave it for the visibility timeout
  * to bring back ('retry') or for the redrive policy to move to the DLQ ('malformed'), or hide it
- * for `deferSeconds` (to come back just after another worker's aging lease expires).
+ * for `deferSeconds` (to come back just after another worker's lease expires).
  */
 export type EventOutcome = 'done' | 'retry' | 'malformed' | { deferSeconds: number }
 
@@ -38,6 +42,11 @@ export interface ChunkEventServiceDeps {
   chunkPrefix: string
   sessionTtlMs: number
   now?: () => number
+  /**
+   * Leaves a delayed delivery for a finalization started outside the queue (completion call,
+   * sweeper), to take it over if this process dies (see consumers/FinalizationWatch).
+   */
+  watch?: (uploadId: string) => Promise<void>
 }
 
 type Settled = { kind: 'outcome'; outcome: EventOutcome }
@@ -97,20 +106,22 @@ export class ChunkEventService {
     let current = record
     const keys = await store.listKeys(`${chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
     const stored = new Set<number>()
+    const unrecorded: { key: string; index: number }[] = []
     for (const key of keys) {
       const parsed = parseChunkKey(chunkPrefix, key)
       if (!parsed || parsed.uploadId !== record.uploadId || parsed.index >= record.chunkCount) continue
       stored.add(parsed.index)
-      if (current.received.includes(parsed.index)) continue
-      const result = await this.#record({ bucket: store.bucket, key, size: 0 })
-      if (result.kind === 'recorded') {
-        current = result.updated
-        this.#deps.log.info(
-          { uploadId: record.uploadId, index: parsed.index },
-          'chunk without a handled event recorded',
-        )
-      }
+      if (!current.received.includes(parsed.index)) unrecorded.push({ key, index: parsed.index })
     }
+    // Side by side (the client waits on this): each chunk is a HEAD and two conditional writes.
+    await mapLimit(unrecorded, RECONCILE_CONCURRENCY, async ({ key, index }) => {
+      const found: Found = { kind: 'found', uploadId: record.uploadId, index, record }
+      const result = await this.#recordFound({ bucket: store.bucket, key, size: 0 }, found)
+      if (result.kind === 'recorded') {
+        if (result.updated.received.length > current.received.length) current = result.updated
+        this.#deps.log.info({ uploadId: record.uploadId, index }, 'chunk without a handled event recorded')
+      }
+    })
     const fresh = (await this.#deps.uploads.get(record.uploadId)) ?? current
     const received = new Set(fresh.received)
     const missing: number[] = []
@@ -118,14 +129,14 @@ export class ChunkEventService {
     return { upload: fresh, missing }
   }
 
-  /** Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. */
-  finalize(uploadId: string): Promise<EventOutcome> {
+  /**
+   * Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. For
+   * callers outside the queue: the watch is sent first, so no message-less finalization is left
+   * without a delivery to take it over.
+   */
+  async finalize(uploadId: string): Promise<EventOutcome> {
+    await this.#deps.watch?.(uploadId)
     return this.#finalize(uploadId)
-  }
-
-  async #record(event: ChunkEvent): Promise<Recorded> {
-    const found = await this.#find(event)
-    return found.kind === 'outcome' ? found : this.#recordFound(event, found)
   }
 
   /** The upload an event names, or how to settle an event that names none. */

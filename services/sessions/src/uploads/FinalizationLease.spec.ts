@@ -89,8 +89,11 @@ describe('takeoverDelay', () => {
     expect(takeoverDelay(at(now - 500), LEASE_MS, now)).toBe(1000)
   })
 
-  it('leaves a freshly renewed lease, a finished upload or a missing one alone', () => {
-    expect(takeoverDelay(at(now + LEASE_MS), LEASE_MS, now)).toBeUndefined()
+  it('defers behind a freshly renewed lease too: a holder may have no message of its own', () => {
+    expect(takeoverDelay(at(now + LEASE_MS), LEASE_MS, now)).toBe(LEASE_MS + 1000)
+  })
+
+  it('leaves a finished upload or a missing one alone', () => {
     expect(takeoverDelay(at(now + 1000, 'complete'), LEASE_MS, now)).toBeUndefined()
     expect(takeoverDelay(undefined, LEASE_MS, now)).toBeUndefined()
   })

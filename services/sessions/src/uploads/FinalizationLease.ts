@@ -98,18 +98,17 @@ export class FinalizationLease {
 }
 
 /**
- * How long to hold back a message that found the lease taken: when the holder's lease is aging (not
- * renewed within the last third of its term, so the holder may be dead), until just after it
- * expires, so the message takes it over. Undefined when the holder is evidently alive (it keeps its
- * own message in flight) or there is nothing to finalize.
+ * How long to hold back a message that found the lease taken: until just after the lease expires,
+ * so the message takes it over if the holder died. Even a fresh lease defers rather than dropping
+ * the message: a holder started by a completion call has no message of its own in flight, so this
+ * one must take over if the holder dies (a live holder renews, and the message is deferred again).
+ * Undefined when there is nothing to finalize.
  */
 export function takeoverDelay(
   current: UploadRecord | undefined,
-  leaseMs: number,
+  _leaseMs: number,
   now: number,
 ): number | undefined {
   if (current?.status !== 'finalizing' || current.leaseExpiresAt === undefined) return undefined
-  const remaining = current.leaseExpiresAt - now
-  if (remaining > (leaseMs * 2) / 3) return undefined
-  return Math.max(0, remaining) + 1000
+  return Math.max(0, current.leaseExpiresAt - now) + 1000
 }

@@ -52,6 +52,7 @@ export class SessionCleanup {
     const { uploads, transitions, files, store } = this.#deps
     const record = await uploads.get(uploadId)
     if (!record) return
+    await store.markEnded(uploadId, record.status) // its upload token stops working
     const refs = new Set(record.multipartUploadIds)
     if (record.multipartUploadId) refs.add(record.multipartUploadId)
     for (const ref of refs) {

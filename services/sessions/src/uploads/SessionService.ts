@@ -39,6 +39,8 @@ export interface SessionServiceOptions {
   userQuotaBytes: number
   sessionTtlMs: number
   tokenTtlSeconds: number
+  /** Per-user cap on chunks in flight, carried in each upload token (claim `cif`). */
+  maxChunksInFlight?: number
   tokenKeys: readonly UploadTokenKey[]
 }
 
@@ -212,6 +214,7 @@ export class SessionService {
         chunkSize: record.chunkSize,
         chunkCount: record.chunkCount,
         traceparent: record.traceparent,
+        maxChunksInFlight: this.#options.maxChunksInFlight,
       },
       this.#options.tokenTtlSeconds,
       new Date(this.#now()),

@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream'
-import { Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { finished, Transform } from 'node:stream'
 import { chunkKey, chunkLength, isId, parseContentDigest, toBase64 } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import type { Logger } from '@lfusys/logger'
-import { annotate, attr, userPseudonym } from '@lfusys/telemetry'
+import { annotate, attr, meters, userPseudonym } from '@lfusys/telemetry'
 import { type UploadTokenKey, verifyUploadToken } from '@lfusys/upload-token'
-import type { CapacityLimiter } from './CapacityLimiter.ts'
+import type { CapacityLease, CapacityLimiter } from './CapacityLimiter.ts'
 import { ChecksumMismatchError, type ChunkStore } from './ChunkStore.ts'
+import type { EndedUploads } from './EndedUploads.ts'
+import { type MinTransferRate, watchTransferRate } from './transferRate.ts'
 
 /** Raw, untrusted parts of a chunk request, as the edge received them. */
 export interface ChunkRequest {
@@ -28,6 +29,10 @@ export interface StoredChunk {
 export interface ChunkServiceOptions {
   store: ChunkStore
   limiter: CapacityLimiter
+  ended: EndedUploads
+  /** Chunks in flight per user for tokens without the `cif` claim. */
+  defaultUserLimit: number
+  minRate: MinTransferRate
   tokenKeys: readonly UploadTokenKey[]
   chunkPrefix: string
   retryAfterSeconds: number
@@ -106,14 +111,13 @@ export class ChunkService {
       throw new AppError('VALIDATION_FAILED', digest.reason, { details: { field: 'Content-Digest' } })
     }
 
-    const lease = this.#o.limiter.tryAcquire(expected)
-    if (!lease) {
-      throw new AppError('UNAVAILABLE', 'the uploads service is at capacity; retry later', {
-        retryAfterSeconds: this.#o.retryAfterSeconds,
-      })
-    }
+    const lease = this.#admit(claims.userId, expected, claims.maxChunksInFlight ?? this.#o.defaultUserLimit)
     const key = chunkKey(this.#o.chunkPrefix, claims.uploadId, index)
     try {
+      await this.#o.ended.assertOpen(claims.uploadId).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'GONE') refused('upload_ended')
+        throw err
+      })
       await this.#stream(request.body, key, length, digest.sha256)
     } finally {
       lease.release()
@@ -122,23 +126,64 @@ export class ChunkService {
     return { uploadId: claims.uploadId, index, size: length }
   }
 
+  /** Never queues: a refusal is answered at once, with Retry-After. */
+  #admit(user: string, bytes: number, userLimit: number): CapacityLease {
+    const lease = this.#o.limiter.tryAcquire({ user, bytes, userLimit })
+    if (lease === 'user_limit') {
+      refused('user_limit')
+      throw new AppError(
+        'RATE_LIMITED',
+        `this account already has ${userLimit} chunk requests in progress; retry when one has finished`,
+        {
+          retryAfterSeconds: this.#o.retryAfterSeconds,
+          details: { reason: 'chunks_in_flight', limit: userLimit },
+        },
+      )
+    }
+    if (lease === 'capacity') {
+      refused('capacity')
+      throw new AppError('UNAVAILABLE', 'the uploads service is at capacity; retry later', {
+        retryAfterSeconds: this.#o.retryAfterSeconds,
+      })
+    }
+    return lease
+  }
+
   /**
    * Client body -> length meter -> PutObject. A failing client stream aborts the S3 request (pipe
    * does not forward errors), so nothing partial is stored; a failing S3 request lets the rest of
-   * the body drain so the client still reads the answer.
+   * the body drain so the client still reads the answer. A body below the minimum transfer rate is
+   * cut the same way (the S3 request is aborted) and the request is answered 408.
    */
   async #stream(body: Readable, key: string, length: number, declared: Uint8Array): Promise<void> {
     const meter = lengthMeter(length)
     const abort = new AbortController()
+    const stopWatching = watchTransferRate(
+      this.#o.minRate,
+      { received: meter.received, length, stalledByUs: () => meter.stream.writableNeedDrain },
+      (slow) => {
+        refused('slow_body')
+        meter.stream.destroy(
+          new AppError(
+            'REQUEST_TIMEOUT',
+            `the chunk arrived too slowly: ${slow.receivedInWindow} bytes in ${slow.windowMs} ms, at least ${Math.ceil(slow.requiredInWindow)} required; nothing was stored`,
+            { details: { reason: 'too_slow', minBytesPerSecond: this.#o.minRate.bytesPerSecond } },
+          ),
+        )
+      },
+    )
     let storeFailedFirst = false
     const [piped, stored] = await Promise.allSettled([
-      pipeline(body, meter).catch((err: unknown) => {
-        abort.abort(err)
-        throw err
-      }),
-      this.#o.store.put(key, meter, length, declared, abort.signal).catch((err: unknown) => {
-        storeFailedFirst = !abort.signal.aborted
-        meter.resume()
+      feed(body, meter.stream)
+        .catch((err: unknown) => {
+          abort.abort(err)
+          throw err
+        })
+        .finally(stopWatching),
+      this.#o.store.put(key, meter.stream, length, declared, abort.signal).catch((err: unknown) => {
+        // Not the store's own failure when the body was cut or failed first (the meter erred).
+        storeFailedFirst = !abort.signal.aborted && !meter.stream.errored
+        meter.stream.resume()
         throw err
       }),
     ])
@@ -162,10 +207,44 @@ function storeError(err: unknown, declared: Uint8Array): unknown {
   })
 }
 
+function refused(reason: 'capacity' | 'user_limit' | 'slow_body' | 'upload_ended'): void {
+  meters().chunkRefused.add(1, { reason })
+}
+
+/**
+ * Pipes the client body into `sink` and settles when the sink has taken all of it. Unlike
+ * `pipeline`, a failing sink (a body cut for being too slow) does not destroy the client request,
+ * so the request can still be answered (with `Connection: close`); a failing body fails the sink.
+ */
+function feed(body: Readable, sink: Transform): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false
+    const settle = (err?: unknown) => {
+      if (settled) return
+      settled = true
+      body.unpipe(sink)
+      if (err) reject(err)
+      else resolve()
+    }
+    const stopBody = finished(body, (err) => {
+      if (err) {
+        sink.destroy(err)
+        settle(err)
+      }
+    })
+    const stopSink = finished(sink, { readable: false }, (err) => {
+      stopBody()
+      stopSink()
+      settle(err)
+    })
+    body.pipe(sink)
+  })
+}
+
 /** A pass-through that counts, fails once more than `length` bytes arrive, and at its end if fewer did. */
-function lengthMeter(length: number): Transform {
+function lengthMeter(length: number): { stream: Transform; received: () => number } {
   let received = 0
-  return new Transform({
+  const stream = new Transform({
     transform(piece: Buffer, _encoding, callback) {
       received += piece.length
       if (received > length) {
@@ -182,6 +261,7 @@ function lengthMeter(length: number): Transform {
       callback()
     },
   })
+  return { stream, received: () => received }
 }
 
 function bearerToken(header: string | undefined): string {

@@ -14,6 +14,11 @@ export interface ChunkStore {
    * body is read once (no retry); the caller answers 503 on a transient failure.
    */
   put(key: string, body: Readable, length: number, sha256: Uint8Array, signal: AbortSignal): Promise<void>
+  /**
+   * The final state of an ended upload (from its marker object), or undefined while it has none.
+   * An outage rejects with UNAVAILABLE.
+   */
+  endedStatus(uploadId: string): Promise<string | undefined>
   /** Resolves when the bucket answers (readiness). */
   ping(): Promise<void>
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
-import { HeadBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { isAwsError, isTransientAwsError } from '@lfusys/aws'
-import { toBase64, toHex } from '@lfusys/contracts'
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
+import { isAwsError, isS3NotFound, isTransientAwsError } from '@lfusys/aws'
+import { endedKey, toBase64, toHex } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import { ChecksumMismatchError, type ChunkStore } from './ChunkStore.ts'
 
@@ -69,6 +69,22 @@ export class S3ChunkStore implements ChunkStore {
         })
       }
       throw err
+    }
+  }
+
+  async endedStatus(uploadId: string): Promise<string | undefined> {
+    try {
+      const out = await this.#s3.send(
+        new HeadObjectCommand({ Bucket: this.#bucket, Key: endedKey(uploadId) }),
+      )
+      return out.Metadata?.status ?? 'ended'
+    } catch (err) {
+      if (isS3NotFound(err)) return undefined
+      // Without the answer the chunk is not accepted; S3 being down, it could not be stored either.
+      throw new AppError('UNAVAILABLE', 'chunk storage is unavailable; retry later', {
+        cause: err,
+        retryAfterSeconds: 2,
+      })
     }
   }
 

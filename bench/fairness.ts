@@ -1,0 +1,479 @@
+/**
+ * Chunk intake fairness benchmark. Not a test: it prints numbers.
+ *
+ *   pnpm --filter @lfusys/bench bench:fairness [--quick] [--big 30] [--small-runs 20]
+ *
+ * Emulators (a devstack child), the uploads service and the sessions service each run in their own
+ * process. Every scenario runs twice, side by side, against an uploads process started with
+ *   one pool  the intake as it was: one pool of UPLOADS_MAX_CONCURRENT_CHUNKS slots, no per-user
+ *             cap, no minimum transfer rate;
+ *   fair      the defaults: small-chunk lane, per-user cap from the token, minimum transfer rate.
+ * Scenarios:
+ *   A  `--big` concurrent 32 MiB uploads (each its own user, 4 chunk PUTs in parallel, new uploads
+ *      started as they complete) while one client measures 1 KiB uploads, CreateUpload ->
+ *      `complete`, honouring Retry-After on 503/429 as the engine does;
+ *   B  one account opens 16 chunk PUTs of 8 MiB and trickles each at 40 KiB/s (above the minimum
+ *      rate, so only its per-user cap holds it back) while another user PUTs 1 MiB chunks, 4 at a
+ *      time: the time from first try to 201 of each, with and without the trickler.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { Agent, request } from 'node:http'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import * as grpc from '@grpc/grpc-js'
+import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
+import { chunkRange, contentHashFromDigests, formatContentDigest, MiB } from '@lfusys/contracts'
+import { freePort, type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
+import {
+  type CreateUploadResponse__Output,
+  createSessionsClient,
+  type SessionsClient,
+  type UploadSession__Output,
+} from '@lfusys/proto'
+import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    big: { type: 'string' },
+    'small-runs': { type: 'string' },
+    scenarios: { type: 'string', default: 'A,B' },
+    configs: { type: 'string', default: 'one pool,fair' },
+  },
+})
+const repoRoot = join(import.meta.dirname, '..')
+const BIG = Number(args.big ?? (args.quick ? 8 : 30))
+const SMALL_RUNS = Number(args['small-runs'] ?? (args.quick ? 8 : 20))
+const VICTIM_PUTS = args.quick ? 8 : 16
+/** A victim's PUT that is still refused after this long is counted as given up. */
+const GIVE_UP_S = 20
+const now = () => performance.now() / 1000
+const log = (msg: string) => console.error(`[fairness] ${msg}`)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+const CONFIGS = {
+  'one pool': {
+    UPLOADS_SMALL_CHUNK_SLOTS: '0',
+    UPLOADS_MAX_CHUNKS_PER_USER: '10000',
+    UPLOADS_MIN_TRANSFER_BYTES_PER_SECOND: '0',
+  },
+  fair: {},
+} as const
+type ConfigName = keyof typeof CONFIGS
+
+const serviceKeysText = `bench1:${randomBytes(32).toString('base64url')}`
+const serviceKeys = parseCallerTokenKeys(serviceKeysText)
+const tokenKeysText = `bench1:${randomBytes(24).toString('hex')}`
+const tokenKeys = parseUploadTokenKeys(tokenKeysText)
+
+async function call<Res>(
+  userId: string,
+  invoke: (
+    md: grpc.Metadata,
+    o: grpc.CallOptions,
+    cb: (err: grpc.ServiceError | null, res?: Res) => void,
+  ) => unknown,
+): Promise<Res> {
+  const metadata = new grpc.Metadata()
+  metadata.set(CALLER_TOKEN_METADATA, await callerAuthorization(serviceKeys, { userId, isAdmin: false }))
+  return new Promise((resolve, reject) => {
+    invoke(metadata, { deadline: Date.now() + 60_000 }, (err, res) => {
+      if (err) reject(err)
+      else if (res === undefined) reject(new Error('empty gRPC answer'))
+      else resolve(res)
+    })
+  })
+}
+
+function putOnce(agent: Agent, url: string, token: string, body: Buffer) {
+  return new Promise<{ status: number; retryAfter: number }>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'PUT',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-digest': formatContentDigest(createHash('sha256').update(body).digest()),
+          'content-length': String(body.length),
+          'content-type': 'application/octet-stream',
+        },
+      },
+      (res) => {
+        res.resume()
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 1) }),
+        )
+      },
+    )
+    req.on('error', reject)
+    // A PUT that gets no answer in a minute counts as a network error (retried).
+    req.setTimeout(60_000, () => req.destroy(new Error('no answer in 60 s')))
+    req.end(body)
+  })
+}
+
+/** PUTs until 201, waiting Retry-After after 503/429 and a short pause after network errors. */
+async function putRetrying(agent: Agent, url: string, token: string, body: Buffer, giveUpAt = Infinity) {
+  let refusals = 0
+  for (;;) {
+    const res = await putOnce(agent, url, token, body).catch(() => ({ status: 0, retryAfter: 0.2 }))
+    if (res.status === 201) return { ok: true, refusals }
+    if (res.status !== 0 && res.status !== 503 && res.status !== 429 && res.status !== 408) {
+      throw new Error(`chunk PUT: HTTP ${res.status}`)
+    }
+    refusals++
+    if (now() + res.retryAfter > giveUpAt) return { ok: false, refusals }
+    await sleep(res.retryAfter * 1000)
+  }
+}
+
+async function waitComplete(sessions: SessionsClient, userId: string, uploadId: string) {
+  const started = now()
+  for (;;) {
+    const s = await call<UploadSession__Output>(userId, (md, o, cb) =>
+      sessions.GetUpload({ caller: { userId, isAdmin: false }, uploadId }, md, o, cb),
+    )
+    if (s.status === 'UPLOAD_STATUS_COMPLETE') return
+    if (s.status === 'UPLOAD_STATUS_FAILED') throw new Error(`upload failed: ${s.failureReason}`)
+    if (now() - started > 300) throw new Error('upload did not complete in 300 s')
+    await sleep(20)
+  }
+}
+
+/** One whole upload through the system: create, PUT every chunk (4 at a time), wait for `complete`. */
+async function uploadFile(
+  sessions: SessionsClient,
+  agent: Agent,
+  userId: string,
+  bytes: Buffer,
+  contentHash?: string,
+) {
+  const created = await call<CreateUploadResponse__Output>(userId, (md, o, cb) =>
+    sessions.CreateUpload(
+      {
+        caller: { userId, isAdmin: false },
+        fileName: `f-${randomUUID()}.bin`,
+        fileSize: bytes.length,
+        contentType: 'application/octet-stream',
+        ...(contentHash ? { contentHash } : {}),
+      },
+      md,
+      o,
+      cb,
+    ),
+  )
+  const session = created.upload?.session
+  const token = created.upload?.uploadToken?.token
+  if (!session || !token) throw new Error('CreateUpload did not start an upload')
+  const plan = { fileSize: session.fileSize, chunkSize: session.chunkSize, chunkCount: session.chunkCount }
+  let next = 0
+  let refusals = 0
+  await Promise.all(
+    Array.from({ length: Math.min(4, plan.chunkCount) }, async () => {
+      while (next < plan.chunkCount) {
+        const i = next++
+        const { start, end } = chunkRange(plan, i)
+        const r = await putRetrying(
+          agent,
+          `${session.chunkUploadUrl}/${i}`,
+          token,
+          bytes.subarray(start, end),
+        )
+        refusals += r.refusals
+      }
+    }),
+  )
+  const storedAt = now()
+  await waitComplete(sessions, userId, session.uploadId)
+  return { refusals, storedAt }
+}
+
+function percentile(values: number[], p: number): number | undefined {
+  if (values.length === 0) return undefined
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+const fmt = (v: number | undefined, digits = 2) => (v === undefined ? 'n/m' : v.toFixed(digits))
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+async function scenarioA(sessions: SessionsClient) {
+  const agent = new Agent({ keepAlive: true, maxSockets: BIG * 4 + 8 })
+  const base = randomBytes(32 * MiB)
+  let stop = false
+  let bigDone = 0
+  let bigFailed = 0
+  const background = Array.from({ length: BIG }, async (_, n) => {
+    const userId = `big-${n}-${randomUUID()}`
+    while (!stop) {
+      const bytes = Buffer.from(base)
+      randomBytes(32).copy(bytes, 0) // distinct content, so nothing is deduplicated
+      try {
+        await uploadFile(sessions, agent, userId, bytes)
+        bigDone++
+      } catch (err) {
+        bigFailed++
+        log(`  32 MiB upload failed: ${String(err).slice(0, 200)}`)
+      }
+    }
+  })
+  // Let the big uploads fill the intake first.
+  await sleep(5000)
+  const latencies: number[] = []
+  const toStored: number[] = []
+  let refusals = 0
+  const small = new Agent({ keepAlive: true, maxSockets: 1 })
+  for (let run = 0; run < SMALL_RUNS; run++) {
+    const body = randomBytes(1024)
+    const contentHash = await contentHashFromDigests([createHash('sha256').update(body).digest()])
+    const started = now()
+    const r = await uploadFile(sessions, small, `small-${randomUUID()}`, body, contentHash)
+    refusals += r.refusals
+    latencies.push(now() - started)
+    toStored.push(r.storedAt - started)
+    log(
+      `  1 KiB upload ${run}: ${(now() - started).toFixed(2)} s, chunk stored after ${(r.storedAt - started).toFixed(2)} s, ${r.refusals} refusals (32 MiB uploads done so far: ${bigDone})`,
+    )
+  }
+  stop = true
+  log('scenario A: waiting for the big uploads in progress to finish')
+  await Promise.all(background)
+  agent.destroy()
+  small.destroy()
+  return { latencies, toStored, refusals, bigDone: `${bigDone}${bigFailed ? ` (${bigFailed} failed)` : ''}` }
+}
+
+/** 16 chunk PUTs of one account, each trickled at 40 KiB/s; returns a stop function. */
+function trickler(uploadsUrl: string) {
+  const conns: ReturnType<typeof request>[] = []
+  const timers: NodeJS.Timeout[] = []
+  const size = 8 * MiB
+  const piece = randomBytes(4096)
+  void (async () => {
+    const uploadId = randomUUID()
+    const { token } = await signUploadToken(
+      tokenKeys,
+      { userId: 'trickler', uploadId, fileSize: 16 * size, chunkSize: size, chunkCount: 16 },
+      3600,
+    )
+    for (let i = 0; i < 16; i++) {
+      const req = request(`${uploadsUrl}/api/v1/uploads/${uploadId}/chunks/${i}`, {
+        method: 'PUT',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-digest': formatContentDigest(createHash('sha256').update('x').digest()),
+          'content-length': String(size),
+        },
+      })
+      req.on('error', () => {})
+      req.on('response', (res) => res.resume())
+      req.flushHeaders()
+      conns.push(req)
+      timers.push(setInterval(() => req.writable && req.write(piece), 100))
+    }
+  })()
+  return () => {
+    for (const t of timers) clearInterval(t)
+    for (const c of conns) c.destroy()
+  }
+}
+
+async function scenarioB(uploadsUrl: string, withTrickler: boolean) {
+  const stopTrickle = withTrickler ? trickler(uploadsUrl) : () => {}
+  if (withTrickler) await sleep(1500)
+  const agent = new Agent({ keepAlive: true, maxSockets: 4 })
+  const uploadId = randomUUID()
+  const { token } = await signUploadToken(
+    tokenKeys,
+    { userId: 'victim', uploadId, fileSize: VICTIM_PUTS * MiB, chunkSize: MiB, chunkCount: VICTIM_PUTS },
+    3600,
+  )
+  const body = randomBytes(MiB)
+  const times: number[] = []
+  let gaveUp = 0
+  let next = 0
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < VICTIM_PUTS) {
+        const i = next++
+        const started = now()
+        const r = await putRetrying(
+          agent,
+          `${uploadsUrl}/api/v1/uploads/${uploadId}/chunks/${i}`,
+          token,
+          body,
+          started + GIVE_UP_S,
+        ).catch(() => ({ ok: false, refusals: 0 }))
+        if (r.ok) times.push(now() - started)
+        else gaveUp++
+        log(`  victim chunk ${i}: ${r.ok ? 'stored' : 'given up'} after ${(now() - started).toFixed(2)} s`)
+      }
+    }),
+  )
+  log('  victim done; stopping the trickler')
+  stopTrickle()
+  agent.destroy()
+  return { times, gaveUp }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+async function startEmulators() {
+  let resolveLine: (line: string) => void = () => {}
+  const first = new Promise<string>((resolve) => {
+    resolveLine = resolve
+  })
+  const child = spawnManaged('stack', process.execPath, [join(import.meta.dirname, 'stackProcess.ts')], {
+    cwd: repoRoot,
+    onLine: (line) => {
+      if (line.startsWith('{')) resolveLine(line)
+    },
+  })
+  const line = await Promise.race([
+    first,
+    child.exited.then((code) => {
+      throw new Error(`the stack process exited (${code}):\n${child.output()}`)
+    }),
+  ])
+  return { process: child, env: (JSON.parse(line) as { env: Record<string, string> }).env }
+}
+
+async function startUploads(env: Record<string, string>, port: number, extra: Record<string, string>) {
+  const url = `http://127.0.0.1:${port}`
+  const child = spawnManaged(
+    'uploads',
+    process.execPath,
+    ['--max-semi-space-size=1', join(repoRoot, 'services/uploads/src/server.ts')],
+    {
+      cwd: repoRoot,
+      env: { PATH: process.env.PATH, ...env, UPLOADS_PORT: String(port), LOG_LEVEL: 'warn', ...extra },
+    },
+  )
+  await waitUntilReady('uploads service', async () => (await fetch(`${url}/health/ready`)).status === 200, {
+    timeoutMs: 30_000,
+    process: child,
+  })
+  return { process: child, url }
+}
+
+async function startSessions(env: Record<string, string>, uploadsUrl: string) {
+  const port = await freePort()
+  const child = spawnManaged(
+    'sessions',
+    process.execPath,
+    [join(repoRoot, 'services/sessions/src/server.ts')],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        SESSIONS_GRPC_PORT: String(port),
+        UPLOADS_PUBLIC_URL: uploadsUrl,
+        LOG_LEVEL: 'warn',
+      },
+    },
+  )
+  await waitUntilReady('sessions service', () => portInUse(port), { timeoutMs: 60_000, process: child })
+  return { process: child, client: createSessionsClient(`127.0.0.1:${port}`) }
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join(' | ')
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n')
+}
+
+async function main() {
+  const loadBefore = loadavg()[0] ?? 0
+  const children: ManagedProcess[] = []
+  const rowsA: string[][] = []
+  const rowsB: string[][] = []
+  try {
+    log('starting emulators')
+    const emulators = await startEmulators()
+    children.push(emulators.process)
+    const env = {
+      ...emulators.env,
+      UPLOAD_TOKEN_KEYS: tokenKeysText,
+      SERVICE_TOKEN_KEYS: serviceKeysText,
+      WEB_ORIGIN: 'http://127.0.0.1:5173',
+    }
+    // One port for the uploads service across configurations: the sessions service names it in
+    // every upload it creates.
+    const port = await freePort()
+    const uploadsUrl = `http://127.0.0.1:${port}`
+    const sessions = await startSessions(env, uploadsUrl)
+    children.push(sessions.process)
+    const scenarios = args.scenarios.split(',')
+    for (const name of args.configs.split(',') as ConfigName[]) {
+      if (!(name in CONFIGS)) throw new Error(`unknown configuration ${name}`)
+      log(`${name}: starting the uploads service`)
+      const uploads = await startUploads(env, port, CONFIGS[name])
+      try {
+        if (scenarios.includes('A')) {
+          log(`${name}: scenario A, ${BIG} concurrent 32 MiB uploads, ${SMALL_RUNS} 1 KiB uploads`)
+          const a = await scenarioA(sessions.client)
+          rowsA.push([
+            name,
+            fmt(percentile(a.latencies, 50)),
+            fmt(percentile(a.latencies, 95)),
+            fmt(Math.max(...a.latencies)),
+            `${fmt(percentile(a.toStored, 50))} / ${fmt(percentile(a.toStored, 95))}`,
+            String(a.refusals),
+            a.bigDone,
+          ])
+        }
+        for (const trickling of scenarios.includes('B') ? [false, true] : []) {
+          log(`${name}: scenario B, trickler ${trickling ? 'on' : 'off'}`)
+          const b = await scenarioB(uploads.url, trickling)
+          rowsB.push([
+            name,
+            trickling ? 'yes' : 'no',
+            fmt(percentile(b.times, 50)),
+            fmt(percentile(b.times, 95)),
+            `${b.gaveUp}/${VICTIM_PUTS}`,
+          ])
+          log(`  B row: ${rowsB.at(-1)?.join(' | ')}`)
+        }
+      } finally {
+        log(`${name}: stopping the uploads service`)
+        await uploads.process.stop()
+      }
+    }
+    sessions.client.close()
+  } finally {
+    for (const child of children.reverse()) await child.stop()
+  }
+  const loadAfter = loadavg()[0] ?? 0
+  console.log(
+    `\nmachine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after\n`,
+  )
+  console.log(
+    `A: 1 KiB uploads, CreateUpload -> complete (s), under ${BIG} concurrent 32 MiB uploads (target p95 <= 2 s)`,
+  )
+  console.log(
+    table(
+      [
+        'intake',
+        'p50',
+        'p95',
+        'max',
+        'create -> chunk 201 p50 / p95',
+        'refusals of 1 KiB PUTs',
+        '32 MiB uploads done',
+      ],
+      rowsA,
+    ),
+  )
+  console.log(
+    `\nB: another user's 1 MiB chunk PUTs, first try -> 201 (s), 4 at a time; given up after ${GIVE_UP_S} s`,
+  )
+  console.log(table(['intake', 'trickler (16 PUTs at 40 KiB/s)', 'p50', 'p95', 'given up'], rowsB))
+}
+
+await main()
