@@ -13,6 +13,8 @@
  *   the system: chunk PUTs through the uploads service, last chunk's 201 -> upload `complete`,
  *        first byte -> `complete`, the uploads service's CPU seconds and peak RSS;
  *   tus  @tus/server + @tus/s3-store with tus-js-client, 8 MiB PATCHes and one PATCH;
+ *   lfusys tus  the same tus-js-client uploads to the gateway's /api/v1/tus/ (bearer access token),
+ *        first byte -> the file exists (the same finalization as the native protocol);
  * and beside every row the emulator process's CPU seconds per GiB. Then, on the idle stack, the p50
  * of a 1 KiB file's CreateUpload -> `complete`.
  */
@@ -60,9 +62,11 @@ import {
   type CreateUploadResponse__Output,
   createSessionsClient,
   type FileInfo__Output,
+  type ListFilesResponse__Output,
   type SessionsClient,
   type UploadSession__Output,
 } from '@lfusys/proto'
+import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 import * as tusClient from 'tus-js-client'
 import { cpuSecondsOf, peakRssMiB, resetPeakRss, rssMiB } from './procStats.ts'
@@ -509,6 +513,8 @@ interface ReferenceResult {
   cpuSeconds: number
   peakRss: number
   emulatorCpuSeconds: number
+  /** lfusys tus: the last PATCH's answer -> the file exists (finalization after the bytes). */
+  afterLastPatch?: number
 }
 
 function bestReference(a: ReferenceResult | undefined, b: ReferenceResult): ReferenceResult {
@@ -518,6 +524,9 @@ function bestReference(a: ReferenceResult | undefined, b: ReferenceResult): Refe
     cpuSeconds: Math.min(a.cpuSeconds, b.cpuSeconds),
     peakRss: Math.min(a.peakRss, b.peakRss),
     emulatorCpuSeconds: Math.min(a.emulatorCpuSeconds, b.emulatorCpuSeconds),
+    ...(a.afterLastPatch !== undefined && b.afterLastPatch !== undefined
+      ? { afterLastPatch: Math.min(a.afterLastPatch, b.afterLastPatch) }
+      : {}),
   }
 }
 
@@ -593,6 +602,106 @@ async function tusRun(options: {
   }
 }
 
+/** A user of the bench's gateway: registered once, signed in again before every tus run. */
+interface GatewayUser {
+  email: string
+  password: string
+  userId: string
+}
+
+async function registerGatewayUser(gatewayUrl: string): Promise<GatewayUser> {
+  const email = `bench-${randomUUID().slice(0, 8)}@example.test`
+  const password = randomBytes(18).toString('base64url')
+  const res = await fetch(`${gatewayUrl}/api/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password, name: 'Bench' }),
+  })
+  const body = (await res.json()) as { user?: { id?: string } }
+  if (res.status !== 201 || !body.user?.id)
+    throw new Error(`register: HTTP ${res.status} ${JSON.stringify(body)}`)
+  return { email, password, userId: body.user.id }
+}
+
+/** A fresh access token (the access cookie's value, sent as a bearer token as non-browser clients do). */
+async function accessToken(gatewayUrl: string, user: GatewayUser): Promise<string> {
+  const res = await fetch(`${gatewayUrl}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: user.password }),
+  })
+  await res.body?.cancel()
+  for (const cookie of res.headers.getSetCookie()) {
+    const match = /^(?:__Host-)?lfusys_access=([^;]+)/.exec(cookie)
+    if (match?.[1]) return decodeURIComponent(match[1])
+  }
+  throw new Error(`login: HTTP ${res.status}, no access cookie`)
+}
+
+/**
+ * One tus-js-client upload of the whole file to the gateway's tus endpoint, timed from the first
+ * byte (the creation POST) until the file exists (ListFiles on the sessions service, which no cache
+ * sits in front of). The file is deleted afterwards so the next run is not deduplicated. The CPU is
+ * that of every lfusys process (gateway, uploads, sessions): they share what @tus/server does alone.
+ */
+async function lfusysTusRun(options: {
+  file: DataFile
+  gatewayUrl: string
+  user: GatewayUser
+  sessions: SessionsClient
+  pids: number[]
+  patchBytes: number
+  emulatorPid: number
+}): Promise<ReferenceResult> {
+  const { file, user, sessions } = options
+  const onePatch = options.patchBytes >= file.size
+  const source = onePatch ? readFileSync(file.path) : createReadStream(file.path)
+  const token = await accessToken(options.gatewayUrl, user)
+  const caller = { userId: user.userId, isAdmin: false }
+  const name = `bench-tus-${randomUUID().slice(0, 8)}.bin`
+  const cpu = () => options.pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0)
+  for (const pid of options.pids) resetPeakRss(pid)
+  const cpuBefore = cpu()
+  const emulatorCpuBefore = cpuSecondsOf(options.emulatorPid)
+  const started = now()
+  await new Promise<void>((resolve, reject) => {
+    const upload = new tusClient.Upload(source as never, {
+      endpoint: `${options.gatewayUrl}/api/v1/tus/`,
+      uploadSize: file.size,
+      chunkSize: onePatch ? Number.POSITIVE_INFINITY : options.patchBytes,
+      retryDelays: null,
+      storeFingerprintForResuming: false,
+      headers: { authorization: `Bearer ${token}` },
+      metadata: { filename: name, filetype: 'application/octet-stream' },
+      onSuccess: () => resolve(),
+      onError: reject,
+    })
+    upload.start()
+  })
+  const lastPatch = now()
+  let fileId: string | undefined
+  while (!fileId) {
+    const listed = await call<ListFilesResponse__Output>(caller, (md, o, cb) =>
+      sessions.ListFiles({ caller, limit: 200 }, md, o, cb),
+    )
+    fileId = listed.files.find((f) => f.name === name)?.fileId
+    if (fileId) break
+    if (now() - lastPatch > 300)
+      throw new Error(`lfusys tus upload ${name}: no file 300 s after the last PATCH`)
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  const done = now()
+  const result = {
+    seconds: done - started,
+    afterLastPatch: done - lastPatch,
+    cpuSeconds: cpu() - cpuBefore,
+    peakRss: Math.max(...options.pids.map((pid) => peakRssMiB(pid))),
+    emulatorCpuSeconds: cpuSecondsOf(options.emulatorPid) - emulatorCpuBefore,
+  }
+  await call<unknown>(caller, (md, o, cb) => sessions.DeleteFile({ caller, fileId }, md, o, cb))
+  return result
+}
+
 /** CreateUpload -> one 1 KiB chunk -> `complete`, sequentially, on the otherwise idle stack. */
 async function smallFileLatencies(options: {
   runs: number
@@ -665,31 +774,6 @@ function percentile(values: number[], p: number): number | undefined {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-async function startEmulators(): Promise<{
-  process: ManagedProcess
-  env: Record<string, string>
-  pid: number
-}> {
-  let resolveLine: (line: string) => void = () => {}
-  const firstJson = new Promise<string>((resolve) => {
-    resolveLine = resolve
-  })
-  const child = spawnManaged('stack', process.execPath, [join(import.meta.dirname, 'stackProcess.ts')], {
-    cwd: repoRoot,
-    onLine: (line) => {
-      if (line.startsWith('{')) resolveLine(line)
-    },
-  })
-  const line = await Promise.race([
-    firstJson,
-    child.exited.then((code) => {
-      throw new Error(`the stack process exited (${code}):\n${child.output()}`)
-    }),
-  ])
-  const parsed = JSON.parse(line) as { env: Record<string, string>; pid: number }
-  return { process: child, env: parsed.env, pid: parsed.pid }
-}
-
 /** A reference server (bench/*.ts) that prints `{"port": N}` once listening. */
 async function startReference(name: string, script: string, env: Record<string, string>) {
   let resolveLine: (line: string) => void = () => {}
@@ -757,7 +841,49 @@ async function startSessions(env: Record<string, string>, uploadsUrl: string) {
     await child.stop()
     return { reason: `the sessions service did not start: ${String(err).slice(0, 400)}` }
   }
-  return { process: child, client: createSessionsClient(`127.0.0.1:${port}`) }
+  return { process: child, client: createSessionsClient(`127.0.0.1:${port}`), port }
+}
+
+/** The gateway in front of the bench's sessions service: the tus endpoint lives there. */
+async function startGateway(env: Record<string, string>, sessionsPort: number) {
+  const port = await freePort()
+  const url = `http://127.0.0.1:${port}`
+  const child = spawnManaged(
+    'gateway',
+    process.execPath,
+    [join(repoRoot, 'services/gateway/src/server.ts')],
+    {
+      cwd: repoRoot,
+      env: {
+        PATH: process.env.PATH,
+        ...env,
+        GATEWAY_PORT: String(port),
+        GATEWAY_PUBLIC_URL: url,
+        SESSIONS_GRPC_URL: `127.0.0.1:${sessionsPort}`,
+        AUTH_TOKEN_KEYS: `bench1:${randomBytes(32).toString('base64url')}`,
+        LOG_LEVEL: 'warn',
+      },
+    },
+  )
+  await waitUntilReady(
+    'gateway',
+    async () => {
+      const res = await fetch(`${url}/health/ready`)
+      return res.status === 200
+    },
+    { timeoutMs: 60_000, process: child },
+  )
+  return { process: child, url, pid: child.child.pid ?? 0 }
+}
+
+/** Whether the gateway answers tus discovery (OPTIONS with Tus-Version) on /api/v1/tus/. */
+async function hasTusEndpoint(gatewayUrl: string): Promise<boolean> {
+  const res = await fetch(`${gatewayUrl}/api/v1/tus/`, {
+    method: 'OPTIONS',
+    headers: { 'tus-resumable': '1.0.0' },
+  })
+  await res.body?.cancel()
+  return res.ok && (res.headers.get('tus-version') ?? '').includes('1.0.0')
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,13 +925,16 @@ async function main() {
   const children: ManagedProcess[] = []
   const rows: Row[] = []
   const tusRows: TusRow[] = []
+  const lfusysTusRows: TusRow[] = []
+  let lfusysTusNote = ''
   let sessionsNote = ''
   let idleRss = ''
   let latencies: number[] = []
   let loadAtLatency = 0
   try {
     log('starting emulators')
-    const emulators = await startEmulators()
+    // In their own process, so the emulators' CPU seconds are measured apart from the bench's.
+    const emulators = await startStackProcess('bench')
     children.push(emulators.process)
     const emulatorPid = emulators.pid
     const env: Record<string, string> = {
@@ -856,9 +985,23 @@ async function main() {
     log('starting sessions service')
     const sessions = await startSessions(env, uploads.url)
     let client: SessionsClient | undefined
+    let gatewayTus: { url: string; user: GatewayUser; pids: number[] } | undefined
     if ('client' in sessions && sessions.client) {
       children.push(sessions.process)
       client = sessions.client
+      log('starting the gateway')
+      const gateway = await startGateway(env, sessions.port)
+      children.push(gateway.process)
+      if (await hasTusEndpoint(gateway.url)) {
+        gatewayTus = {
+          url: gateway.url,
+          user: await registerGatewayUser(gateway.url),
+          pids: [gateway.pid, uploads.pid, sessions.process.child.pid ?? 0],
+        }
+      } else {
+        lfusysTusNote = 'lfusys tus NOT measured: the gateway has no tus endpoint at /api/v1/tus/'
+        log(lfusysTusNote)
+      }
     } else {
       sessionsNote = `sessions part NOT measured: ${sessions.reason}`
       log(sessionsNote)
@@ -931,6 +1074,25 @@ async function main() {
           best = bestReference(best, await tusRun({ file, tus, patchBytes, emulatorPid }))
         }
         if (best) tusRows.push({ sizeMiB, variant, result: best })
+        if (!gatewayTus || !client) continue
+        // The same client, file and PATCH size against lfusys, right after its peer.
+        let ours: ReferenceResult | undefined
+        for (let round = 1; round <= repeat; round++) {
+          log(`${sizeMiB} MiB, lfusys tus (${variant}), round ${round}/${repeat}`)
+          ours = bestReference(
+            ours,
+            await lfusysTusRun({
+              file,
+              gatewayUrl: gatewayTus.url,
+              user: gatewayTus.user,
+              sessions: client,
+              pids: gatewayTus.pids,
+              patchBytes,
+              emulatorPid,
+            }),
+          )
+        }
+        if (ours) lfusysTusRows.push({ sizeMiB, variant, result: ours })
       }
     }
     client?.close()
@@ -1054,10 +1216,59 @@ async function main() {
       endToEnd,
     ),
   )
+  if (lfusysTusNote) console.log(`\n${lfusysTusNote}`)
+  if (lfusysTusRows.length > 0) {
+    const tusClients = tusRows.flatMap((peer) => {
+      const ours = lfusysTusRows.find((t) => t.sizeMiB === peer.sizeMiB && t.variant === peer.variant)
+      const peerMBs = mbps(peer.sizeMiB, peer.result.seconds) ?? 0
+      const row = (path: string, r: ReferenceResult, ratio: string) => [
+        `${peer.sizeMiB} MiB`,
+        peer.variant,
+        path,
+        fmt(r.seconds, 2),
+        r.afterLastPatch === undefined ? '-' : fmt(r.afterLastPatch, 2),
+        fmt(mbps(peer.sizeMiB, r.seconds)),
+        ratio,
+        perGiB(r.cpuSeconds, peer.sizeMiB),
+        fmt(r.peakRss, 0),
+        perGiB(r.emulatorCpuSeconds, peer.sizeMiB),
+      ]
+      return [
+        row('tus-js-client -> @tus/server (+ @tus/s3-store on the same emulator)', peer.result, '1.00'),
+        ...(ours
+          ? [
+              row(
+                'tus-js-client -> lfusys /api/v1/tus/',
+                ours.result,
+                `${fmt((mbps(peer.sizeMiB, ours.result.seconds) ?? 0) / peerMBs, 2)} (>=${TARGETS.firstToCompleteVsTus})`,
+              ),
+            ]
+          : []),
+      ]
+    })
+    console.log('\ntus clients (first byte -> complete; lfusys: until the file exists), [target]')
+    console.log(
+      table(
+        [
+          'file',
+          'PATCH',
+          'path',
+          's',
+          'last PATCH -> complete s',
+          'MB/s',
+          'x @tus/server',
+          'server CPU-s/GiB',
+          'peak RSS MiB',
+          'emu CPU-s/GiB',
+        ],
+        tusClients,
+      ),
+    )
+  }
   const resultsPath = join(dataDir, `pipeline-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   writeFileSync(
     resultsPath,
-    JSON.stringify({ machine, sessionsNote, idleRss, latencies, rows, tusRows }, null, 2),
+    JSON.stringify({ machine, sessionsNote, idleRss, latencies, rows, tusRows, lfusysTusRows }, null, 2),
   )
   console.log(`\nraw figures: ${resultsPath}`)
 }

@@ -20,13 +20,14 @@ import { parseArgs } from 'node:util'
 import * as grpc from '@grpc/grpc-js'
 import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
 import { formatContentDigest, MiB } from '@lfusys/contracts'
-import { freePort, type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
+import { freePort, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
 import {
   type CreateUploadResponse__Output,
   createSessionsClient,
   type SessionsClient,
   type UploadSession__Output,
 } from '@lfusys/proto'
+import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { cpuSecondsOf } from './procStats.ts'
 
 const repoRoot = join(import.meta.dirname, '..')
@@ -71,26 +72,6 @@ const sink = createServer((req, res) => {
 await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve))
 const sinkAddress = sink.address()
 const otlpEndpoint = `http://127.0.0.1:${typeof sinkAddress === 'object' && sinkAddress ? sinkAddress.port : 0}`
-
-async function startEmulators(): Promise<{ process: ManagedProcess; env: Record<string, string> }> {
-  let resolveLine: (line: string) => void = () => {}
-  const firstJson = new Promise<string>((resolve) => {
-    resolveLine = resolve
-  })
-  const child = spawnManaged('stack', process.execPath, [join(import.meta.dirname, 'stackProcess.ts')], {
-    cwd: repoRoot,
-    onLine: (line) => {
-      if (line.startsWith('{')) resolveLine(line)
-    },
-  })
-  const line = await Promise.race([
-    firstJson,
-    child.exited.then((code) => {
-      throw new Error(`the stack process exited (${code}):\n${child.output()}`)
-    }),
-  ])
-  return { process: child, env: (JSON.parse(line) as { env: Record<string, string> }).env }
-}
 
 function spawnService(name: 'sessions' | 'uploads', mode: Mode, env: Record<string, string>) {
   const common = {
@@ -279,7 +260,7 @@ function best(results: Result[]): Result {
   }
 }
 
-const emulators = await startEmulators()
+const emulators = await startStackProcess('telemetry')
 const results: Record<Mode, Result[]> = { off: [], on: [] }
 try {
   console.log(

@@ -1,4 +1,4 @@
-import { type ReactNode, useEffect, useRef } from 'react'
+import { lazy, type ReactNode, Suspense, useEffect, useRef } from 'react'
 import { ForgotPasswordPage, ResetPasswordPage, VerifyEmailPage } from './features/auth/AccountPages.tsx'
 import { AuthProvider, useAuth } from './features/auth/AuthContext.tsx'
 import { LoginPage, RegisterPage } from './features/auth/AuthPages.tsx'
@@ -8,6 +8,9 @@ import { HomePage } from './features/home/HomePage.tsx'
 import { UploadPage } from './features/upload/UploadPage.tsx'
 import { Link, navigate, Router, useLocation } from './lib/router.tsx'
 import { type Theme, useTheme } from './lib/theme.ts'
+
+// Uppy and its styles load with this page only, so the other pages stay as light as they were.
+const UppyPage = lazy(() => import('./features/uppy/UppyPage.tsx').then((m) => ({ default: m.UppyPage })))
 
 const NAV = [
   ['/', 'Home'],
@@ -156,6 +159,15 @@ function Page() {
       page = (
         <RequireAuth>
           <UploadPage />
+        </RequireAuth>
+      )
+      break
+    case '/uppy':
+      page = (
+        <RequireAuth>
+          <Suspense fallback={<p aria-live="polite">Loading...</p>}>
+            <UppyPage />
+          </Suspense>
         </RequireAuth>
       )
       break

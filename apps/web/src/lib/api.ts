@@ -12,7 +12,7 @@ export function onSessionLost(listener: Listener): () => void {
 }
 
 /** The CSRF cookie: `__Host-lfusys_csrf` in production (host-bound), `lfusys_csrf` elsewhere. */
-function csrfCookie(): string | undefined {
+export function csrfCookie(): string | undefined {
   return readCookie(document.cookie, `__Host-${CSRF_COOKIE}`) ?? readCookie(document.cookie, CSRF_COOKIE)
 }
 

@@ -73,6 +73,11 @@ export function UploadPage() {
       <PageTitle subtitle="Files are split into chunks, hashed in the background and sent in parallel. Interrupted uploads can be resumed.">
         Upload files
       </PageTitle>
+      <p className="-mt-3 mb-4 text-sm">
+        <Link href="/uppy" className="font-medium text-indigo-700 underline dark:text-indigo-300">
+          Upload with Uppy (tus)
+        </Link>
+      </p>
       <DropZone onFiles={addFiles} />
 
       {stored.length > 0 ? (
