@@ -3,7 +3,8 @@ import * as grpc from '@grpc/grpc-js'
 import { parseCallerTokenKeys } from '@lfusys/caller-token'
 import { sessionsServiceDefinition } from '@lfusys/proto'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { SessionsGrpcClient, sessionsChannelTarget } from './SessionsGrpcClient.ts'
+import { SessionsGrpcClient } from './SessionsGrpcClient.ts'
+import { sessionsChannelTarget } from './sessionsWire.ts'
 
 // Two real sessions servers (answering ListUploads only) on two loopback addresses with one port,
 // and a name that resolves to both, as Cloud Map's multivalue answer does for two sessions tasks.
