@@ -1,14 +1,8 @@
+import { FINAL_UPLOAD_STATUSES, UPLOAD_STATUSES, type UploadStatus } from '@lfusys/contracts'
 import type { UploadStatus__Output } from './generated/lfusys/sessions/v1/UploadStatus.ts'
 
-/** Upload lifecycle as the HTTP API and the domain spell it (design invariant 9). */
-export type DomainUploadStatus =
-  | 'created'
-  | 'uploading'
-  | 'finalizing'
-  | 'complete'
-  | 'failed'
-  | 'cancelled'
-  | 'expired'
+/** Upload lifecycle as the HTTP API and the domain spell it (design invariant 9): @lfusys/contracts. */
+export type DomainUploadStatus = UploadStatus
 
 const TO_PROTO: Readonly<Record<DomainUploadStatus, UploadStatus__Output>> = {
   created: 'UPLOAD_STATUS_CREATED',
@@ -20,15 +14,7 @@ const TO_PROTO: Readonly<Record<DomainUploadStatus, UploadStatus__Output>> = {
   expired: 'UPLOAD_STATUS_EXPIRED',
 }
 
-export const DOMAIN_STATUSES: readonly DomainUploadStatus[] = [
-  'created',
-  'uploading',
-  'finalizing',
-  'complete',
-  'failed',
-  'cancelled',
-  'expired',
-]
+export const DOMAIN_STATUSES: readonly DomainUploadStatus[] = UPLOAD_STATUSES
 
 export function protoStatusOf(value: DomainUploadStatus): UploadStatus__Output {
   return TO_PROTO[value]
@@ -43,5 +29,5 @@ export function domainStatusOf(value: UploadStatus__Output): DomainUploadStatus 
 }
 
 export function isFinalStatus(value: DomainUploadStatus): boolean {
-  return value === 'complete' || value === 'failed' || value === 'cancelled' || value === 'expired'
+  return FINAL_UPLOAD_STATUSES.has(value)
 }
