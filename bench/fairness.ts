@@ -31,6 +31,7 @@ import {
   type SessionsClient,
   type UploadSession__Output,
 } from '@lfusys/proto'
+import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 
 const { values: args } = parseArgs({
@@ -142,7 +143,10 @@ async function waitComplete(sessions: SessionsClient, userId: string, uploadId: 
   }
 }
 
-/** One whole upload through the system: create, PUT every chunk (4 at a time), wait for `complete`. */
+/**
+ * One whole upload through the system, as the engine runs it: create, PUT every chunk (4 at a time),
+ * the completion call, wait for `complete`.
+ */
 async function uploadFile(
   sessions: SessionsClient,
   agent: Agent,
@@ -186,6 +190,11 @@ async function uploadFile(
     }),
   )
   const storedAt = now()
+  // As the engine does: say every chunk is stored (CompleteUpload), then follow the upload. When the
+  // call fails the chunk events still finish it.
+  await call<UploadSession__Output>(userId, (md, o, cb) =>
+    sessions.CompleteUpload({ caller: { userId, isAdmin: false }, uploadId: session.uploadId }, md, o, cb),
+  ).catch(() => undefined)
   await waitComplete(sessions, userId, session.uploadId)
   return { refusals, storedAt }
 }
@@ -324,23 +333,8 @@ async function scenarioB(uploadsUrl: string, withTrickler: boolean) {
 // Processes
 
 async function startEmulators() {
-  let resolveLine: (line: string) => void = () => {}
-  const first = new Promise<string>((resolve) => {
-    resolveLine = resolve
-  })
-  const child = spawnManaged('stack', process.execPath, [join(import.meta.dirname, 'stackProcess.ts')], {
-    cwd: repoRoot,
-    onLine: (line) => {
-      if (line.startsWith('{')) resolveLine(line)
-    },
-  })
-  const line = await Promise.race([
-    first,
-    child.exited.then((code) => {
-      throw new Error(`the stack process exited (${code}):\n${child.output()}`)
-    }),
-  ])
-  return { process: child, env: (JSON.parse(line) as { env: Record<string, string> }).env }
+  const stack = await startStackProcess('fairness')
+  return { process: stack.process, env: stack.env }
 }
 
 async function startUploads(env: Record<string, string>, port: number, extra: Record<string, string>) {
