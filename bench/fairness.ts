@@ -133,9 +133,17 @@ async function putRetrying(agent: Agent, url: string, token: string, body: Buffe
 async function waitComplete(sessions: SessionsClient, userId: string, uploadId: string) {
   const started = now()
   for (;;) {
+    // A busy store answers UNAVAILABLE with a retry-after: wait and ask again, as the engine does.
     const s = await call<UploadSession__Output>(userId, (md, o, cb) =>
       sessions.GetUpload({ caller: { userId, isAdmin: false }, uploadId }, md, o, cb),
-    )
+    ).catch((err: { code?: number }) => {
+      if (err.code === grpc.status.UNAVAILABLE) return undefined
+      throw err
+    })
+    if (!s) {
+      await sleep(1000)
+      continue
+    }
     if (s.status === 'UPLOAD_STATUS_COMPLETE') return
     if (s.status === 'UPLOAD_STATUS_FAILED') throw new Error(`upload failed: ${s.failureReason}`)
     if (now() - started > 300) throw new Error('upload did not complete in 300 s')
