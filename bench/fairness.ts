@@ -33,6 +33,7 @@ import {
 } from '@lfusys/proto'
 import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
+import { putChunk } from './chunkPut.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -87,39 +88,14 @@ async function call<Res>(
   })
 }
 
-function putOnce(agent: Agent, url: string, token: string, body: Buffer) {
-  return new Promise<{ status: number; retryAfter: number }>((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'PUT',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-digest': formatContentDigest(createHash('sha256').update(body).digest()),
-          'content-length': String(body.length),
-          'content-type': 'application/octet-stream',
-        },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 1) }),
-        )
-      },
-    )
-    req.on('error', reject)
-    // A PUT that gets no answer in a minute counts as a network error (retried).
-    req.setTimeout(60_000, () => req.destroy(new Error('no answer in 60 s')))
-    req.end(body)
-  })
-}
-
 /** PUTs until 201, waiting Retry-After after 503/429 and a short pause after network errors. */
 async function putRetrying(agent: Agent, url: string, token: string, body: Buffer, giveUpAt = Infinity) {
   let refusals = 0
   for (;;) {
-    const res = await putOnce(agent, url, token, body).catch(() => ({ status: 0, retryAfter: 0.2 }))
+    const res = await putChunk(agent, url, token, body, { timeoutMs: 60_000 }).catch(() => ({
+      status: 0,
+      retryAfter: 0.2,
+    }))
     if (res.status === 201) return { ok: true, refusals }
     if (res.status !== 0 && res.status !== 503 && res.status !== 429 && res.status !== 408) {
       throw new Error(`chunk PUT: HTTP ${res.status}`)

@@ -30,7 +30,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
-import { Agent, request } from 'node:http'
+import { Agent } from 'node:http'
 import { cpus, loadavg, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -69,6 +69,7 @@ import {
 import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 import * as tusClient from 'tus-js-client'
+import { putChunk } from './chunkPut.ts'
 import { cpuSecondsOf, peakRssMiB, resetPeakRss, rssMiB } from './procStats.ts'
 
 const { values: args } = parseArgs({
@@ -283,38 +284,6 @@ async function deletePrefix(s3: S3Client, bucket: string, prefix: string): Promi
 // ---------------------------------------------------------------------------------------------
 // The system: uploads service (+ sessions service when it exists)
 
-function putChunk(
-  agent: Agent,
-  url: string,
-  token: string,
-  body: Buffer,
-  digest: string,
-): Promise<{ status: number; retryAfter: number }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'PUT',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-digest': digest,
-          'content-length': String(body.length),
-          'content-type': 'application/octet-stream',
-        },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 1) }),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(body)
-  })
-}
-
 /** Caller-token keys the bench's sessions service trusts; each call is signed for its user, as the gateway does. */
 const serviceKeysText = `bench1:${randomBytes(32).toString('base64url')}`
 const serviceKeys = parseCallerTokenKeys(serviceKeysText)
@@ -430,7 +399,7 @@ async function systemRun(options: {
         `${uploads.url}/api/v1/uploads/${uploadId}/chunks/${index}`,
         token,
         body,
-        digest,
+        { digest },
       )
       if (res.status === 201) break
       if (res.status !== 503) throw new Error(`chunk ${index}: HTTP ${res.status}`)
@@ -549,7 +518,9 @@ async function hopRun(options: {
   const started = now()
   await forEachChunk(file, options.handle, c, async (index, body) => {
     const key = encodeURIComponent(`${prefix}${String(index).padStart(5, '0')}`)
-    const res = await putChunk(agent, `${hop.url}/${key}`, '-', body, file.digests[index]?.header ?? '')
+    const res = await putChunk(agent, `${hop.url}/${key}`, '-', body, {
+      digest: file.digests[index]?.header ?? '',
+    })
     if (res.status !== 201) throw new Error(`bare hop chunk ${index}: HTTP ${res.status}`)
   })
   const result = {
@@ -741,7 +712,7 @@ async function smallFileLatencies(options: {
       `${options.uploadsUrl}/api/v1/uploads/${session.uploadId}/chunks/0`,
       token,
       body,
-      digest,
+      { digest },
     )
     if (res.status !== 201) throw new Error(`1 KiB chunk: HTTP ${res.status}`)
     let fileId: string | undefined

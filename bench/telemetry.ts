@@ -13,7 +13,7 @@
  * two services used (from /proc), and the last 201 -> complete time; each mode's best round.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
-import { Agent, createServer, request } from 'node:http'
+import { Agent, createServer } from 'node:http'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -28,6 +28,7 @@ import {
   type UploadSession__Output,
 } from '@lfusys/proto'
 import { startStackProcess } from '@lfusys/testing/stackProcess'
+import { putChunk } from './chunkPut.ts'
 import { cpuSecondsOf } from './procStats.ts'
 
 const repoRoot = join(import.meta.dirname, '..')
@@ -123,32 +124,6 @@ function call<Res>(
   })
 }
 
-function putChunk(agent: Agent, url: string, token: string): Promise<{ status: number; retryAfter: number }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'PUT',
-        agent,
-        headers: {
-          authorization: `Bearer ${token}`,
-          'content-digest': digest,
-          'content-length': String(chunk.length),
-          'content-type': 'application/octet-stream',
-        },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, retryAfter: Number(res.headers['retry-after'] ?? 1) }),
-        )
-      },
-    )
-    req.on('error', reject)
-    req.end(chunk)
-  })
-}
-
 interface Result {
   mibPerSecond: number
   cpuPerGiB: { uploads: number; sessions: number }
@@ -213,6 +188,8 @@ async function runOnce(mode: Mode, env: Record<string, string>): Promise<Result>
               agent,
               `${uploadsUrl}/api/v1/uploads/${session.uploadId}/chunks/${index}`,
               token,
+              chunk,
+              { digest },
             )
             if (res.status === 201) break
             if (res.status !== 503) throw new Error(`chunk ${index}: HTTP ${res.status}`)
