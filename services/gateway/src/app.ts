@@ -23,7 +23,9 @@ import { CsrfTokens } from './tokens/CsrfTokens.ts'
 import { SessionRevocations } from './tokens/SessionRevocations.ts'
 import { parseSigningKeys } from './tokens/signingKeys.ts'
 import { TokenService } from './tokens/TokenService.ts'
-import { registerTus } from './tus/tusRoutes.ts'
+import { TusStore } from './tus/TusStore.ts'
+import { MemoryBudget, TusUploads } from './tus/TusUploads.ts'
+import { tusRoutes } from './tus/tusRoutes.ts'
 import { UploadEventsService } from './uploads/UploadEventsService.ts'
 import { UploadService } from './uploads/UploadService.ts'
 
@@ -102,7 +104,22 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
   policyRoutes(app, config)
   uploadRoutes(app, ctx)
   fileRoutes(app, ctx)
-  registerTus(app, ctx, deps)
+  tusRoutes(
+    app,
+    ctx,
+    new TusUploads({
+      state: deps.tusState,
+      sessions: deps.sessions,
+      store: new TusStore(deps.s3, {
+        bucket: config.S3_BUCKET,
+        chunkPrefix: config.S3_CHUNK_PREFIX,
+        stagingPrefix: config.TUS_STAGING_PREFIX,
+      }),
+      budget: new MemoryBudget(config.TUS_MEMORY_BUDGET_BYTES),
+      leaseMs: config.TUS_LOCK_SECONDS * 1000,
+      log: deps.logger,
+    }),
+  )
   healthRoutes(app, [
     { name: 'dynamodb', required: true, check: () => deps.users.ping() },
     { name: 'redis', required: false, check: async () => void (await deps.redis.ping()) },

@@ -3,13 +3,11 @@ import { contentTypeSchema, fileNameSchema, normaliseContentType } from '@lfusys
 import { AppError } from '@lfusys/errors'
 import { sendError } from '@lfusys/http-errors'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { GatewayDeps } from '../deps.ts'
 import { callerOf } from '../http/authenticate.ts'
 import type { App, RouteContext } from '../http/context.ts'
 import { dependencyUnavailable } from '../http/dependencyErrors.ts'
 import type { Upload } from '../uploads/types.ts'
-import { TusStore } from './TusStore.ts'
-import { keepBytesOnAbort, MemoryBudget, TusError, TusUploads, type UploadChecksum } from './TusUploads.ts'
+import { keepBytesOnAbort, TusError, type TusUploads, type UploadChecksum } from './TusUploads.ts'
 
 export const TUS_PATH = '/api/v1/tus/'
 export const TUS_VERSION = '1.0.0'
@@ -289,24 +287,6 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
       },
     )
   })
-}
-
-/** The tus endpoint with its S3 store and memory budget, registered on the app (one line in app.ts). */
-export function registerTus(app: App, ctx: RouteContext, deps: GatewayDeps) {
-  const store = new TusStore(deps.s3, {
-    bucket: ctx.config.S3_BUCKET,
-    chunkPrefix: ctx.config.S3_CHUNK_PREFIX,
-    stagingPrefix: ctx.config.TUS_STAGING_PREFIX,
-  })
-  const uploads = new TusUploads({
-    state: deps.tusState,
-    sessions: ctx.sessions,
-    store,
-    budget: new MemoryBudget(ctx.config.TUS_MEMORY_BUDGET_BYTES),
-    leaseMs: ctx.config.TUS_LOCK_SECONDS * 1000,
-    log: deps.logger,
-  })
-  tusRoutes(app, ctx, uploads)
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
