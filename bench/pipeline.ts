@@ -1,7 +1,7 @@
 /**
  * Upload pipeline benchmark. Not a test: it prints numbers.
  *
- *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--latency-runs 15]
+ *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--latency-runs 15] [--tus-only]
  *
  * Client (this process), uploads service, sessions service, the references and the emulators (a
  * devstack child, with the patched fauxqs) each run in their own process. For every file size and
@@ -79,6 +79,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string' },
     'latency-runs': { type: 'string', default: '15' },
     repeat: { type: 'string', default: '1' },
+    /** Only the tus rows (the peer and lfusys's tus endpoint): skips the ceilings, the native path and the 1 KiB runs. */
+    'tus-only': { type: 'boolean', default: false },
   },
 })
 
@@ -93,6 +95,7 @@ const concurrencies = args.concurrency.split(',').map(Number)
 /** Rounds per measurement; each figure is the best round (the machine may be shared). */
 const repeat = Math.max(1, Number(args.repeat))
 const latencyRuns = Math.max(1, Number(args['latency-runs']))
+const tusOnly = args['tus-only']
 const TARGETS = {
   uploadVsU: 0.65,
   cpuPerGiB: 2.0,
@@ -932,7 +935,7 @@ async function main() {
     // Idle RSS before any chunk: what the process costs at rest.
     idleRss = `${fmt(rssMiB(uploads.pid), 0)} MiB (bare hop ${fmt(rssMiB(hop.pid), 0)} MiB, tus ${fmt(rssMiB(tus.pid), 0)} MiB)`
     const firstFile = files[0]
-    if (firstFile) {
+    if (firstFile && !tusOnly) {
       // Warm-up (untimed): JIT and connection pools, so the first measured run is not penalised.
       log('warming up')
       const handle = await open(firstFile.path)
@@ -978,7 +981,7 @@ async function main() {
       log(sessionsNote)
     }
 
-    if (client) {
+    if (client && !tusOnly) {
       // First, while the stack is idle: small-file latency.
       log(`1 KiB creation -> complete, ${latencyRuns} runs`)
       loadAtLatency = loadavg()[0] ?? 0
@@ -989,7 +992,7 @@ async function main() {
     for (const file of files) {
       const handle = await open(file.path)
       const sizeMiB = file.size / MiB
-      for (const c of concurrencies) {
+      for (const c of tusOnly ? [] : concurrencies) {
         let u = Number.POSITIVE_INFINITY
         let uEmulatorCpu = Number.POSITIVE_INFINITY
         let f = {
