@@ -86,6 +86,8 @@ export class TusService {
       toOffset: number
       stagingKey: string
       leaseMs: number
+      /** The request's last write: release the lock instead of renewing it. */
+      unlock: boolean
     },
   ): Promise<TusView> {
     const session = await this.#own(caller, input.uploadId)

@@ -122,10 +122,20 @@ export class TusStateRepository {
     return { kind: 'busy', state }
   }
 
-  /** Moves the offset under the lock and renews it; undefined when the lock or the offset moved. */
+  /**
+   * Moves the offset under the lock and renews it, or with `unlock` releases it in the same write;
+   * undefined when the lock or the offset moved.
+   */
   async advance(
     uploadId: string,
-    input: { lockId: string; fromOffset: number; toOffset: number; stagingKey: string; leaseMs: number },
+    input: {
+      lockId: string
+      fromOffset: number
+      toOffset: number
+      stagingKey: string
+      leaseMs: number
+      unlock: boolean
+    },
     now: number,
   ): Promise<TusStateRecord | undefined> {
     try {
@@ -133,7 +143,9 @@ export class TusStateRepository {
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: uploadPk(uploadId), sk: TUS_SK },
-          UpdateExpression: 'SET #offset = :to, stagingKey = :staging, lockExpiresAt = :until',
+          UpdateExpression: input.unlock
+            ? 'SET #offset = :to, stagingKey = :staging, lockId = :none, lockExpiresAt = :until'
+            : 'SET #offset = :to, stagingKey = :staging, lockExpiresAt = :until',
           ConditionExpression:
             'attribute_exists(pk) AND #offset = :from AND lockId = :me AND lockExpiresAt >= :now',
           ExpressionAttributeNames: { '#offset': 'offset' },
@@ -143,7 +155,8 @@ export class TusStateRepository {
             ':staging': input.stagingKey,
             ':me': input.lockId,
             ':now': now,
-            ':until': now + input.leaseMs,
+            ':until': input.unlock ? 0 : now + input.leaseMs,
+            ...(input.unlock ? { ':none': '' } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),

@@ -27,6 +27,7 @@ const advanceSchema = z.object({
   toOffset: offset,
   stagingKey,
   leaseMs: z.number().int().min(0),
+  unlock: z.boolean().default(false),
 })
 
 type Unary = <Req, Res>(

@@ -96,6 +96,59 @@ describe('the tus state of an upload', () => {
     expect((await tus('GetTusState', { caller: alice, uploadId })).offset).toBe(40)
   })
 
+  it('an advance with unlock moves the offset and frees the upload in one write', async () => {
+    const uploadId = await tusUpload('erin', 100)
+    const erin = caller('erin')
+    await tus('LockTusUpload', { caller: erin, uploadId, lockId: 'last-write-1', offset: 0, leaseMs: 30_000 })
+    const renewed = await tus('AdvanceTusUpload', {
+      caller: erin,
+      uploadId,
+      lockId: 'last-write-1',
+      fromOffset: 0,
+      toOffset: 30,
+      stagingKey: 'tus-staging/a',
+      leaseMs: 30_000,
+    })
+    expect(renewed).toMatchObject({ offset: 30, lockId: 'last-write-1' })
+    expect(renewed.lockExpiresAtMs).toBeGreaterThan(Date.now())
+    const released = await tus('AdvanceTusUpload', {
+      caller: erin,
+      uploadId,
+      lockId: 'last-write-1',
+      fromOffset: 30,
+      toOffset: 60,
+      stagingKey: 'tus-staging/b',
+      leaseMs: 30_000,
+      unlock: true,
+    })
+    expect(released).toMatchObject({
+      offset: 60,
+      stagingKey: 'tus-staging/b',
+      lockId: '',
+      lockExpiresAtMs: 0,
+    })
+    // The released lock is gone: its holder can no longer advance, and the next request takes it.
+    await expect(
+      tus('AdvanceTusUpload', {
+        caller: erin,
+        uploadId,
+        lockId: 'last-write-1',
+        fromOffset: 60,
+        toOffset: 70,
+        stagingKey: '',
+        leaseMs: 30_000,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'lock_lost' } })
+    const next = await tus('LockTusUpload', {
+      caller: erin,
+      uploadId,
+      lockId: 'next-patch-2',
+      offset: 60,
+      leaseMs: 30_000,
+    })
+    expect(next).toMatchObject({ lockId: 'next-patch-2', offset: 60 })
+  })
+
   it('an expired lock is taken over by the next request', async () => {
     const uploadId = await tusUpload('bob', 10)
     const bob = caller('bob')

@@ -14,6 +14,7 @@ export interface TusAdvanceRequest {
   toOffset?: number | string | Long
   stagingKey?: string
   leaseMs?: number
+  unlock?: boolean
 }
 
 export interface TusAdvanceRequest__Output {
@@ -24,4 +25,5 @@ export interface TusAdvanceRequest__Output {
   toOffset: number
   stagingKey: string
   leaseMs: number
+  unlock: boolean
 }
