@@ -17,6 +17,7 @@ export {
   isTransactionCanceled,
   isTransientAwsError,
 } from './errors.ts'
+export { withKnownPayloadHash } from './payloadHash.ts'
 export { type ProvisionClients, type ProvisionResult, provisionStack } from './provision.ts'
 export { resourceEnv, type StackResources, stackResources, type TableSpec } from './resources.ts'
 export {

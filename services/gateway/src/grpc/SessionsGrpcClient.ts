@@ -230,7 +230,7 @@ export class SessionsGrpcClient implements SessionsApi, TusStateApi {
 
   async advanceTusUpload(
     caller: Caller,
-    lock: TusLock & { fromOffset: number; toOffset: number; stagingKey: string },
+    lock: TusLock & { fromOffset: number; toOffset: number; stagingKey: string; unlock?: boolean },
   ): Promise<TusState> {
     return toTusState(
       await this.unary<TusState__Output>(caller, (md, o, cb) =>

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { isTransientAwsError } from '@lfusys/aws'
+import { isTransientAwsError, withKnownPayloadHash } from '@lfusys/aws'
 import { chunkKey } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 
@@ -9,8 +9,9 @@ export const sha256 = (bytes: Uint8Array): Buffer => createHash('sha256').update
 
 /**
  * The tus endpoint's objects: complete chunks, written exactly as the uploads service writes them
- * (the chunk key, ChecksumSHA256, which S3 verifies), so the same S3 events, consumer and
- * finalization take over; and staging objects under their own prefix, which nothing counts.
+ * (the chunk key, ChecksumSHA256, which S3 verifies, and the same digest as the payload hash, so
+ * the SDK does not hash the body again), so the same S3 events, consumer and finalization take
+ * over; and staging objects under their own prefix, which nothing counts.
  */
 export class TusStore {
   readonly #s3: S3Client
@@ -82,14 +83,17 @@ export class TusStore {
   async #put(key: string, body: Buffer | Readable, length: number, digest: Buffer) {
     try {
       await this.#s3.send(
-        new PutObjectCommand({
-          Bucket: this.#bucket,
-          Key: key,
-          Body: body,
-          ContentLength: length,
-          ContentType: 'application/octet-stream',
-          ChecksumSHA256: digest.toString('base64'),
-        }),
+        withKnownPayloadHash(
+          new PutObjectCommand({
+            Bucket: this.#bucket,
+            Key: key,
+            Body: body,
+            ContentLength: length,
+            ContentType: 'application/octet-stream',
+            ChecksumSHA256: digest.toString('base64'),
+          }),
+          digest,
+        ),
       )
     } catch (err) {
       throw storageError(err)

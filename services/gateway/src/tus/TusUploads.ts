@@ -1,49 +1,14 @@
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { Readable } from 'node:stream'
-import { type ChunkPlan, chunkLength } from '@lfusys/contracts'
+import type { ChunkPlan } from '@lfusys/contracts'
 import { AppError, isAppError } from '@lfusys/errors'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller, SessionsApi, Upload } from '../uploads/types.ts'
-import { sha256, type TusStore } from './TusStore.ts'
+import type { MemoryBudget } from './MemoryBudget.ts'
+import { TusError } from './TusError.ts'
+import { TusPatchWrite, type UploadChecksum } from './TusPatchWrite.ts'
+import type { TusStore } from './TusStore.ts'
 import type { TusState, TusStateApi } from './types.ts'
-
-/** A tus answer that is not one of the API's usual statuses (410, 415, 423, 460) or needs its own headers. */
-export class TusError extends Error {
-  readonly status: number
-  readonly code: AppError['code']
-  readonly headers: Record<string, string>
-  constructor(status: number, code: AppError['code'], message: string, headers: Record<string, string> = {}) {
-    super(message)
-    this.status = status
-    this.code = code
-    this.headers = headers
-  }
-}
-
-export interface UploadChecksum {
-  algorithm: 'sha256' | 'sha1'
-  digest: Buffer
-}
-
-/** Chunk buffers held by the PATCH requests of this process: bounded, over it a PATCH gets 503. */
-export class MemoryBudget {
-  #used = 0
-  readonly #limit: number
-  constructor(limit: number) {
-    this.#limit = limit
-  }
-  get used(): number {
-    return this.#used
-  }
-  tryReserve(bytes: number): boolean {
-    if (this.#used + bytes > this.#limit) return false
-    this.#used += bytes
-    return true
-  }
-  release(bytes: number): void {
-    this.#used = Math.max(0, this.#used - bytes)
-  }
-}
 
 export interface PatchOutcome {
   offset: number
@@ -69,7 +34,8 @@ export function isExpired(upload: Upload, now = Date.now()): boolean {
  * are cut into chunks; each complete chunk becomes a chunk object (or, with Upload-Checksum, a
  * pending staging object promoted once the checksum matched) and the stored offset advances under
  * the upload's lock; the bytes of a partial chunk at the end go to one staging object that the next
- * PATCH, on any instance, continues from. At most one chunk buffer per PATCH is in memory.
+ * PATCH, on any instance, continues from. At most two chunk buffers per PATCH are in memory
+ * (TusPatchWrite), both reserved from the process's MemoryBudget.
  */
 export class TusUploads {
   readonly #state: TusStateApi
@@ -115,6 +81,12 @@ export class TusUploads {
     return state
   }
 
+  /**
+   * Takes the lock first: its conditional write checks the offset and answers the state, so a PATCH
+   * costs the lock and its advances (the last one releasing the lock), no read before. When the lock
+   * is refused, the stored state is read to answer what a request without the lock would get, in
+   * the same order (404/410, 413, 409, a finished upload's offset), and otherwise the lock's 409/423.
+   */
   async patch(
     caller: Caller,
     uploadId: string,
@@ -125,213 +97,108 @@ export class TusUploads {
       checksum: UploadChecksum | undefined
     },
   ): Promise<PatchOutcome> {
-    const before = await this.current(caller, uploadId)
-    const upload = before.upload
-    const remaining = upload.fileSize - input.offset
-    if (input.contentLength !== undefined && input.offset >= 0 && input.contentLength > remaining) {
-      throw new TusError(413, 'TOO_LARGE', `the body ends past Upload-Length ${upload.fileSize}`)
-    }
-    if (before.offset !== input.offset) {
-      throw new TusError(
-        409,
-        'CONFLICT',
-        `Upload-Offset ${input.offset} does not match the stored offset ${before.offset}`,
-      )
-    }
-    if (before.offset === upload.fileSize && upload.fileSize > 0) {
-      // Nothing left to send (a retried last PATCH): answer the offset without taking the lock, and
-      // ask for finalization again in case the first answer was lost (idempotent).
-      const done = upload.status === 'created' || upload.status === 'uploading'
-      return {
-        offset: before.offset,
-        upload: done ? await this.#sessions.completeUpload(caller, uploadId) : upload,
-        aborted: false,
-      }
-    }
-    const plan = planOf(upload)
-    const reserve = Math.min(upload.chunkSize, Math.max(upload.fileSize, 1))
-    if (!this.#budget.tryReserve(reserve)) {
-      throw new AppError('UNAVAILABLE', 'the tus endpoint is at its memory limit; retry shortly', {
-        retryAfterSeconds: 2,
-      })
-    }
     const lockId = randomBytes(12).toString('base64url')
-    const lock = { uploadId, lockId, leaseMs: this.#leaseMs }
+    let locked: TusState
     try {
-      let locked: TusState
-      try {
-        locked = await this.#state.lockTusUpload(caller, { ...lock, offset: input.offset })
-      } catch (err) {
-        throw lockError(err)
+      locked = await this.#state.lockTusUpload(caller, {
+        uploadId,
+        lockId,
+        leaseMs: this.#leaseMs,
+        offset: input.offset,
+      })
+    } catch (err) {
+      if (!isAppError(err) || err.code !== 'CONFLICT') throw err
+      return this.#refused(caller, uploadId, input, err)
+    }
+    let lockHeld = true
+    try {
+      const upload = locked.upload
+      if (isExpired(upload)) throw new TusError(410, 'NOT_FOUND', 'the upload has expired')
+      checkLength(upload, input)
+      if (locked.offset === upload.fileSize && upload.fileSize > 0) {
+        lockHeld = false
+        await this.#unlock(caller, uploadId, lockId)
+        return {
+          offset: locked.offset,
+          upload: await this.#sessions.completeUpload(caller, uploadId),
+          aborted: false,
+        }
       }
-      try {
-        return await this.#write(caller, locked, plan, lockId, input)
-      } finally {
-        await this.#state.unlockTusUpload(caller, { uploadId, lockId }).catch((err: unknown) => {
-          this.#log.warn({ err, uploadId }, 'tus unlock failed; the lock expires on its own')
+      const bufferBytes = Math.min(upload.chunkSize, Math.max(upload.fileSize, 1))
+      if (!this.#budget.tryReserve(bufferBytes)) {
+        throw new AppError('UNAVAILABLE', 'the tus endpoint is at its memory limit; retry shortly', {
+          retryAfterSeconds: 2,
         })
       }
+      // A second buffer lets the body go on while a chunk is stored; only when the body may reach
+      // past the current chunk, and only when the budget has room (otherwise one chunk at a time).
+      const inChunk = upload.chunkSize - (locked.offset % upload.chunkSize)
+      const coming = input.contentLength ?? upload.fileSize - locked.offset
+      const buffers = coming > inChunk && this.#budget.tryReserve(bufferBytes) ? 2 : 1
+      try {
+        const written = await new TusPatchWrite(
+          { state: this.#state, store: this.#store, leaseMs: this.#leaseMs, log: this.#log },
+          {
+            caller,
+            locked,
+            lockId,
+            plan: planOf(upload),
+            buffers,
+            bufferBytes,
+            body: input.body,
+            contentLength: input.contentLength,
+            checksum: input.checksum,
+          },
+        ).run()
+        lockHeld = written.lockHeld
+        let outcome = upload
+        if (written.offset === upload.fileSize) {
+          // Every chunk is stored: finalization starts now instead of waiting for the last event.
+          outcome = await this.#sessions.completeUpload(caller, uploadId)
+        }
+        return { offset: written.offset, upload: outcome, aborted: written.aborted }
+      } finally {
+        this.#budget.release(bufferBytes * buffers)
+      }
     } finally {
-      this.#budget.release(reserve)
+      if (lockHeld) await this.#unlock(caller, uploadId, lockId)
     }
   }
 
-  async #write(
+  /** The answer to a PATCH whose lock was refused (CONFLICT: offset, status, or held by another). */
+  async #refused(
     caller: Caller,
-    locked: TusState,
-    plan: ChunkPlan,
-    lockId: string,
-    input: { body: Readable; checksum: UploadChecksum | undefined },
+    uploadId: string,
+    input: { offset: number; contentLength: number | undefined },
+    refusal: AppError,
   ): Promise<PatchOutcome> {
-    const uploadId = locked.upload.id
-    const lock = { uploadId, lockId, leaseMs: this.#leaseMs }
-    const checksum = input.checksum
-    const bodyHash = checksum ? createHash(checksum.algorithm) : undefined
-    let committed = locked.offset
-    let stagingKey = locked.stagingKey
-    let lastRenewal = Date.now()
-    const garbage: string[] = []
+    const state = await this.current(caller, uploadId)
+    const upload = state.upload
+    checkLength(upload, input)
+    if (state.offset !== input.offset) {
+      throw new TusError(
+        409,
+        'CONFLICT',
+        `Upload-Offset ${input.offset} does not match the stored offset ${state.offset}`,
+      )
+    }
+    if (state.offset === upload.fileSize && upload.fileSize > 0) {
+      // Nothing left to send (a retried last PATCH): answer the offset without the lock, and ask for
+      // finalization again in case the first answer was lost (idempotent).
+      const active = upload.status === 'created' || upload.status === 'uploading'
+      return {
+        offset: state.offset,
+        upload: active ? await this.#sessions.completeUpload(caller, uploadId) : upload,
+        aborted: false,
+      }
+    }
+    throw lockError(refusal)
+  }
 
-    let index = Math.min(Math.floor(committed / plan.chunkSize), plan.chunkCount - 1)
-    const chunkStart = (i: number) => i * plan.chunkSize
-    let buffer = Buffer.allocUnsafe(chunkLength(plan, index))
-    let fill = committed - chunkStart(index)
-    if (fill > 0) {
-      const staged = await this.#store.getStaging(stagingKey)
-      if (staged.length !== fill) {
-        throw new AppError(
-          'INTERNAL',
-          `staging object of ${uploadId} holds ${staged.length} bytes, expected ${fill}`,
-        )
-      }
-      staged.copy(buffer, 0)
-    }
-    /** Complete chunks of this PATCH awaiting the checksum. */
-    const pending: { index: number; key: string; length: number; digest: Buffer }[] = []
-
-    const advance = async (toOffset: number, nextStagingKey: string) => {
-      const state = await this.#state.advanceTusUpload(caller, {
-        ...lock,
-        fromOffset: committed,
-        toOffset,
-        stagingKey: nextStagingKey,
-      })
-      if (stagingKey && stagingKey !== nextStagingKey) garbage.push(stagingKey)
-      committed = state.offset
-      stagingKey = nextStagingKey
-      lastRenewal = Date.now()
-    }
-
-    const chunkDone = async () => {
-      const length = buffer.length
-      const digest = sha256(buffer)
-      if (checksum) {
-        const key = this.#store.pendingKey(uploadId, index, lockId)
-        await this.#store.putStaging(key, buffer, digest)
-        pending.push({ index, key, length, digest })
-      } else {
-        await this.#store.putChunk(uploadId, index, buffer, length, digest)
-        await advance(chunkStart(index) + length, '')
-      }
-      fill = 0
-      if (index + 1 < plan.chunkCount) {
-        index += 1
-        const next = chunkLength(plan, index)
-        if (next !== buffer.length) buffer = Buffer.allocUnsafe(next)
-      } else {
-        index = plan.chunkCount
-      }
-    }
-
-    let aborted = false
-    let received = 0
-    // A client that stops sending mid-body is treated as gone while the lock still holds, so what
-    // arrived is saved and the upload is free for its next PATCH.
-    let idle: NodeJS.Timeout | undefined
-    const watchIdle = () => {
-      clearTimeout(idle)
-      idle = setTimeout(() => input.body.destroy(), this.#leaseMs / 2)
-    }
-    const maxBytes = plan.fileSize - locked.offset
-    const consume = async (piece: Buffer) => {
-      received += piece.length
-      if (received > maxBytes) {
-        throw new TusError(413, 'TOO_LARGE', `the body ends past Upload-Length ${plan.fileSize}`)
-      }
-      bodyHash?.update(piece)
-      let at = 0
-      while (at < piece.length) {
-        const take = Math.min(piece.length - at, buffer.length - fill)
-        piece.copy(buffer, fill, at, at + take)
-        fill += take
-        at += take
-        if (fill === buffer.length) await chunkDone()
-      }
-    }
-    try {
-      // A 0-byte file is one empty chunk, complete before any body byte.
-      if (buffer.length === 0 && index < plan.chunkCount) await chunkDone()
-      watchIdle()
-      // `for await` pauses the socket while a chunk is stored: backpressure all the way to the client.
-      for await (const piece of input.body as AsyncIterable<Buffer>) {
-        clearTimeout(idle)
-        await consume(piece)
-        // A slow PATCH keeps its lock while it makes progress.
-        if (Date.now() - lastRenewal > this.#leaseMs / 3) await advance(committed, stagingKey)
-        watchIdle()
-      }
-    } catch (err) {
-      if (!isClientAbort(err, input.body)) {
-        await this.#store.delete(pending.map((p) => p.key)).catch(() => undefined)
-        throw err
-      }
-      aborted = true
-      clearTimeout(idle)
-      // The bytes Node had received but not yet handed over when the connection dropped.
-      for (const piece of abortedBytes.get(input.body) ?? []) await consume(piece)
-    } finally {
-      clearTimeout(idle)
-      abortedBytes.delete(input.body)
-    }
-
-    if (checksum) {
-      const ok = !aborted && bodyHash !== undefined && bodyHash.digest().equals(checksum.digest)
-      if (!ok) {
-        // Nothing of this PATCH is kept: the offset stays where it was.
-        await this.#store.delete(pending.map((p) => p.key)).catch(() => undefined)
-        if (aborted) return { offset: committed, upload: locked.upload, aborted }
-        throw new TusError(
-          460,
-          'INTEGRITY_FAILED',
-          `the body does not match its Upload-Checksum (${checksum.algorithm})`,
-        )
-      }
-      for (const p of pending) {
-        await this.#store.promote(p.key, uploadId, p.index, p.length, p.digest)
-        await advance(chunkStart(p.index) + p.length, '')
-        garbage.push(p.key)
-      }
-    }
-
-    if (index < plan.chunkCount && fill > 0) {
-      const start = chunkStart(index)
-      const end = start + fill
-      if (end > committed) {
-        const key = this.#store.partialKey(uploadId, start, end, lockId)
-        await this.#store.putStaging(key, buffer.subarray(0, fill))
-        await advance(end, key)
-      }
-    }
-    await this.#store.delete(garbage).catch((err: unknown) => {
-      this.#log.warn({ err, uploadId }, 'tus staging cleanup failed; the lifecycle rule removes it')
+  async #unlock(caller: Caller, uploadId: string, lockId: string) {
+    await this.#state.unlockTusUpload(caller, { uploadId, lockId }).catch((err: unknown) => {
+      this.#log.warn({ err, uploadId }, 'tus unlock failed; the lock expires on its own')
     })
-
-    let upload = locked.upload
-    if (committed === plan.fileSize) {
-      // Every chunk is stored: finalization starts now instead of waiting for the last event.
-      upload = await this.#sessions.completeUpload(caller, uploadId)
-    }
-    return { offset: committed, upload, aborted }
   }
 
   /** Removes what the tus endpoint staged for an upload that was terminated. */
@@ -340,32 +207,8 @@ export class TusUploads {
   }
 }
 
-const abortedBytes = new WeakMap<Readable, Buffer[]>()
-
-/**
- * Keeps what a request body had buffered when its client went away: Node discards a destroyed
- * stream's buffer, so it is read out in the 'aborted' event (before the handler may even have
- * started reading). Bounded by the stream's own buffering (its high-water mark).
- */
-export function keepBytesOnAbort(body: Readable): void {
-  body.once('aborted', () => {
-    const pieces: Buffer[] = []
-    for (let piece = body.read() as Buffer | null; piece !== null; piece = body.read() as Buffer | null) {
-      pieces.push(piece)
-    }
-    abortedBytes.set(body, pieces)
-  })
-}
-
-function isClientAbort(err: unknown, body: Readable): boolean {
-  if (isAppError(err) || err instanceof TusError) return false
-  const code = (err as { code?: unknown } | null)?.code
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || body.destroyed
-}
-
 /** The lock answer of the sessions service as tus statuses: 409 offset, 423 locked. */
-function lockError(err: unknown): unknown {
-  if (!isAppError(err) || err.code !== 'CONFLICT') return err
+function lockError(err: AppError): Error {
   const reason = err.details?.reason
   if (reason === 'locked') {
     return new TusError(423, 'CONFLICT', err.message, {
@@ -373,4 +216,11 @@ function lockError(err: unknown): unknown {
     })
   }
   return new TusError(409, 'CONFLICT', err.message)
+}
+
+/** A body that cannot fit: 413 before a byte is read. */
+function checkLength(upload: Upload, input: { offset: number; contentLength: number | undefined }) {
+  if (input.contentLength !== undefined && input.contentLength > upload.fileSize - input.offset) {
+    throw new TusError(413, 'TOO_LARGE', `the body ends past Upload-Length ${upload.fileSize}`)
+  }
 }

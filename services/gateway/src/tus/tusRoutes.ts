@@ -7,7 +7,10 @@ import { callerOf } from '../http/authenticate.ts'
 import type { App, RouteContext } from '../http/context.ts'
 import { dependencyUnavailable } from '../http/dependencyErrors.ts'
 import type { Upload } from '../uploads/types.ts'
-import { keepBytesOnAbort, TusError, type TusUploads, type UploadChecksum } from './TusUploads.ts'
+import { keepBytesOnAbort } from './keepBytesOnAbort.ts'
+import { TusError } from './TusError.ts'
+import type { UploadChecksum } from './TusPatchWrite.ts'
+import type { TusUploads } from './TusUploads.ts'
 
 export const TUS_PATH = '/api/v1/tus/'
 export const TUS_VERSION = '1.0.0'
@@ -114,6 +117,9 @@ export function tusRoutes(app: App, ctx: RouteContext, tus: TusUploads) {
           .type('application/json; charset=utf-8')
           .send({ error: { code: err.code, message: err.message } })
       }
+      // A PATCH that failed mid-body (a chunk could not be stored) has been reading the body itself,
+      // so Node would not drain the rest: the connection closes after the answer.
+      if (!request.raw.complete && request.raw.readableDidRead) reply.header('connection', 'close')
       return sendError(request, reply, err, dependencyUnavailable)
     })
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isExpired, MemoryBudget } from './TusUploads.ts'
+import { MemoryBudget } from './MemoryBudget.ts'
+import { isExpired } from './TusUploads.ts'
 import { parseUploadMetadata } from './tusRoutes.ts'
 
 const b64 = (s: string) => Buffer.from(s).toString('base64')

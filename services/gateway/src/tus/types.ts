@@ -24,7 +24,7 @@ export interface TusStateApi {
   lockTusUpload(caller: Caller, lock: TusLock & { offset: number }): Promise<TusState>
   advanceTusUpload(
     caller: Caller,
-    lock: TusLock & { fromOffset: number; toOffset: number; stagingKey: string },
+    lock: TusLock & { fromOffset: number; toOffset: number; stagingKey: string; unlock?: boolean },
   ): Promise<TusState>
   unlockTusUpload(caller: Caller, lock: Omit<TusLock, 'leaseMs'>): Promise<void>
 }

@@ -1,29 +1,13 @@
 import type { Readable } from 'node:stream'
 import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { isAwsError, isS3NotFound, isTransientAwsError } from '@lfusys/aws'
-import { endedKey, toBase64, toHex } from '@lfusys/contracts'
+import { isAwsError, isS3NotFound, isTransientAwsError, withKnownPayloadHash } from '@lfusys/aws'
+import { endedKey, toBase64 } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
 import { ChecksumMismatchError, type ChunkStore } from './ChunkStore.ts'
 
-/**
- * The declared digest goes out twice: as `x-amz-checksum-sha256`, which S3 verifies before storing
- * (400 BadDigest otherwise), and as the SigV4 payload hash (`x-amz-content-sha256` is the hex
- * SHA-256 of the body), which S3 also checks (XAmzContentSHA256Mismatch) and which spares the SDK
- * a hashing pass. Neither costs this process a pass over the bytes.
- */
-function withPayloadHash<C extends PutObjectCommand>(command: C, sha256: Uint8Array): C {
-  const hex = toHex(sha256)
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> }
-      if (request.headers) request.headers['x-amz-content-sha256'] = hex
-      return next(args)
-    },
-    { step: 'build', name: 'lfusysKnownPayloadHash' },
-  )
-  return command
-}
-
+// The declared digest goes out twice: as `x-amz-checksum-sha256`, which S3 verifies before storing
+// (400 BadDigest otherwise), and as the SigV4 payload hash, which S3 also checks
+// (XAmzContentSHA256Mismatch). Neither costs this process a pass over the bytes.
 export class S3ChunkStore implements ChunkStore {
   readonly #s3: S3Client
   readonly #bucket: string
@@ -42,7 +26,7 @@ export class S3ChunkStore implements ChunkStore {
   ): Promise<void> {
     try {
       await this.#s3.send(
-        withPayloadHash(
+        withKnownPayloadHash(
           new PutObjectCommand({
             Bucket: this.#bucket,
             Key: key,
