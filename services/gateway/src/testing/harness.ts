@@ -39,7 +39,11 @@ export function gatewayTestEnv(
 
 export async function startGateway(
   env: Record<string, string>,
-  overrides: { sessions?: SessionsApi } = {},
+  overrides: {
+    sessions?: SessionsApi
+    /** Changes the real deps before the app is built (wrap a client, add an S3 middleware). */
+    prepare?: (deps: GatewayDeps) => void
+  } = {},
 ): Promise<GatewayHarness> {
   const config = loadGatewayConfig(env)
   const deps = createDeps(config, { logger: createLogger({ service: 'gateway', level: config.LOG_LEVEL }) })
@@ -47,6 +51,7 @@ export async function startGateway(
     deps.sessions.close()
     deps.sessions = overrides.sessions
   }
+  overrides.prepare?.(deps)
   const app = await buildApp(config, deps)
   await waitForRedis(deps.redis, 5000)
   return {

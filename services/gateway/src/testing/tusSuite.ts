@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { ListObjectsV2Command } from '@aws-sdk/client-s3'
 import { chunkUploadPrefix } from '@lfusys/contracts'
+import { freePort } from '@lfusys/devstack'
 import { type TestStack, waitFor } from '@lfusys/testing'
 import { afterAll, beforeAll, expect } from 'vitest'
 import type { FileRecord, Upload } from '../uploads/types.ts'
@@ -19,13 +21,28 @@ export interface User {
 export function tusSuite(name: string) {
   let stack: TestStack
   let system: RunningSystem
+  // Known to the test, so a gateway built in the test process can call the same sessions service.
+  let sessionsAddress = ''
+  const serviceKeys = `svc1:${randomBytes(32).toString('base64url')}`
 
   beforeAll(async () => {
     stack = await provisionGatewayStack(name)
+    const grpcPort = await freePort()
+    sessionsAddress = `127.0.0.1:${grpcPort}`
     system = await startSystem(
       stack,
-      { RATE_LIMIT_UPLOAD_CREATE_MAX: '100', TUS_LOCK_SECONDS: '10' },
-      { CHUNK_SIZE_BYTES: String(CHUNK), SWEEPER_INTERVAL_SECONDS: '1' },
+      {
+        RATE_LIMIT_UPLOAD_CREATE_MAX: '100',
+        TUS_LOCK_SECONDS: '10',
+        SESSIONS_GRPC_URL: sessionsAddress,
+        SERVICE_TOKEN_KEYS: serviceKeys,
+      },
+      {
+        CHUNK_SIZE_BYTES: String(CHUNK),
+        SWEEPER_INTERVAL_SECONDS: '1',
+        SESSIONS_GRPC_PORT: String(grpcPort),
+        SERVICE_TOKEN_KEYS: serviceKeys,
+      },
     )
   })
   afterAll(async () => {
@@ -142,6 +159,10 @@ export function tusSuite(name: string) {
     },
     get system() {
       return system
+    },
+    /** The sessions service's gRPC address and caller-token keys, for an in-process gateway. */
+    get sessions() {
+      return { address: sessionsAddress, serviceKeys }
     },
     signedIn,
     errorOf,

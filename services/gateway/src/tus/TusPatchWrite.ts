@@ -5,6 +5,7 @@ import { AppError } from '@lfusys/errors'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Caller } from '../uploads/types.ts'
 import { isClientAbort, takeKeptBytes } from './keepBytesOnAbort.ts'
+import { TusAdvances } from './TusAdvances.ts'
 import { TusError } from './TusError.ts'
 import type { TusStore } from './TusStore.ts'
 import type { TusState, TusStateApi } from './types.ts'
@@ -46,14 +47,6 @@ interface Chunk {
   hash: Hash
 }
 
-/** One offset write, run in order after the store it depends on. */
-interface Step {
-  target: () => { toOffset: number; stagingKey: string }
-  unlock: boolean
-  started: boolean
-}
-
-const STOPPED = Symbol('stopped')
 const noop = () => undefined
 
 /**
@@ -65,24 +58,16 @@ const noop = () => undefined
  * once: the answer is the error, the offset stays at the end of the last stored chunk.
  */
 export class TusPatchWrite {
-  readonly #state: TusStateApi
   readonly #store: TusStore
   readonly #leaseMs: number
   readonly #log: FastifyBaseLogger
   readonly #in: PatchWriteInput
   readonly #uploadId: string
 
-  #committed: number
-  #stagingKey: string
-  #lockHeld = true
-  #lastRenewal = Date.now()
-  #chain: Promise<void> = Promise.resolve()
-  #lastStep: Step | undefined
+  readonly #advances: TusAdvances
   #failure: { error: unknown } | undefined
-  #stop: (value: typeof STOPPED) => void = noop
-  readonly #stopped = new Promise<typeof STOPPED>((resolve) => {
-    this.#stop = resolve
-  })
+  /** Ends the current wait (for a body piece or a buffer) when a store fails. */
+  #interrupt: (() => void) | undefined
   #received = 0
   #current: Chunk | undefined
   #nextIndex: number
@@ -92,22 +77,35 @@ export class TusPatchWrite {
   /** Complete chunks of a checksum PATCH, stored as pending objects until the body is verified. */
   readonly #pending: { index: number; key: string; length: number; digest: Buffer; stored: Promise<void> }[] =
     []
-  readonly #garbage: string[] = []
+  /** Pending objects copied to their chunk keys: removed after the request. */
+  readonly #promoted: string[] = []
   readonly #bodyHash: Hash | undefined
 
   constructor(
     deps: { state: TusStateApi; store: TusStore; leaseMs: number; log: FastifyBaseLogger },
     input: PatchWriteInput,
   ) {
-    this.#state = deps.state
     this.#store = deps.store
     this.#leaseMs = deps.leaseMs
     this.#log = deps.log
     this.#in = input
     this.#uploadId = input.locked.upload.id
-    this.#committed = input.locked.offset
-    this.#stagingKey = input.locked.stagingKey
-    this.#nextIndex = Math.min(Math.floor(this.#committed / input.plan.chunkSize), input.plan.chunkCount - 1)
+    this.#advances = new TusAdvances(
+      deps.state,
+      input.caller,
+      {
+        uploadId: this.#uploadId,
+        lockId: input.lockId,
+        leaseMs: deps.leaseMs,
+        offset: input.locked.offset,
+        stagingKey: input.locked.stagingKey,
+      },
+      (err) => this.#fail(err),
+    )
+    this.#nextIndex = Math.min(
+      Math.floor(input.locked.offset / input.plan.chunkSize),
+      input.plan.chunkCount - 1,
+    )
     this.#bodyHash = input.checksum ? createHash(input.checksum.algorithm) : undefined
   }
 
@@ -116,7 +114,7 @@ export class TusPatchWrite {
       await this.#resume()
       const aborted = await this.#receive()
       const offset = await this.#finish(aborted)
-      return { offset, aborted, lockHeld: this.#lockHeld }
+      return { offset, aborted, lockHeld: this.#advances.lockHeld }
     } catch (err) {
       this.#fail(err)
       // No buffer goes back to the budget while a store still reads it.
@@ -131,9 +129,9 @@ export class TusPatchWrite {
     const { plan } = this.#in
     const index = this.#nextIndex
     const start = index * plan.chunkSize
-    const staged = this.#committed - start
+    const staged = this.#in.locked.offset - start
     if (staged > 0) {
-      const bytes = await this.#store.getStaging(this.#stagingKey)
+      const bytes = await this.#store.getStaging(this.#in.locked.stagingKey)
       if (bytes.length !== staged) {
         throw new AppError(
           'INTERNAL',
@@ -166,12 +164,11 @@ export class TusPatchWrite {
       for (;;) {
         // Pulling one piece at a time pauses the socket while both buffers are taken: backpressure
         // all the way to the client. A failed store ends the wait without the client's next byte.
-        const next = await Promise.race([pieces.next(), this.#stopped])
-        if (next === STOPPED) throw this.#failure?.error
+        const next = await this.#unlessFailed(pieces.next())
         clearTimeout(idle)
         if (next.done) return false
         await this.#consume(next.value)
-        this.#renewIfDue()
+        this.#advances.renewIfDue()
         watchIdle()
       }
     } catch (err) {
@@ -205,9 +202,8 @@ export class TusPatchWrite {
       if (chunk.fill === chunk.length) this.#full(chunk)
     }
     // With the whole declared body in, the chunk just queued is this request's last write.
-    const last = this.#lastStep
-    if (this.#received === contentLength && !this.#current && !this.#in.checksum && last && !last.started) {
-      last.unlock = true
+    if (this.#received === contentLength && !this.#current && !this.#in.checksum) {
+      if (this.#advances.pendingLast()) this.#advances.close()
     }
   }
 
@@ -225,7 +221,7 @@ export class TusPatchWrite {
     while (!buffer) {
       const oldest = this.#inFlight[0]
       if (!oldest) throw new AppError('INTERNAL', 'no chunk buffer is free and none is being stored')
-      if ((await Promise.race([oldest.settled, this.#stopped])) === STOPPED) throw this.#failure?.error
+      await this.#unlessFailed(oldest.settled)
       buffer = this.#free.pop()
     }
     const index = this.#nextIndex
@@ -256,7 +252,7 @@ export class TusPatchWrite {
     } else {
       stored = this.#store.putChunk(this.#uploadId, chunk.index, bytes, chunk.length, digest)
       const end = chunk.start + chunk.length
-      this.#queue(stored, () => ({ toOffset: end, stagingKey: '' }))
+      this.#advances.queue(stored, () => ({ toOffset: end, stagingKey: '' }))
     }
     const entry = {
       settled: stored
@@ -269,77 +265,51 @@ export class TusPatchWrite {
     this.#inFlight.push(entry)
   }
 
-  /** Appends an offset write that runs once `after` is done and every earlier write succeeded. */
-  #queue(after: Promise<unknown>, target: Step['target']): Step {
-    const step: Step = { target, unlock: false, started: false }
-    this.#lastStep = step
-    // Its failure is recorded where it is made; a write skipped after an earlier failure never awaits it.
-    after.catch(noop)
-    this.#chain = this.#chain.then(async () => {
-      await after
-      step.started = true
-      try {
-        await this.#advance(step)
-      } catch (err) {
-        this.#fail(err)
-        throw err
-      }
-    })
-    // Awaited in #finish or #settled; a failure is already recorded by then.
-    this.#chain.catch(noop)
-    return step
-  }
-
-  async #advance(step: Step) {
-    const { toOffset, stagingKey } = step.target()
-    const state = await this.#state.advanceTusUpload(this.#in.caller, {
-      uploadId: this.#uploadId,
-      lockId: this.#in.lockId,
-      leaseMs: this.#leaseMs,
-      fromOffset: this.#committed,
-      toOffset,
-      stagingKey,
-      unlock: step.unlock,
-    })
-    if (this.#stagingKey && this.#stagingKey !== stagingKey) this.#garbage.push(this.#stagingKey)
-    this.#committed = state.offset
-    this.#stagingKey = stagingKey
-    this.#lastRenewal = Date.now()
-    // A sessions service that predates `unlock` renews instead: the caller then unlocks.
-    if (step.unlock && state.lockId !== this.#in.lockId) this.#lockHeld = false
-  }
-
-  /** A slow PATCH keeps its lock while it makes progress. */
-  #renewIfDue() {
-    if (this.#lastStep?.unlock || Date.now() - this.#lastRenewal <= this.#leaseMs / 3) return
-    this.#lastRenewal = Date.now()
-    this.#queue(Promise.resolve(), () => ({ toOffset: this.#committed, stagingKey: this.#stagingKey }))
-  }
-
   #fail(error: unknown) {
     if (this.#failure) return
     this.#failure = { error }
-    this.#stop(STOPPED)
+    this.#interrupt?.()
+  }
+
+  #throwIfFailed() {
+    if (this.#failure) throw this.#failure.error
+  }
+
+  /**
+   * Waits for `promise`, or throws the failure as soon as a store fails. A fresh promise per wait:
+   * racing every body piece against one long-lived promise would keep each piece reachable from it.
+   */
+  #unlessFailed<T>(promise: Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const failed = () => reject(this.#failure?.error)
+      if (this.#failure) return failed()
+      this.#interrupt = failed
+      promise.then(resolve, reject).finally(() => {
+        if (this.#interrupt === failed) this.#interrupt = undefined
+      })
+    })
   }
 
   async #settled() {
     await Promise.all(this.#inFlight.map((entry) => entry.settled))
-    await this.#chain.catch(noop)
+    await this.#advances.settled()
   }
 
   /** After the body: the stores and writes still running, the tail, the release of the lock. */
   async #finish(aborted: boolean): Promise<number> {
     const { checksum } = this.#in
-    await Promise.all(this.#inFlight.map((entry) => entry.settled))
-    if (this.#failure) throw this.#failure.error
+    this.#throwIfFailed()
     if (checksum) {
+      // The body's checksum decides over every chunk of it: all are stored (pending) first.
+      await Promise.all(this.#inFlight.map((entry) => entry.settled))
+      this.#throwIfFailed()
       const ok = !aborted && this.#bodyHash?.digest().equals(checksum.digest) === true
       if (!ok) {
         // Nothing of this PATCH is kept: the offset stays where it was.
         await this.#discardPending()
         if (aborted) {
-          await this.#chain
-          return this.#committed
+          await this.#advances.done()
+          return this.#advances.committed
         }
         throw new TusError(
           460,
@@ -349,32 +319,24 @@ export class TusPatchWrite {
       }
       this.#promotePending()
     }
+    // The tail is staged while earlier chunks may still be stored; its write comes after theirs.
     const tail = this.#current
-    if (tail && tail.fill > 0 && tail.start + tail.fill > this.#committed) {
+    if (tail && tail.fill > 0 && tail.start + tail.fill > this.#advances.committed) {
       const key = this.#store.partialKey(this.#uploadId, tail.start, tail.start + tail.fill, this.#in.lockId)
       const end = tail.start + tail.fill
       const staged = this.#store.putStaging(key, tail.buffer.subarray(0, tail.fill), tail.hash.digest())
       this.#inFlight.push({ settled: staged.then(noop, noop) })
-      this.#queue(staged, () => ({ toOffset: end, stagingKey: key })).unlock = true
-    } else if (this.#lastStep?.unlock) {
-      // Marked when the declared body was complete.
-    } else if (this.#lastStep && !this.#lastStep.started) {
-      this.#lastStep.unlock = true
-    } else {
-      const step = this.#queue(Promise.resolve(), () => ({
-        toOffset: this.#committed,
-        stagingKey: this.#stagingKey,
-      }))
-      step.unlock = true
+      this.#advances.queue(staged, () => ({ toOffset: end, stagingKey: key }))
     }
-    await this.#chain
-    await this.#store.delete(this.#garbage).catch((err: unknown) => {
+    this.#advances.close()
+    await this.#advances.done()
+    await this.#store.delete([...this.#advances.replaced, ...this.#promoted]).catch((err: unknown) => {
       this.#log.warn(
         { err, uploadId: this.#uploadId },
         'tus staging cleanup failed; the lifecycle rule removes it',
       )
     })
-    return this.#committed
+    return this.#advances.committed
   }
 
   /** Verified pending chunks go to their chunk keys one after another, each advancing the offset. */
@@ -386,8 +348,8 @@ export class TusPatchWrite {
       )
       previous = promoted
       const end = p.index * this.#in.plan.chunkSize + p.length
-      this.#queue(promoted, () => ({ toOffset: end, stagingKey: '' }))
-      this.#garbage.push(p.key)
+      this.#advances.queue(promoted, () => ({ toOffset: end, stagingKey: '' }))
+      this.#promoted.push(p.key)
     }
   }
 
