@@ -57,6 +57,7 @@ export class TusService {
       input.offset,
       lease(input.leaseMs),
       this.#now(),
+      { userId: caller.userId, fileSize: session.fileSize },
     )
     switch (outcome.kind) {
       case 'locked':
@@ -90,24 +91,34 @@ export class TusService {
       unlock: boolean
     },
   ): Promise<TusView> {
-    const session = await this.#own(caller, input.uploadId)
-    if (input.toOffset < input.fromOffset || input.toOffset > session.fileSize) {
+    if (input.toOffset < input.fromOffset) {
+      throw new AppError('VALIDATION_FAILED', `offset ${input.toOffset} is before ${input.fromOffset}`)
+    }
+    // The write checks the lock, its owner and the file size itself, so the session (for the
+    // answer and the refusals) is read beside it instead of before it: one round trip per chunk.
+    const [owned, written] = await Promise.allSettled([
+      this.#own(caller, input.uploadId),
+      this.#repo.advance(
+        input.uploadId,
+        { ...input, userId: caller.userId, leaseMs: lease(input.leaseMs) },
+        this.#now(),
+      ),
+    ])
+    if (owned.status === 'rejected') throw owned.reason
+    if (written.status === 'rejected') throw written.reason
+    const session = owned.value
+    if (input.toOffset > session.fileSize) {
       throw new AppError(
         'VALIDATION_FAILED',
         `offset ${input.toOffset} is outside ${input.fromOffset}..${session.fileSize}`,
       )
     }
-    const state = await this.#repo.advance(
-      input.uploadId,
-      { ...input, leaseMs: lease(input.leaseMs) },
-      this.#now(),
-    )
-    if (!state) {
+    if (!written.value) {
       throw new AppError('CONFLICT', 'the lock on this upload was lost or its offset moved', {
         details: { reason: 'lock_lost' },
       })
     }
-    return { session, state }
+    return { session, state: written.value }
   }
 
   async unlock(caller: Caller, input: { uploadId: string; lockId: string }): Promise<TusView> {

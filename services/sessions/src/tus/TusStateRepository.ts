@@ -86,20 +86,24 @@ export class TusStateRepository {
     return out.Item ? toRecord(out.Item) : undefined
   }
 
-  /** Takes the lock if it is free (or expired, or already ours) and the offset is `offset`. */
+  /**
+   * Takes the lock if it is free (or expired, or already ours) and the offset is `offset`. The
+   * lock records its owner and the file size, so advances check both in their own conditional write.
+   */
   async lock(
     uploadId: string,
     lockId: string,
     offset: number,
     leaseMs: number,
     now: number,
+    owner: { userId: string; fileSize: number },
   ): Promise<LockOutcome> {
     try {
       const out = await this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: uploadPk(uploadId), sk: TUS_SK },
-          UpdateExpression: 'SET lockId = :me, lockExpiresAt = :until',
+          UpdateExpression: 'SET lockId = :me, lockExpiresAt = :until, lockOwner = :owner, fileSize = :size',
           ConditionExpression:
             'attribute_exists(pk) AND #offset = :offset AND (lockExpiresAt < :now OR lockId = :me)',
           ExpressionAttributeNames: { '#offset': 'offset' },
@@ -108,6 +112,8 @@ export class TusStateRepository {
             ':until': now + leaseMs,
             ':offset': offset,
             ':now': now,
+            ':owner': owner.userId,
+            ':size': owner.fileSize,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -124,11 +130,13 @@ export class TusStateRepository {
 
   /**
    * Moves the offset under the lock and renews it, or with `unlock` releases it in the same write;
-   * undefined when the lock or the offset moved.
+   * undefined when the lock or the offset moved, the caller is not the lock's owner, or `toOffset`
+   * is past the file.
    */
   async advance(
     uploadId: string,
     input: {
+      userId: string
       lockId: string
       fromOffset: number
       toOffset: number
@@ -147,13 +155,15 @@ export class TusStateRepository {
             ? 'SET #offset = :to, stagingKey = :staging, lockId = :none, lockExpiresAt = :until'
             : 'SET #offset = :to, stagingKey = :staging, lockExpiresAt = :until',
           ConditionExpression:
-            'attribute_exists(pk) AND #offset = :from AND lockId = :me AND lockExpiresAt >= :now',
+            'attribute_exists(pk) AND #offset = :from AND lockId = :me AND lockExpiresAt >= :now' +
+            ' AND lockOwner = :owner AND fileSize >= :to',
           ExpressionAttributeNames: { '#offset': 'offset' },
           ExpressionAttributeValues: {
             ':to': input.toOffset,
             ':from': input.fromOffset,
             ':staging': input.stagingKey,
             ':me': input.lockId,
+            ':owner': input.userId,
             ':now': now,
             ':until': input.unlock ? 0 : now + input.leaseMs,
             ...(input.unlock ? { ':none': '' } : {}),

@@ -149,6 +149,36 @@ describe('the tus state of an upload', () => {
     expect(next).toMatchObject({ lockId: 'next-patch-2', offset: 60 })
   })
 
+  it('an advance past the file or by another user writes nothing, even with the lock id', async () => {
+    const uploadId = await tusUpload('frank', 100)
+    const frank = caller('frank')
+    await tus('LockTusUpload', {
+      caller: frank,
+      uploadId,
+      lockId: 'frank-lock-1',
+      offset: 0,
+      leaseMs: 30_000,
+    })
+    const advance = { uploadId, lockId: 'frank-lock-1', fromOffset: 0, stagingKey: '', leaseMs: 30_000 }
+    await expect(tus('AdvanceTusUpload', { caller: frank, ...advance, toOffset: 101 })).rejects.toMatchObject(
+      {
+        code: 'VALIDATION_FAILED',
+      },
+    )
+    for (const who of [caller('mallory'), caller('root', true)]) {
+      await expect(tus('AdvanceTusUpload', { caller: who, ...advance, toOffset: 50 })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      })
+    }
+    expect(await tus('GetTusState', { caller: frank, uploadId })).toMatchObject({
+      offset: 0,
+      lockId: 'frank-lock-1',
+    })
+    const moved = await tus('AdvanceTusUpload', { caller: frank, ...advance, toOffset: 100 })
+    expect(moved.offset).toBe(100)
+    expect(moved.session?.fileSize).toBe(100)
+  })
+
   it('an expired lock is taken over by the next request', async () => {
     const uploadId = await tusUpload('bob', 10)
     const bob = caller('bob')
