@@ -30,7 +30,10 @@ export class TusService {
   async start(caller: Caller, uploadId: string): Promise<TusView> {
     const session = await this.#own(caller, uploadId)
     // The state outlives the session item by a day, so the sweeper and TTL find it in time.
-    const state = await this.#repo.start(uploadId, Math.ceil(session.expiresAt / 1000) + 86_400)
+    const state = await this.#repo.start(uploadId, Math.ceil(session.expiresAt / 1000) + 86_400, {
+      userId: session.userId,
+      fileSize: session.fileSize,
+    })
     return { session, state }
   }
 
@@ -41,28 +44,47 @@ export class TusService {
     return { session, state }
   }
 
+  /**
+   * The item names its owner, so the lock's conditional write checks ownership itself and the
+   * session (status, and the answer) is read beside it: one round trip. A lock taken on an upload
+   * that turns out to take no more bytes is released before the refusal.
+   */
   async lock(
     caller: Caller,
     input: { uploadId: string; lockId: string; offset: number; leaseMs: number },
   ): Promise<TusView> {
-    const session = await this.#own(caller, input.uploadId)
+    const request = { ...input, leaseMs: lease(input.leaseMs), userId: caller.userId }
+    const [owned, locking] = await Promise.allSettled([
+      this.#own(caller, input.uploadId),
+      this.#repo.lock(input.uploadId, request, this.#now()),
+    ])
+    const taken = locking.status === 'fulfilled' && locking.value.kind === 'locked'
+    const release = () => (taken ? this.#repo.unlock(input.uploadId, input.lockId) : Promise.resolve())
+    if (owned.status === 'rejected') {
+      await release()
+      throw owned.reason
+    }
+    const session = owned.value
     if (session.status !== 'created' && session.status !== 'uploading') {
+      await release()
       throw new AppError('CONFLICT', `the upload is ${session.status} and takes no more bytes`, {
         details: { reason: 'status', status: session.status },
       })
     }
-    const outcome = await this.#repo.lock(
-      input.uploadId,
-      input.lockId,
-      input.offset,
-      lease(input.leaseMs),
-      this.#now(),
-      { userId: caller.userId, fileSize: session.fileSize },
-    )
+    if (locking.status === 'rejected') throw locking.reason
+    let outcome = locking.value
+    if (outcome.kind === 'unowned') {
+      outcome = await this.#repo.lock(
+        input.uploadId,
+        { ...request, adopt: { fileSize: session.fileSize } },
+        this.#now(),
+      )
+    }
     switch (outcome.kind) {
       case 'locked':
         return { session, state: outcome.state }
       case 'missing':
+      case 'unowned':
         throw notFound(input.uploadId)
       case 'offset_mismatch':
         throw new AppError(

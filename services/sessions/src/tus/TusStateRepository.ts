@@ -33,7 +33,10 @@ export type LockOutcome =
   | { kind: 'locked'; state: TusStateRecord }
   | { kind: 'offset_mismatch'; state: TusStateRecord }
   | { kind: 'busy'; state: TusStateRecord }
+  /** Missing, or another user's. */
   | { kind: 'missing' }
+  /** Started before items named their owner: lock it once with `adopt`, after checking the session. */
+  | { kind: 'unowned' }
 
 /**
  * The tus state item of an upload. Every change is a conditional write, so the lock (owner +
@@ -48,8 +51,15 @@ export class TusStateRepository {
     this.#table = table
   }
 
-  /** Creates the item at offset 0 unless it exists; `ttlSeconds` matches the session's expiry. */
-  async start(uploadId: string, ttlSeconds: number): Promise<TusStateRecord> {
+  /**
+   * Creates the item at offset 0 unless it exists; `ttlSeconds` matches the session's expiry. It
+   * names the upload's owner and size, so locks and advances check them in their own writes.
+   */
+  async start(
+    uploadId: string,
+    ttlSeconds: number,
+    upload: { userId: string; fileSize: number },
+  ): Promise<TusStateRecord> {
     try {
       await this.#db.send(
         new PutCommand({
@@ -62,6 +72,8 @@ export class TusStateRepository {
             stagingKey: '',
             lockId: '',
             lockExpiresAt: 0,
+            owner: upload.userId,
+            fileSize: upload.fileSize,
             ttl: ttlSeconds,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -76,6 +88,11 @@ export class TusStateRepository {
   }
 
   async get(uploadId: string): Promise<TusStateRecord | undefined> {
+    const item = await this.#item(uploadId)
+    return item ? toRecord(item) : undefined
+  }
+
+  async #item(uploadId: string): Promise<Record<string, unknown> | undefined> {
     const out = await this.#db.send(
       new GetCommand({
         TableName: this.#table,
@@ -83,37 +100,39 @@ export class TusStateRepository {
         ConsistentRead: true,
       }),
     )
-    return out.Item ? toRecord(out.Item) : undefined
+    return out.Item
   }
 
   /**
-   * Takes the lock if it is free (or expired, or already ours) and the offset is `offset`. The
-   * lock records its owner and the file size, so advances check both in their own conditional write.
+   * Takes the lock if it is free (or expired, or already ours), the offset is `offset` and the
+   * upload is `userId`'s. With `adopt` (the session was read and is theirs), an item that names no
+   * owner yet is given one and the file size.
    */
   async lock(
     uploadId: string,
-    lockId: string,
-    offset: number,
-    leaseMs: number,
+    input: { lockId: string; offset: number; leaseMs: number; userId: string; adopt?: { fileSize: number } },
     now: number,
-    owner: { userId: string; fileSize: number },
   ): Promise<LockOutcome> {
+    const { adopt } = input
     try {
       const out = await this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: uploadPk(uploadId), sk: TUS_SK },
-          UpdateExpression: 'SET lockId = :me, lockExpiresAt = :until, lockOwner = :owner, fileSize = :size',
+          UpdateExpression: adopt
+            ? 'SET lockId = :me, lockExpiresAt = :until, #owner = :owner, fileSize = :size'
+            : 'SET lockId = :me, lockExpiresAt = :until',
           ConditionExpression:
-            'attribute_exists(pk) AND #offset = :offset AND (lockExpiresAt < :now OR lockId = :me)',
-          ExpressionAttributeNames: { '#offset': 'offset' },
+            `attribute_exists(pk) AND ${adopt ? '(attribute_not_exists(#owner) OR #owner = :owner)' : '#owner = :owner'}` +
+            ' AND #offset = :offset AND (lockExpiresAt < :now OR lockId = :me)',
+          ExpressionAttributeNames: { '#offset': 'offset', '#owner': 'owner' },
           ExpressionAttributeValues: {
-            ':me': lockId,
-            ':until': now + leaseMs,
-            ':offset': offset,
+            ':me': input.lockId,
+            ':until': now + input.leaseMs,
+            ':offset': input.offset,
             ':now': now,
-            ':owner': owner.userId,
-            ':size': owner.fileSize,
+            ':owner': input.userId,
+            ...(adopt ? { ':size': adopt.fileSize } : {}),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -122,16 +141,19 @@ export class TusStateRepository {
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err
     }
-    const state = await this.get(uploadId)
-    if (!state) return { kind: 'missing' }
-    if (state.offset !== offset) return { kind: 'offset_mismatch', state }
+    const item = await this.#item(uploadId)
+    if (!item) return { kind: 'missing' }
+    if (item.owner === undefined && !adopt) return { kind: 'unowned' }
+    if (item.owner !== undefined && item.owner !== input.userId) return { kind: 'missing' }
+    const state = toRecord(item)
+    if (state.offset !== input.offset) return { kind: 'offset_mismatch', state }
     return { kind: 'busy', state }
   }
 
   /**
    * Moves the offset under the lock and renews it, or with `unlock` releases it in the same write;
-   * undefined when the lock or the offset moved, the caller is not the lock's owner, or `toOffset`
-   * is past the file.
+   * undefined when the lock or the offset moved, the upload is not `userId`'s, or `toOffset` is past
+   * the file.
    */
   async advance(
     uploadId: string,
@@ -156,8 +178,8 @@ export class TusStateRepository {
             : 'SET #offset = :to, stagingKey = :staging, lockExpiresAt = :until',
           ConditionExpression:
             'attribute_exists(pk) AND #offset = :from AND lockId = :me AND lockExpiresAt >= :now' +
-            ' AND lockOwner = :owner AND fileSize >= :to',
-          ExpressionAttributeNames: { '#offset': 'offset' },
+            ' AND #owner = :owner AND fileSize >= :to',
+          ExpressionAttributeNames: { '#offset': 'offset', '#owner': 'owner' },
           ExpressionAttributeValues: {
             ':to': input.toOffset,
             ':from': input.fromOffset,

@@ -1,3 +1,4 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb'
 import { Metadata } from '@grpc/grpc-js'
 import { fromGrpcError, type TusState__Output } from '@lfusys/proto'
 import { waitFor } from '@lfusys/testing'
@@ -177,6 +178,68 @@ describe('the tus state of an upload', () => {
     const moved = await tus('AdvanceTusUpload', { caller: frank, ...advance, toOffset: 100 })
     expect(moved.offset).toBe(100)
     expect(moved.session?.fileSize).toBe(100)
+  })
+
+  it('a lock on an upload that takes no more bytes is refused and left free', async () => {
+    const uploadId = await tusUpload('gina', 10)
+    const gina = caller('gina')
+    await h.stack.clients.documents.send(
+      new UpdateCommand({
+        TableName: h.stack.resources.tables.uploads.name,
+        Key: { pk: `UPLOAD#${uploadId}`, sk: 'SESSION' },
+        UpdateExpression: 'SET #status = :finalizing',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':finalizing': 'finalizing' },
+      }),
+    )
+    await expect(
+      tus('LockTusUpload', { caller: gina, uploadId, lockId: 'late-patch-1', offset: 0, leaseMs: 30_000 }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'status', status: 'finalizing' } })
+    expect((await tus('GetTusState', { caller: gina, uploadId })).lockId).toBe('')
+  })
+
+  it('an item started before it named its owner is adopted by the first lock of the owner', async () => {
+    const uploadId = await tusUpload('hugo', 10)
+    const key = { pk: `UPLOAD#${uploadId}`, sk: 'TUS' }
+    const table = h.stack.resources.tables.uploads.name
+    await h.stack.clients.documents.send(
+      new UpdateCommand({
+        TableName: table,
+        Key: key,
+        UpdateExpression: 'REMOVE #owner, fileSize',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+      }),
+    )
+    await expect(
+      tus('LockTusUpload', {
+        caller: caller('mallory'),
+        uploadId,
+        lockId: 'intruder-2',
+        offset: 0,
+        leaseMs: 30_000,
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' })
+    await expect(
+      tus('LockTusUpload', {
+        caller: caller('hugo'),
+        uploadId,
+        lockId: 'hugo-lock-1',
+        offset: 3,
+        leaseMs: 30_000,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT', details: { reason: 'offset', offset: 0 } })
+    const locked = await tus('LockTusUpload', {
+      caller: caller('hugo'),
+      uploadId,
+      lockId: 'hugo-lock-1',
+      offset: 0,
+      leaseMs: 30_000,
+    })
+    expect(locked.lockId).toBe('hugo-lock-1')
+    const item = await h.stack.clients.documents.send(
+      new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+    )
+    expect(item.Item).toMatchObject({ owner: 'hugo', fileSize: 10 })
   })
 
   it('an expired lock is taken over by the next request', async () => {
