@@ -69,7 +69,6 @@ const CONFIGS = {
     UPLOADS_MIN_TRANSFER_BYTES_PER_SECOND: '0',
   },
   fair: {},
-  'fair-4-big-slots': { UPLOADS_MAX_CONCURRENT_CHUNKS: '4' },
 } as const
 type ConfigName = keyof typeof CONFIGS
 
