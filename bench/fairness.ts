@@ -21,6 +21,7 @@ import { Agent, request } from 'node:http'
 import { cpus, loadavg } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import * as grpc from '@grpc/grpc-js'
 import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
 import { chunkRange, contentHashFromDigests, formatContentDigest, MiB } from '@lfusys/contracts'
@@ -35,6 +36,13 @@ import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 import { putChunk } from './chunkPut.ts'
 
+/** The 1 KiB client's worker thread signs with the main thread's keys. */
+const shared = (isMainThread ? {} : workerData) as {
+  serviceKeysText?: string
+  sessionsAddress?: string
+  probes?: Record<string, string>
+  smallRuns?: number
+}
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
@@ -46,7 +54,7 @@ const { values: args } = parseArgs({
 })
 const repoRoot = join(import.meta.dirname, '..')
 const BIG = Number(args.big ?? (args.quick ? 8 : 30))
-const SMALL_RUNS = Number(args['small-runs'] ?? (args.quick ? 8 : 20))
+const SMALL_RUNS = shared.smallRuns ?? Number(args['small-runs'] ?? (args.quick ? 8 : 20))
 const VICTIM_PUTS = args.quick ? 8 : 16
 /** A victim's PUT that is still refused after this long is counted as given up. */
 const GIVE_UP_S = 20
@@ -64,7 +72,7 @@ const CONFIGS = {
 } as const
 type ConfigName = keyof typeof CONFIGS
 
-const serviceKeysText = `bench1:${randomBytes(32).toString('base64url')}`
+const serviceKeysText = shared.serviceKeysText ?? `bench1:${randomBytes(32).toString('base64url')}`
 const serviceKeys = parseCallerTokenKeys(serviceKeysText)
 const tokenKeysText = `bench1:${randomBytes(24).toString('hex')}`
 const tokenKeys = parseUploadTokenKeys(tokenKeysText)
@@ -152,6 +160,7 @@ async function uploadFile(
       cb,
     ),
   )
+  const createdAt = now()
   const session = created.upload?.session
   const token = created.upload?.uploadToken?.token
   if (!session || !token) throw new Error('CreateUpload did not start an upload')
@@ -179,8 +188,9 @@ async function uploadFile(
   await call<UploadSession__Output>(userId, (md, o, cb) =>
     sessions.CompleteUpload({ caller: { userId, isAdmin: false }, uploadId: session.uploadId }, md, o, cb),
   ).catch(() => undefined)
+  const completionCalledAt = now()
   await waitComplete(sessions, userId, session.uploadId)
-  return { refusals, storedAt }
+  return { refusals, createdAt, storedAt, completionCalledAt }
 }
 
 function percentile(values: number[], p: number): number | undefined {
@@ -193,7 +203,7 @@ const fmt = (v: number | undefined, digits = 2) => (v === undefined ? 'n/m' : v.
 // ---------------------------------------------------------------------------------------------
 // Scenarios
 
-async function scenarioA(sessions: SessionsClient) {
+async function scenarioA(sessions: SessionsClient, sessionsAddress: string, probes: Record<string, string>) {
   const agent = new Agent({ keepAlive: true, maxSockets: BIG * 4 + 8 })
   const base = randomBytes(32 * MiB)
   let stop = false
@@ -215,28 +225,93 @@ async function scenarioA(sessions: SessionsClient) {
   })
   // Let the big uploads fill the intake first.
   await sleep(5000)
-  const latencies: number[] = []
-  const toStored: number[] = []
-  let refusals = 0
-  const small = new Agent({ keepAlive: true, maxSockets: 1 })
-  for (let run = 0; run < SMALL_RUNS; run++) {
-    const body = randomBytes(1024)
-    const contentHash = await contentHashFromDigests([createHash('sha256').update(body).digest()])
-    const started = now()
-    const r = await uploadFile(sessions, small, `small-${randomUUID()}`, body, contentHash)
-    refusals += r.refusals
-    latencies.push(now() - started)
-    toStored.push(r.storedAt - started)
-    log(
-      `  1 KiB upload ${run}: ${(now() - started).toFixed(2)} s, chunk stored after ${(r.storedAt - started).toFixed(2)} s, ${r.refusals} refusals (32 MiB uploads done so far: ${bigDone})`,
-    )
-  }
+  // The 1 KiB client is another user: it gets an event loop of its own (a worker thread), so its
+  // times are the system's, not this process's lag from driving 30 big uploads.
+  const small = await new Promise<SmallResult>((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { sessionsAddress, serviceKeysText, probes },
+    })
+    worker.on('message', (m: { line?: string; result?: SmallResult }) => {
+      if (m.line) log(`${m.line} (32 MiB uploads done so far: ${bigDone})`)
+      if (m.result) resolve(m.result)
+    })
+    worker.on('error', reject)
+    worker.on('exit', (code) => reject(new Error(`1 KiB client exited with ${code}`)))
+  })
   stop = true
   log('scenario A: waiting for the big uploads in progress to finish')
   await Promise.all(background)
   agent.destroy()
-  small.destroy()
-  return { latencies, toStored, refusals, bigDone: `${bigDone}${bigFailed ? ` (${bigFailed} failed)` : ''}` }
+  return { ...small, bigDone: `${bigDone}${bigFailed ? ` (${bigFailed} failed)` : ''}` }
+}
+
+interface SmallResult {
+  latencies: number[]
+  toStored: number[]
+  /** Per phase, seconds: CreateUpload; its answer -> the chunk's 201; CompleteUpload; -> `complete` seen. */
+  phases: { create: number[]; put: number[]; completion: number[]; finish: number[] }
+  refusals: number
+  /** Round trips of a trivial request to each process while the 1 KiB uploads ran (s). */
+  probes: Record<string, number[]>
+}
+
+/**
+ * Every 250 ms, one trivial request to each process (a 404 or 400 is fine): how long a request
+ * waits in that process's event loop while it is busy with the big uploads.
+ */
+function probeLoop(targets: Record<string, string>) {
+  const times: Record<string, number[]> = Object.fromEntries(Object.keys(targets).map((k) => [k, []]))
+  let stopped = false
+  const loops = Object.entries(targets).map(async ([name, url]) => {
+    while (!stopped) {
+      const started = now()
+      await fetch(url, { method: name === 'dynamodb' ? 'POST' : 'GET' })
+        .then((r) => r.arrayBuffer())
+        .catch(() => undefined)
+      times[name]?.push(now() - started)
+      await sleep(250)
+    }
+  })
+  return async () => {
+    stopped = true
+    await Promise.all(loops)
+    return times
+  }
+}
+
+/** The 1 KiB client (worker thread): SMALL_RUNS uploads one after the other, each a new user. */
+async function smallClient(sessionsAddress: string): Promise<SmallResult> {
+  const sessions = createSessionsClient(sessionsAddress)
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const result: SmallResult = {
+    latencies: [],
+    toStored: [],
+    phases: { create: [], put: [], completion: [], finish: [] },
+    refusals: 0,
+    probes: {},
+  }
+  const stopProbes = probeLoop(shared.probes ?? {})
+  for (let run = 0; run < SMALL_RUNS; run++) {
+    const body = randomBytes(1024)
+    const contentHash = await contentHashFromDigests([createHash('sha256').update(body).digest()])
+    const started = now()
+    const r = await uploadFile(sessions, agent, `small-${randomUUID()}`, body, contentHash)
+    const ended = now()
+    result.refusals += r.refusals
+    result.latencies.push(ended - started)
+    result.toStored.push(r.storedAt - started)
+    result.phases.create.push(r.createdAt - started)
+    result.phases.put.push(r.storedAt - r.createdAt)
+    result.phases.completion.push(r.completionCalledAt - r.storedAt)
+    result.phases.finish.push(ended - r.completionCalledAt)
+    parentPort?.postMessage({
+      line: `  1 KiB upload ${run}: ${(ended - started).toFixed(2)} s (create ${(r.createdAt - started).toFixed(2)}, PUT ${(r.storedAt - r.createdAt).toFixed(2)}, CompleteUpload ${(r.completionCalledAt - r.storedAt).toFixed(2)}, then ${(ended - r.completionCalledAt).toFixed(2)}), ${r.refusals} refusals`,
+    })
+  }
+  result.probes = await stopProbes()
+  agent.destroy()
+  sessions.close()
+  return result
 }
 
 /** 16 chunk PUTs of one account, each trickled at 40 KiB/s; returns a stop function. */
@@ -357,7 +432,8 @@ async function startSessions(env: Record<string, string>, uploadsUrl: string) {
     },
   )
   await waitUntilReady('sessions service', () => portInUse(port), { timeoutMs: 60_000, process: child })
-  return { process: child, client: createSessionsClient(`127.0.0.1:${port}`) }
+  const address = `127.0.0.1:${port}`
+  return { process: child, address, client: createSessionsClient(address) }
 }
 
 function table(headers: string[], rows: string[][]): string {
@@ -371,11 +447,12 @@ async function main() {
   const children: ManagedProcess[] = []
   const rowsA: string[][] = []
   const rowsB: string[][] = []
+  const probeRows: string[][] = []
   try {
     log('starting emulators')
     const emulators = await startEmulators()
     children.push(emulators.process)
-    const env = {
+    const env: Record<string, string> = {
       ...emulators.env,
       UPLOAD_TOKEN_KEYS: tokenKeysText,
       SERVICE_TOKEN_KEYS: serviceKeysText,
@@ -395,13 +472,29 @@ async function main() {
       try {
         if (scenarios.includes('A')) {
           log(`${name}: scenario A, ${BIG} concurrent 32 MiB uploads, ${SMALL_RUNS} 1 KiB uploads`)
-          const a = await scenarioA(sessions.client)
+          const a = await scenarioA(sessions.client, sessions.address, {
+            s3: `${env.AWS_ENDPOINT_URL_S3}/`,
+            dynamodb: `${env.AWS_ENDPOINT_URL_DYNAMODB}/`,
+            uploads: `${uploads.url}/health/live`,
+          })
+          probeRows.push(
+            ...Object.entries(a.probes).map(([process, times]) => [
+              name,
+              process,
+              fmt(percentile(times, 50), 3),
+              fmt(percentile(times, 95), 3),
+              String(times.length),
+            ]),
+          )
           rowsA.push([
             name,
             fmt(percentile(a.latencies, 50)),
             fmt(percentile(a.latencies, 95)),
             fmt(Math.max(...a.latencies)),
             `${fmt(percentile(a.toStored, 50))} / ${fmt(percentile(a.toStored, 95))}`,
+            (['create', 'put', 'completion', 'finish'] as const)
+              .map((k) => fmt(percentile(a.phases[k], 50)))
+              .join(' / '),
             String(a.refusals),
             a.bigDone,
           ])
@@ -442,16 +535,23 @@ async function main() {
         'p95',
         'max',
         'create -> chunk 201 p50 / p95',
+        'p50 create / PUT / CompleteUpload / -> complete',
         'refusals of 1 KiB PUTs',
         '32 MiB uploads done',
       ],
       rowsA,
     ),
   )
+  console.log('\nA: a trivial request to each process every 250 ms while the 1 KiB uploads ran (s)')
+  console.log(table(['intake', 'process', 'p50', 'p95', 'samples'], probeRows))
   console.log(
     `\nB: another user's 1 MiB chunk PUTs, first try -> 201 (s), 4 at a time; given up after ${GIVE_UP_S} s`,
   )
   console.log(table(['intake', 'trickler (16 PUTs at 40 KiB/s)', 'p50', 'p95', 'given up'], rowsB))
 }
 
-await main()
+if (isMainThread) {
+  await main()
+} else {
+  parentPort?.postMessage({ result: await smallClient(shared.sessionsAddress ?? '') })
+}

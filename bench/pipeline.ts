@@ -1,7 +1,7 @@
 /**
  * Upload pipeline benchmark. Not a test: it prints numbers.
  *
- *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--latency-runs 15] [--tus-only]
+ *   pnpm --filter @lfusys/bench bench:pipeline [--quick] [--repeat N] [--concurrency 4,8] [--sizes 256,1024] [--latency-runs 15] [--tus-only | --latency-only]
  *
  * Client (this process), uploads service, sessions service, the references and the emulators (a
  * devstack child, with the patched fauxqs) each run in their own process. For every file size and
@@ -81,6 +81,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '1' },
     /** Only the tus rows (the peer and lfusys's tus endpoint): skips the ceilings, the native path and the 1 KiB runs. */
     'tus-only': { type: 'boolean', default: false },
+    /** Only the 1 KiB creation -> complete runs. */
+    'latency-only': { type: 'boolean', default: false },
   },
 })
 
@@ -96,6 +98,7 @@ const concurrencies = args.concurrency.split(',').map(Number)
 const repeat = Math.max(1, Number(args.repeat))
 const latencyRuns = Math.max(1, Number(args['latency-runs']))
 const tusOnly = args['tus-only']
+const latencyOnly = args['latency-only']
 const TARGETS = {
   uploadVsU: 0.65,
   cpuPerGiB: 2.0,
@@ -892,7 +895,7 @@ function table(headers: string[], rows: string[][]): string {
 async function main() {
   const loadBefore = loadavg()[0] ?? 0
   const files = []
-  for (const size of sizesMiB) files.push(await prepareFile(size))
+  for (const size of latencyOnly ? [] : sizesMiB) files.push(await prepareFile(size))
 
   const tokenKeysText = `bench1:${randomBytes(24).toString('hex')}`
   const tokenKeys = parseUploadTokenKeys(tokenKeysText)
@@ -935,7 +938,7 @@ async function main() {
     // Idle RSS before any chunk: what the process costs at rest.
     idleRss = `${fmt(rssMiB(uploads.pid), 0)} MiB (bare hop ${fmt(rssMiB(hop.pid), 0)} MiB, tus ${fmt(rssMiB(tus.pid), 0)} MiB)`
     const firstFile = files[0]
-    if (firstFile && !tusOnly) {
+    if (firstFile && !tusOnly && !latencyOnly) {
       // Warm-up (untimed): JIT and connection pools, so the first measured run is not penalised.
       log('warming up')
       const handle = await open(firstFile.path)
@@ -989,7 +992,7 @@ async function main() {
       latencies = await smallFileLatencies({ runs: latencyRuns, uploadsUrl: uploads.url, sessions: client })
     }
 
-    for (const file of files) {
+    for (const file of latencyOnly ? [] : files) {
       const handle = await open(file.path)
       const sizeMiB = file.size / MiB
       for (const c of tusOnly ? [] : concurrencies) {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -305,6 +306,49 @@ describe('fauxqs with S3 checksum semantics', () => {
     )
     // A composite over part 1 alone would vouch for bytes it never covered.
     expect(done.ChecksumSHA256).toBeUndefined()
+  })
+
+  it('CopyObject carries the source SHA-256 whatever the metadata directive and returns it', async () => {
+    const bytes = randomBytes(1024)
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: 'copy/src', Body: bytes, ChecksumSHA256: sha256(bytes) }),
+    )
+    for (const directive of ['COPY', 'REPLACE'] as const) {
+      const out = await s3.send(
+        new CopyObjectCommand({
+          Bucket: bucket,
+          Key: `copy/dst-${directive}`,
+          CopySource: `${bucket}/copy/src`,
+          MetadataDirective: directive,
+          ContentType: 'text/plain',
+        }),
+      )
+      expect(out.CopyObjectResult?.ChecksumSHA256).toBe(sha256(bytes))
+      expect(out.CopyObjectResult?.ChecksumType).toBe('FULL_OBJECT')
+      const h = await s3.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: `copy/dst-${directive}`, ChecksumMode: 'ENABLED' }),
+      )
+      expect(h.ChecksumSHA256).toBe(sha256(bytes))
+      expect(h.ContentType).toBe(directive === 'REPLACE' ? 'text/plain' : 'application/octet-stream')
+    }
+  })
+
+  it('CopyObject with x-amz-checksum-algorithm SHA256 computes it for a source stored without one', async () => {
+    const bytes = randomBytes(2048)
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'copy/plain', Body: bytes }))
+    const out = await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: 'copy/plain-dst',
+        CopySource: `${bucket}/copy/plain`,
+        ChecksumAlgorithm: 'SHA256',
+      }),
+    )
+    expect(out.CopyObjectResult?.ChecksumSHA256).toBe(sha256(bytes))
+    const none = await s3.send(
+      new CopyObjectCommand({ Bucket: bucket, Key: 'copy/plain-dst2', CopySource: `${bucket}/copy/plain` }),
+    )
+    expect(none.CopyObjectResult?.ChecksumSHA256).toBeUndefined()
   })
 
   it('GetObject and HeadObject honour response-content-disposition and response-content-type', async () => {

@@ -108,6 +108,12 @@ describe('chunk events to a complete file', () => {
     const one = await uploadAndComplete(777, 'bob', true)
     expect(one.done.chunkCount).toBe(1)
     expect((await download(h, 'bob', one.done.fileId ?? '')).bytes.equals(one.file.bytes)).toBe(true)
+    // Copied whole (one CopyObject, no multipart upload) and checked by the SHA-256 S3 gives the copy.
+    const oneInfo = await call<unknown, { integrityCheck: string }>(h.client, 'GetFile', {
+      caller: caller('bob'),
+      fileId: one.done.fileId,
+    })
+    expect(oneInfo.integrityCheck).toBe('INTEGRITY_CHECK_FULL_OBJECT')
     const two = await uploadAndComplete(10 * MiB, 'bob', true)
     expect(two.done.chunkCount).toBe(2)
     expect(two.done.receivedChunks).toEqual([0, 1])

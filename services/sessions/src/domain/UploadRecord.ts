@@ -13,7 +13,7 @@ export function isFinal(status: UploadStatus): status is FinalUploadStatus {
 }
 
 /** How the assembled object was shown to hold exactly the declared/derived content. */
-export const INTEGRITY_CHECKS = ['composite', 'read_back', 'existing_object'] as const
+export const INTEGRITY_CHECKS = ['composite', 'full_object', 'read_back', 'existing_object'] as const
 export type IntegrityCheck = (typeof INTEGRITY_CHECKS)[number]
 
 export interface UploadRecord {

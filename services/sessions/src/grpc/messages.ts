@@ -85,11 +85,9 @@ export function toCaller(caller: { userId: string; isAdmin: boolean }): Caller {
 const protoStatus = (status: UploadStatus) =>
   `UPLOAD_STATUS_${status.toUpperCase() as Uppercase<UploadStatus>}` as const
 
-const CHECK: Record<
-  IntegrityCheck,
-  'INTEGRITY_CHECK_COMPOSITE' | 'INTEGRITY_CHECK_READ_BACK' | 'INTEGRITY_CHECK_EXISTING_OBJECT'
-> = {
+const CHECK: Record<IntegrityCheck, `INTEGRITY_CHECK_${Uppercase<IntegrityCheck>}`> = {
   composite: 'INTEGRITY_CHECK_COMPOSITE',
+  full_object: 'INTEGRITY_CHECK_FULL_OBJECT',
   read_back: 'INTEGRITY_CHECK_READ_BACK',
   existing_object: 'INTEGRITY_CHECK_EXISTING_OBJECT',
 }

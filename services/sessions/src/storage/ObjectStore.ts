@@ -4,6 +4,7 @@ import {
   AbortMultipartUploadCommand,
   ChecksumAlgorithm,
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -28,6 +29,11 @@ function translateGone(err: unknown): never {
   if (isAwsError(err, 'NoSuchUpload'))
     throw new MultipartUploadGoneError('multipart upload is gone', { cause: err })
   throw err
+}
+
+/** x-amz-copy-source: the bucket and the URL-encoded key, slashes kept. */
+function copySource(bucket: string, key: string): string {
+  return `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`
 }
 
 export interface ObjectHead {
@@ -113,6 +119,29 @@ export class ObjectStore {
     return out.UploadId
   }
 
+  /**
+   * Copies a whole object (at most 5 GiB) with a SHA-256 that S3 gives the copy: the source's,
+   * which S3 verified when it was stored. Answers that checksum, or undefined when none is reported.
+   */
+  async copyObject(
+    sourceKey: string,
+    key: string,
+    contentType: string,
+  ): Promise<{ checksumSha256?: string }> {
+    const out = await this.#s3.send(
+      new CopyObjectCommand({
+        Bucket: this.#bucket,
+        Key: key,
+        CopySource: copySource(this.#bucket, sourceKey),
+        MetadataDirective: 'REPLACE',
+        ContentType: contentType,
+        ChecksumAlgorithm: ChecksumAlgorithm.SHA256,
+      }),
+    )
+    const checksum = out.CopyObjectResult?.ChecksumSHA256
+    return checksum === undefined ? {} : { checksumSha256: checksum }
+  }
+
   async copyPart(key: string, multipartUploadId: string, partNumber: number, sourceKey: string) {
     const out = await this.#s3
       .send(
@@ -121,7 +150,7 @@ export class ObjectStore {
           Key: key,
           UploadId: multipartUploadId,
           PartNumber: partNumber,
-          CopySource: `${this.#bucket}/${encodeURIComponent(sourceKey).replace(/%2F/g, '/')}`,
+          CopySource: copySource(this.#bucket, sourceKey),
         }),
       )
       .catch(translateGone)

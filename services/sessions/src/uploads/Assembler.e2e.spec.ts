@@ -120,6 +120,23 @@ describe('Assembler against fauxqs and DynamoDB Local', () => {
     expect(await store.getBytes(run.key)).toEqual(Buffer.concat(parts))
   })
 
+  it('copies a one-chunk file whole and checks the SHA-256 S3 gives the copy', async () => {
+    const body = bytes(1024, 13)
+    const run = await runOf([body], 8 * MiB)
+    expect(await assembler.assemble(run)).toBe('full_object')
+    expect(await store.getBytes(run.key)).toEqual(body)
+    // No multipart upload was started, so none needs aborting.
+    expect((await uploads.get(run.record.uploadId))?.multipartUploadIds ?? []).toHaveLength(0)
+    const head = await store.head(run.key)
+    expect(head).toEqual({ size: 1024, checksumSha256: sha(body) })
+  })
+
+  it('fails a one-chunk file whose chunk object changed after its digest was recorded', async () => {
+    const run = await runOf([bytes(1024, 14)], 8 * MiB)
+    await putChunkObject(run.record.uploadId, 0, bytes(1024, 15))
+    await expect(assembler.assemble(run)).rejects.toThrow(/does not match chunk 0's recorded digest/)
+  })
+
   it('starts nothing once the lease is lost', async () => {
     const run = await runOf([bytes(1000, 11), bytes(1000, 12)], 1000)
     const lost = new AbortController()

@@ -7,7 +7,7 @@ import type { ChunkRepository } from './ChunkRepository.ts'
 import { LeaseLostError } from './FinalizationLease.ts'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
-import { chunksPerPart, usesPartCopy } from './partPlan.ts'
+import { chunksPerPart, copiesWhole, usesPartCopy } from './partPlan.ts'
 import { Semaphore } from './Semaphore.ts'
 
 /** The assembled object does not hold the expected bytes: the upload fails, never silently passes. */
@@ -76,6 +76,7 @@ export class Assembler {
   /** Assembles and verifies `run.key`; says how the object was shown to hold the content. */
   async assemble(run: AssemblyRun): Promise<IntegrityCheck> {
     const { record, key } = run
+    if (copiesWhole(record)) return this.#copyWhole(run)
     const copy = usesPartCopy(record)
     for (let round = 0; round < 2; round++) {
       const ref = (round === 0 && this.#continued(run)) || (await this.#startMultipart(run))
@@ -129,6 +130,38 @@ export class Assembler {
       'object removed by a concurrent delete after the commit; assembling again',
     )
     await this.assemble({ ...run, owner: undefined })
+  }
+
+  /**
+   * A file of one chunk is that chunk: one CopyObject instead of a multipart upload (create, copy,
+   * complete, head), so a small file's finalization is one store call. S3 gives the copy the chunk
+   * object's SHA-256 (verified when it was stored), which must equal the digest recorded for it.
+   */
+  async #copyWhole(run: AssemblyRun): Promise<IntegrityCheck> {
+    const { record, chunks } = run
+    const digest = chunks[0]?.digest
+    run.signal.throwIfAborted()
+    const out = await this.#store.copyObject(
+      chunkKey(this.#options.chunkPrefix, record.uploadId, 0),
+      run.key,
+      record.contentType,
+    )
+    run.log.info({ parts: 1, copy: 'object' }, 'object assembled')
+    if (out.checksumSha256 !== undefined) {
+      if (out.checksumSha256 !== digest) {
+        throw new IntegrityError(
+          `the copied object's SHA-256 ${out.checksumSha256} does not match chunk 0's recorded digest`,
+        )
+      }
+      return 'full_object'
+    }
+    if (!this.#options.readBack) {
+      throw new IntegrityError(
+        'the store reported no checksum for the copied object and the read-back check is disabled',
+      )
+    }
+    await readBack(run, await this.#store.stream(run.key))
+    return 'read_back'
   }
 
   /** Under the lease, the multipart upload an earlier holder started for this key, if any. */

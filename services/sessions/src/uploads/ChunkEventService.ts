@@ -1,4 +1,4 @@
-import { chunkLength, parseChunkKey } from '@lfusys/contracts'
+import { chunkKey, chunkLength, parseChunkKey } from '@lfusys/contracts'
 import type { Logger } from '@lfusys/logger'
 import { attr, type MessageTrace, meters, userPseudonym } from '@lfusys/telemetry'
 import { isFinal, type UploadRecord } from '../domain/UploadRecord.ts'
@@ -97,46 +97,66 @@ export class ChunkEventService {
 
   /**
    * Records the chunk objects of an unfinished upload that S3 holds but no handled event announced
-   * (design: "lost events cost seconds"): lists `chunks/<id>/` and treats each unrecorded object as
+   * (design: "lost events cost seconds"): HEADs each unrecorded chunk when there are at most
+   * RECONCILE_CONCURRENCY of them, else lists `chunks/<id>/`, and treats each unrecorded object as
    * its event. Idempotent and safe alongside the consumer (the received set is a set). Answers the
    * session afterwards and the indexes the store does not hold.
    */
   async reconcile(record: UploadRecord): Promise<{ upload: UploadRecord; missing: number[] }> {
     const { store, chunkPrefix } = this.#deps
     let current = record
-    const keys = await store.listKeys(`${chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
     const stored = new Set<number>()
     const unrecorded: { key: string; index: number }[] = []
-    for (const key of keys) {
-      const parsed = parseChunkKey(chunkPrefix, key)
-      if (!parsed || parsed.uploadId !== record.uploadId || parsed.index >= record.chunkCount) continue
-      stored.add(parsed.index)
-      if (!current.received.includes(parsed.index)) unrecorded.push({ key, index: parsed.index })
+    const received = new Set(record.received)
+    const notReceived: number[] = []
+    for (let i = 0; i < record.chunkCount && notReceived.length <= RECONCILE_CONCURRENCY; i++) {
+      if (!received.has(i)) notReceived.push(i)
+    }
+    if (notReceived.length <= RECONCILE_CONCURRENCY) {
+      // A few chunks (a small file's only one): HEAD each directly; a listing would be one more
+      // store call on the client's wait, before the same HEADs.
+      for (const index of notReceived) {
+        unrecorded.push({ key: chunkKey(chunkPrefix, record.uploadId, index), index })
+      }
+    } else {
+      const keys = await store.listKeys(`${chunkPrefix}${record.uploadId}/`, record.chunkCount + 10)
+      for (const key of keys) {
+        const parsed = parseChunkKey(chunkPrefix, key)
+        if (!parsed || parsed.uploadId !== record.uploadId || parsed.index >= record.chunkCount) continue
+        stored.add(parsed.index)
+        if (!received.has(parsed.index)) unrecorded.push({ key, index: parsed.index })
+      }
     }
     // Side by side (the client waits on this): each chunk is a HEAD and two conditional writes.
     await mapLimit(unrecorded, RECONCILE_CONCURRENCY, async ({ key, index }) => {
       const found: Found = { kind: 'found', uploadId: record.uploadId, index, record }
       const result = await this.#recordFound({ bucket: store.bucket, key, size: 0 }, found)
       if (result.kind === 'recorded') {
+        stored.add(index)
         if (result.updated.received.length > current.received.length) current = result.updated
         this.#deps.log.info({ uploadId: record.uploadId, index }, 'chunk without a handled event recorded')
       }
     })
     const fresh = (await this.#deps.uploads.get(record.uploadId)) ?? current
-    const received = new Set(fresh.received)
+    const recorded = new Set(fresh.received)
     const missing: number[] = []
-    for (let i = 0; i < fresh.chunkCount; i++) if (!received.has(i) && !stored.has(i)) missing.push(i)
+    for (let i = 0; i < fresh.chunkCount; i++) if (!recorded.has(i) && !stored.has(i)) missing.push(i)
     return { upload: fresh, missing }
   }
 
   /**
    * Takes the lease (or an expired one) and finalizes; the outcome as the consumer settles it. For
-   * callers outside the queue: the watch is sent first, so no message-less finalization is left
-   * without a delivery to take it over.
+   * callers outside the queue: the watch goes out alongside, so no message-less finalization is left
+   * without a delivery to take it over. It is delayed until after the lease, so sending it first
+   * would only put one more store call before a small file's finalization.
    */
   async finalize(uploadId: string): Promise<EventOutcome> {
-    await this.#deps.watch?.(uploadId)
-    return this.#finalize(uploadId)
+    const watching = this.#deps.watch?.(uploadId)
+    try {
+      return await this.#finalize(uploadId)
+    } finally {
+      await watching
+    }
   }
 
   /** The upload an event names, or how to settle an event that names none. */
@@ -187,7 +207,7 @@ export class ChunkEventService {
     }
     const head = await store.head(event.key)
     if (!head) {
-      log.info({ uploadId, index }, 'chunk object gone before its event was handled')
+      log.info({ uploadId, index }, 'no chunk object to record')
       return settled('done')
     }
     const expected = chunkLength(record, index)

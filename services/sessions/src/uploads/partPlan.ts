@@ -16,3 +16,8 @@ export function usesPartCopy(plan: { fileSize: number; chunkSize: number; chunkC
 export function chunksPerPart(chunkSize: number): number {
   return Math.max(1, Math.ceil(MIN_PART_SIZE / Math.max(1, chunkSize)))
 }
+
+/** A non-empty file of one chunk is assembled by copying that chunk whole (CopyObject). */
+export function copiesWhole(plan: { fileSize: number; chunkCount: number }): boolean {
+  return plan.chunkCount === 1 && plan.fileSize > 0
+}

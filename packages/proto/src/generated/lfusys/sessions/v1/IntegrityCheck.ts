@@ -5,6 +5,7 @@ export const IntegrityCheck = {
   INTEGRITY_CHECK_COMPOSITE: 'INTEGRITY_CHECK_COMPOSITE',
   INTEGRITY_CHECK_READ_BACK: 'INTEGRITY_CHECK_READ_BACK',
   INTEGRITY_CHECK_EXISTING_OBJECT: 'INTEGRITY_CHECK_EXISTING_OBJECT',
+  INTEGRITY_CHECK_FULL_OBJECT: 'INTEGRITY_CHECK_FULL_OBJECT',
 } as const
 
 export type IntegrityCheck =
@@ -16,5 +17,7 @@ export type IntegrityCheck =
   | 2
   | 'INTEGRITY_CHECK_EXISTING_OBJECT'
   | 3
+  | 'INTEGRITY_CHECK_FULL_OBJECT'
+  | 4
 
 export type IntegrityCheck__Output = (typeof IntegrityCheck)[keyof typeof IntegrityCheck]
