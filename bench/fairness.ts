@@ -229,7 +229,7 @@ async function scenarioA(sessions: SessionsClient, sessionsAddress: string, prob
   // times are the system's, not this process's lag from driving 30 big uploads.
   const small = await new Promise<SmallResult>((resolve, reject) => {
     const worker = new Worker(new URL(import.meta.url), {
-      workerData: { sessionsAddress, serviceKeysText, probes },
+      workerData: { sessionsAddress, serviceKeysText, probes, smallRuns: SMALL_RUNS },
     })
     worker.on('message', (m: { line?: string; result?: SmallResult }) => {
       if (m.line) log(`${m.line} (32 MiB uploads done so far: ${bigDone})`)
