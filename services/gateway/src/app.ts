@@ -118,6 +118,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps): Promis
       }),
       budget: new MemoryBudget(config.TUS_MEMORY_BUDGET_BYTES),
       leaseMs: config.TUS_LOCK_SECONDS * 1000,
+      follow: (caller, uploadId) => uploadEvents.follow(caller, uploadId),
       log: deps.logger,
     }),
   )

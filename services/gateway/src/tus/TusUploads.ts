@@ -44,6 +44,7 @@ export class TusUploads {
   readonly #budget: MemoryBudget
   readonly #leaseMs: number
   readonly #log: FastifyBaseLogger
+  readonly #follow: (caller: Caller, uploadId: string) => void
 
   constructor(deps: {
     state: TusStateApi
@@ -52,6 +53,8 @@ export class TusUploads {
     budget: MemoryBudget
     leaseMs: number
     log: FastifyBaseLogger
+    /** Follows an upload whose finalization a PATCH started, to its final state (files list). */
+    follow?: (caller: Caller, uploadId: string) => void
   }) {
     this.#state = deps.state
     this.#sessions = deps.sessions
@@ -59,6 +62,14 @@ export class TusUploads {
     this.#budget = deps.budget
     this.#leaseMs = deps.leaseMs
     this.#log = deps.log
+    this.#follow = deps.follow ?? (() => {})
+  }
+
+  /** Every chunk is stored: finalization starts now (idempotent), and the upload is followed to its end. */
+  async #complete(caller: Caller, uploadId: string): Promise<Upload> {
+    const upload = await this.#sessions.completeUpload(caller, uploadId)
+    this.#follow(caller, uploadId)
+    return upload
   }
 
   /** Marks a freshly created upload as a tus upload (offset 0). */
@@ -120,7 +131,7 @@ export class TusUploads {
         await this.#unlock(caller, uploadId, lockId)
         return {
           offset: locked.offset,
-          upload: await this.#sessions.completeUpload(caller, uploadId),
+          upload: await this.#complete(caller, uploadId),
           aborted: false,
         }
       }
@@ -154,7 +165,7 @@ export class TusUploads {
         let outcome = upload
         if (written.offset === upload.fileSize) {
           // Every chunk is stored: finalization starts now instead of waiting for the last event.
-          outcome = await this.#sessions.completeUpload(caller, uploadId)
+          outcome = await this.#complete(caller, uploadId)
         }
         return { offset: written.offset, upload: outcome, aborted: written.aborted }
       } finally {
@@ -188,7 +199,7 @@ export class TusUploads {
       const active = upload.status === 'created' || upload.status === 'uploading'
       return {
         offset: state.offset,
-        upload: active ? await this.#sessions.completeUpload(caller, uploadId) : upload,
+        upload: active ? await this.#complete(caller, uploadId) : upload,
         aborted: false,
       }
     }

@@ -129,6 +129,32 @@ describe('tus uploads into the chunk pipeline', () => {
     expect(await objectsUnder(`tus-staging/${id}/`)).toEqual([])
   })
 
+  it('a tus client that never asks for the upload sees its file in the files list as soon as it completes', async () => {
+    const user = await signedIn()
+    // The list is read (and cached) before the upload, as the Files page does.
+    expect((await (await user.browser.fetch('/api/v1/files?limit=50')).json()).files).toEqual([])
+    const bytes = randomBytes(2 * MiB + 5)
+    const res = await tus(user, '/api/v1/tus/', {
+      method: 'POST',
+      headers: {
+        'upload-length': String(bytes.length),
+        'upload-metadata': `filename ${b64('listed.bin')}`,
+        'content-type': 'application/offset+octet-stream',
+      },
+      body: bytes,
+    })
+    expect(res.status).toBe(201)
+    const id = (res.headers.get('location') ?? '').split('/').pop() ?? ''
+    // Only the files list is polled, well inside the list cache's 30 s TTL: the gateway follows
+    // the upload it started finalizing and refreshes the owner's list when it completes.
+    const file = await waitFor(async () => listed(user, id), {
+      timeoutMs: 15_000,
+      intervalMs: 200,
+      what: 'the tus upload in the files list',
+    })
+    expect(file).toMatchObject({ id, name: 'listed.bin', size: bytes.length })
+  })
+
   it('creation-with-upload takes the whole file in the POST', async () => {
     const user = await signedIn()
     const bytes = randomBytes(4 * MiB + 3)

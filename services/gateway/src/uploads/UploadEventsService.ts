@@ -95,6 +95,27 @@ export class UploadEventsService {
     return { close, [Symbol.asyncIterator]: states }
   }
 
+  /**
+   * Follows an upload to its final state in the background, for clients that do not watch it
+   * themselves (a tus client's last PATCH is answered while the file is still being assembled), so a
+   * completed upload still reaches the observer and its owner's files list is fresh at once. Best
+   * effort: it is one of the user's streams while it lasts, and when it cannot be opened the list
+   * is only as stale as its cache TTL.
+   */
+  follow(caller: Caller, uploadId: string): void {
+    if (this.closing) return
+    void (async () => {
+      const stream = await this.open(caller, uploadId)
+      try {
+        for await (const _state of stream) {
+          // The stream reports the final state to the observer itself.
+        }
+      } finally {
+        stream.close()
+      }
+    })().catch(() => undefined)
+  }
+
   /** Ends every open stream (the server is closing: open streams would keep it from closing). */
   closeAll(): void {
     this.closing = true
