@@ -6,7 +6,8 @@ export const MIN_PART_SIZE = 5 * MiB
 /**
  * Chunks of at least 5 MiB become one part each by UploadPartCopy (S3 never moves the bytes through
  * us, and parts = chunks makes S3's composite equal the content hash). Smaller chunks cannot be
- * parts, so they are read and grouped into parts of >= 5 MiB; a single non-empty chunk is copied.
+ * parts, so they are read and grouped into parts of >= 5 MiB; a single non-empty chunk is copied (as
+ * a part when the copy resumes a multipart upload an earlier holder started; see copiesWhole).
  */
 export function usesPartCopy(plan: { fileSize: number; chunkSize: number; chunkCount: number }): boolean {
   return plan.chunkCount > 1 ? plan.chunkSize >= MIN_PART_SIZE : plan.fileSize > 0
