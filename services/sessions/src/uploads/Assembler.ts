@@ -7,7 +7,7 @@ import type { ChunkRepository } from './ChunkRepository.ts'
 import { LeaseLostError } from './FinalizationLease.ts'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
-import { chunksPerPart, copiesWhole, usesPartCopy } from './partPlan.ts'
+import { assemblyMode, chunksPerPart } from './partPlan.ts'
 import { Semaphore } from './Semaphore.ts'
 
 /** The assembled object does not hold the expected bytes: the upload fails, never silently passes. */
@@ -76,8 +76,9 @@ export class Assembler {
   /** Assembles and verifies `run.key`; says how the object was shown to hold the content. */
   async assemble(run: AssemblyRun): Promise<IntegrityCheck> {
     const { record, key } = run
-    if (copiesWhole(record)) return this.#copyWhole(run)
-    const copy = usesPartCopy(record)
+    const mode = assemblyMode(record)
+    if (mode === 'copy-object') return this.#copyWhole(run)
+    const copy = mode === 'copy-parts'
     for (let round = 0; round < 2; round++) {
       const ref = (round === 0 && this.#continued(run)) || (await this.#startMultipart(run))
       const started = this.#now()

@@ -4,7 +4,7 @@ import type { FileRepository } from '../files/FileRepository.ts'
 import type { ObjectStore } from '../storage/ObjectStore.ts'
 import type { ChunkRepository } from './ChunkRepository.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
-import { usesPartCopy } from './partPlan.ts'
+import { assemblyMode } from './partPlan.ts'
 import type { UploadRepository } from './UploadRepository.ts'
 
 export interface EagerCopierDeps {
@@ -37,8 +37,8 @@ export class EagerCopier {
 
   /** Copies chunk `index` into the upload's multipart upload, starting one if needed. */
   async copy(record: UploadRecord, index: number): Promise<void> {
-    if (!this.#options.enabled || record.contentHash === undefined || !usesPartCopy(record)) return
-    if (record.chunkCount === 1) return
+    if (!this.#options.enabled || record.contentHash === undefined) return
+    if (assemblyMode(record) !== 'copy-parts') return
     const { uploads, chunks, files, store } = this.#deps
     const key = objectKey(this.#options.objectPrefix, record.contentHash, record.fileSize)
     let ref = record.multipartUploadId ? parseMultipartRef(record.multipartUploadId) : undefined

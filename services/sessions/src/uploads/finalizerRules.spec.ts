@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest'
 import { mapLimit } from './mapLimit.ts'
 import { formatMultipartRef, parseMultipartRef } from './multipartRef.ts'
-import { MIN_PART_SIZE, usesPartCopy } from './partPlan.ts'
+import { assemblyMode, MIN_PART_SIZE } from './partPlan.ts'
 import { Semaphore } from './Semaphore.ts'
 
 describe('assembly mode', () => {
-  it('copies chunks as parts only when every part but the last reaches 5 MiB', () => {
-    expect(usesPartCopy({ fileSize: 3 * MIN_PART_SIZE, chunkSize: MIN_PART_SIZE, chunkCount: 3 })).toBe(true)
-    expect(usesPartCopy({ fileSize: 3000, chunkSize: 1024, chunkCount: 3 })).toBe(false)
-    // One chunk is also the last part: any non-empty size may be copied.
-    expect(usesPartCopy({ fileSize: 10, chunkSize: 8 * 1024 * 1024, chunkCount: 1 })).toBe(true)
-    expect(usesPartCopy({ fileSize: 0, chunkSize: 8 * 1024 * 1024, chunkCount: 1 })).toBe(false)
+  it('copies chunks as parts only when every part but the last reaches 5 MiB, and one chunk whole', () => {
+    expect(assemblyMode({ fileSize: 3 * MIN_PART_SIZE, chunkSize: MIN_PART_SIZE, chunkCount: 3 })).toBe(
+      'copy-parts',
+    )
+    expect(assemblyMode({ fileSize: 3000, chunkSize: 1024, chunkCount: 3 })).toBe('group-parts')
+    // One chunk is the file: any non-empty size is copied whole; a 0-byte file is one empty part.
+    expect(assemblyMode({ fileSize: 10, chunkSize: 8 * 1024 * 1024, chunkCount: 1 })).toBe('copy-object')
+    expect(assemblyMode({ fileSize: 0, chunkSize: 8 * 1024 * 1024, chunkCount: 1 })).toBe('group-parts')
   })
 })
 
