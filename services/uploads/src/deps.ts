@@ -1,3 +1,4 @@
+import type { S3Client } from '@aws-sdk/client-s3'
 import { createS3Client } from '@lfusys/aws'
 import { createLogger, type Logger } from '@lfusys/logger'
 import { observeGauge } from '@lfusys/telemetry'
@@ -11,6 +12,8 @@ import type { UploadsConfig } from './config.ts'
 
 export interface UploadsDeps {
   log: Logger
+  /** The S3 client behind `store` (tests hold or fail its requests). */
+  s3: S3Client
   store: ChunkStore
   limiter: CapacityLimiter
   chunks: ChunkService
@@ -53,6 +56,7 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
   })
   return {
     log,
+    s3,
     store,
     limiter,
     chunks,
