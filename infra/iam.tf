@@ -90,14 +90,13 @@ data "aws_iam_policy_document" "sessions" {
 }
 
 data "aws_iam_policy_document" "uploads" {
-  # Writes chunk objects (S3 verifies each one's SHA-256) and removes one it stored for an upload
-  # that turned out to have ended (the ended-marker lookup runs beside the PutObject); reads none.
+  # Only writes chunk objects (S3 verifies each one's SHA-256); reads and deletes none.
   statement {
     sid       = "WriteChunks"
-    actions   = ["s3:PutObject", "s3:DeleteObject"]
+    actions   = ["s3:PutObject"]
     resources = ["${aws_s3_bucket.data.arn}/${local.chunk_prefix}*"]
   }
-  # Looks up the ended-upload marker of every chunk (HeadObject is authorized as GetObject).
+  # Looks up the ended-upload marker before accepting a chunk (HeadObject is authorized as GetObject).
   statement {
     sid       = "ReadEndedMarkers"
     actions   = ["s3:GetObject"]

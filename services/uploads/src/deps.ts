@@ -1,4 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3'
 import { createS3Client } from '@lfusys/aws'
 import { createLogger, type Logger } from '@lfusys/logger'
 import { observeGauge } from '@lfusys/telemetry'
@@ -12,8 +11,6 @@ import type { UploadsConfig } from './config.ts'
 
 export interface UploadsDeps {
   log: Logger
-  /** The S3 client behind `store` (tests hold or fail its requests). */
-  s3: S3Client
   store: ChunkStore
   limiter: CapacityLimiter
   chunks: ChunkService
@@ -56,7 +53,6 @@ export function createDeps(config: UploadsConfig, overrides: { log?: Logger } = 
   })
   return {
     log,
-    s3,
     store,
     limiter,
     chunks,

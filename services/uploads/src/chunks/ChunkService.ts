@@ -114,48 +114,16 @@ export class ChunkService {
     const lease = this.#admit(claims.userId, expected, claims.maxChunksInFlight ?? this.#o.defaultUserLimit)
     const key = chunkKey(this.#o.chunkPrefix, claims.uploadId, index)
     try {
-      await this.#storeUnlessEnded(claims.uploadId, request.body, key, length, digest.sha256)
+      await this.#o.ended.assertOpen(claims.uploadId).catch((err: unknown) => {
+        if (err instanceof AppError && err.code === 'GONE') refused('upload_ended')
+        throw err
+      })
+      await this.#stream(request.body, key, length, digest.sha256)
     } finally {
       lease.release()
     }
     this.#o.log.debug({ uploadId: claims.uploadId, chunk: index, size: length }, 'chunk stored')
     return { uploadId: claims.uploadId, index, size: length }
-  }
-
-  /**
-   * The ended-upload lookup runs beside the store instead of before it (one store round trip less
-   * on every chunk). An upload found ended, or a lookup that fails, cuts the body (the PutObject is
-   * aborted) and removes a chunk already stored, before the refusal is answered: a 410 or 503 leaves
-   * nothing behind.
-   */
-  async #storeUnlessEnded(
-    uploadId: string,
-    body: Readable,
-    key: string,
-    length: number,
-    sha256: Uint8Array,
-  ): Promise<void> {
-    const cut = new AbortController()
-    const lookup = this.#o.ended.assertOpen(uploadId).catch((err: unknown) => {
-      if (err instanceof AppError && err.code === 'GONE') refused('upload_ended')
-      cut.abort(err)
-      throw err
-    })
-    const [open, stored] = await Promise.allSettled([
-      lookup,
-      this.#stream(body, key, length, sha256, cut.signal),
-    ])
-    if (open.status === 'rejected') {
-      // The cut left the rest of the body unread: read it out, so a client still sending it reads
-      // the refusal instead of stalling (Node only does this itself for a body never read).
-      if (!body.readableEnded) body.resume()
-      // Also when the PutObject was cut: S3 may have stored the body before the cut reached it.
-      await this.#o.store.delete(key).catch((err: unknown) => {
-        this.#o.log.warn({ err, key }, 'chunk of an ended upload not removed; its event removes it')
-      })
-      throw open.reason
-    }
-    if (stored.status === 'rejected') throw stored.reason
   }
 
   /** Never queues: a refusal is answered at once, with Retry-After. */
@@ -187,24 +155,9 @@ export class ChunkService {
    * the body drain so the client still reads the answer. A body below the minimum transfer rate is
    * cut the same way (the S3 request is aborted) and the request is answered 408.
    */
-  async #stream(
-    body: Readable,
-    key: string,
-    length: number,
-    declared: Uint8Array,
-    cut: AbortSignal,
-  ): Promise<void> {
+  async #stream(body: Readable, key: string, length: number, declared: Uint8Array): Promise<void> {
     const meter = lengthMeter(length)
     const abort = new AbortController()
-    // Cut from outside (the upload turned out to have ended): the S3 request is aborted and the
-    // meter fails, as for a body that is too slow.
-    const onCut = () => {
-      const reason = cut.reason instanceof Error ? cut.reason : new Error('cut')
-      abort.abort(reason)
-      meter.stream.destroy(reason)
-    }
-    if (cut.aborted) onCut()
-    else cut.addEventListener('abort', onCut, { once: true })
     const stopWatching = watchTransferRate(
       this.#o.minRate,
       { received: meter.received, length, stalledByUs: () => meter.stream.writableNeedDrain },
@@ -234,7 +187,6 @@ export class ChunkService {
         throw err
       }),
     ])
-    cut.removeEventListener('abort', onCut)
     // The store's own verdict wins unless it only failed because the client stream did.
     if (stored.status === 'rejected' && storeFailedFirst) throw storeError(stored.reason, declared)
     if (piped.status === 'rejected') {

@@ -19,11 +19,6 @@ export interface ChunkStore {
    * An outage rejects with UNAVAILABLE.
    */
   endedStatus(uploadId: string): Promise<string | undefined>
-  /**
-   * Removes a chunk object stored for an upload that turned out to have ended (idempotent). An
-   * outage rejects; the sessions service removes such a chunk on its event as well.
-   */
-  delete(key: string): Promise<void>
   /** Resolves when the bucket answers (readiness). */
   ping(): Promise<void>
 }

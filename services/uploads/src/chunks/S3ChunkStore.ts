@@ -1,11 +1,5 @@
 import type { Readable } from 'node:stream'
-import {
-  DeleteObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3'
+import { HeadBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { isAwsError, isS3NotFound, isTransientAwsError, withKnownPayloadHash } from '@lfusys/aws'
 import { endedKey, toBase64 } from '@lfusys/contracts'
 import { AppError } from '@lfusys/errors'
@@ -76,10 +70,6 @@ export class S3ChunkStore implements ChunkStore {
         retryAfterSeconds: 2,
       })
     }
-  }
-
-  async delete(key: string): Promise<void> {
-    await this.#s3.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }))
   }
 
   async ping(): Promise<void> {
