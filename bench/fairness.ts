@@ -19,13 +19,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import { Agent, request } from 'node:http'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import * as grpc from '@grpc/grpc-js'
 import { CALLER_TOKEN_METADATA, callerAuthorization, parseCallerTokenKeys } from '@lfusys/caller-token'
 import { chunkRange, contentHashFromDigests, formatContentDigest, MiB } from '@lfusys/contracts'
-import { freePort, type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
+import { freePort, type ManagedProcess } from '@lfusys/devstack'
 import {
   type CreateUploadResponse__Output,
   createSessionsClient,
@@ -34,6 +33,7 @@ import {
 } from '@lfusys/proto'
 import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
+import { percentile, startSessionsProcess, startUploadsProcess, table } from './benchKit.ts'
 import { putChunk } from './chunkPut.ts'
 
 /** The 1 KiB client's worker thread signs with the main thread's keys. */
@@ -52,7 +52,6 @@ const { values: args } = parseArgs({
     configs: { type: 'string', default: 'one pool,fair' },
   },
 })
-const repoRoot = join(import.meta.dirname, '..')
 const BIG = Number(args.big ?? (args.quick ? 8 : 30))
 const SMALL_RUNS = shared.smallRuns ?? Number(args['small-runs'] ?? (args.quick ? 8 : 20))
 const VICTIM_PUTS = args.quick ? 8 : 16
@@ -193,11 +192,6 @@ async function uploadFile(
   return { refusals, createdAt, storedAt, completionCalledAt }
 }
 
-function percentile(values: number[], p: number): number | undefined {
-  if (values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 const fmt = (v: number | undefined, digits = 2) => (v === undefined ? 'n/m' : v.toFixed(digits))
 
 // ---------------------------------------------------------------------------------------------
@@ -391,57 +385,6 @@ async function scenarioB(uploadsUrl: string, withTrickler: boolean) {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-async function startEmulators() {
-  const stack = await startStackProcess('fairness')
-  return { process: stack.process, env: stack.env }
-}
-
-async function startUploads(env: Record<string, string>, port: number, extra: Record<string, string>) {
-  const url = `http://127.0.0.1:${port}`
-  const child = spawnManaged(
-    'uploads',
-    process.execPath,
-    ['--max-semi-space-size=1', join(repoRoot, 'services/uploads/src/server.ts')],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, ...env, UPLOADS_PORT: String(port), LOG_LEVEL: 'warn', ...extra },
-    },
-  )
-  await waitUntilReady('uploads service', async () => (await fetch(`${url}/health/ready`)).status === 200, {
-    timeoutMs: 30_000,
-    process: child,
-  })
-  return { process: child, url }
-}
-
-async function startSessions(env: Record<string, string>, uploadsUrl: string) {
-  const port = await freePort()
-  const child = spawnManaged(
-    'sessions',
-    process.execPath,
-    [join(repoRoot, 'services/sessions/src/server.ts')],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH,
-        ...env,
-        SESSIONS_GRPC_PORT: String(port),
-        UPLOADS_PUBLIC_URL: uploadsUrl,
-        LOG_LEVEL: 'warn',
-      },
-    },
-  )
-  await waitUntilReady('sessions service', () => portInUse(port), { timeoutMs: 60_000, process: child })
-  const address = `127.0.0.1:${port}`
-  return { process: child, address, client: createSessionsClient(address) }
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join(' | ')
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n')
-}
-
 async function main() {
   const loadBefore = loadavg()[0] ?? 0
   const children: ManagedProcess[] = []
@@ -450,7 +393,7 @@ async function main() {
   const probeRows: string[][] = []
   try {
     log('starting emulators')
-    const emulators = await startEmulators()
+    const emulators = await startStackProcess('fairness')
     children.push(emulators.process)
     const env: Record<string, string> = {
       ...emulators.env,
@@ -462,13 +405,13 @@ async function main() {
     // every upload it creates.
     const port = await freePort()
     const uploadsUrl = `http://127.0.0.1:${port}`
-    const sessions = await startSessions(env, uploadsUrl)
+    const sessions = await startSessionsProcess(env, uploadsUrl)
     children.push(sessions.process)
     const scenarios = args.scenarios.split(',')
     for (const name of args.configs.split(',') as ConfigName[]) {
       if (!(name in CONFIGS)) throw new Error(`unknown configuration ${name}`)
       log(`${name}: starting the uploads service`)
-      const uploads = await startUploads(env, port, CONFIGS[name])
+      const uploads = await startUploadsProcess(env, { port, extra: CONFIGS[name] })
       try {
         if (scenarios.includes('A')) {
           log(`${name}: scenario A, ${BIG} concurrent 32 MiB uploads, ${SMALL_RUNS} 1 KiB uploads`)

@@ -57,18 +57,18 @@ import {
   toBase64,
   toHex,
 } from '@lfusys/contracts'
-import { freePort, type ManagedProcess, portInUse, spawnManaged, waitUntilReady } from '@lfusys/devstack'
-import {
-  type CreateUploadResponse__Output,
-  createSessionsClient,
-  type FileInfo__Output,
-  type ListFilesResponse__Output,
-  type SessionsClient,
-  type UploadSession__Output,
+import { freePort, type ManagedProcess, spawnManaged, waitUntilReady } from '@lfusys/devstack'
+import type {
+  CreateUploadResponse__Output,
+  FileInfo__Output,
+  ListFilesResponse__Output,
+  SessionsClient,
+  UploadSession__Output,
 } from '@lfusys/proto'
 import { startStackProcess } from '@lfusys/testing/stackProcess'
 import { parseUploadTokenKeys, signUploadToken } from '@lfusys/upload-token'
 import * as tusClient from 'tus-js-client'
+import { percentile, startSessionsProcess, startUploadsProcess, table } from './benchKit.ts'
 import { putChunk } from './chunkPut.ts'
 import { cpuSecondsOf, peakRssMiB, resetPeakRss, rssMiB } from './procStats.ts'
 
@@ -742,12 +742,6 @@ async function smallFileLatencies(options: {
   return latencies
 }
 
-function percentile(values: number[], p: number): number | undefined {
-  if (values.length === 0) return undefined
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes
 
@@ -772,53 +766,6 @@ async function startReference(name: string, script: string, env: Record<string, 
   ])
   const { port } = JSON.parse(line) as { port: number }
   return { process: child, url: `http://127.0.0.1:${port}`, pid: child.child.pid ?? 0 }
-}
-
-async function startUploads(env: Record<string, string>, extra: Record<string, string>) {
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const child = spawnManaged(
-    'uploads',
-    process.execPath,
-    // As the package's start script runs it.
-    ['--max-semi-space-size=1', join(repoRoot, 'services/uploads/src/server.ts')],
-    {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, ...env, UPLOADS_PORT: String(port), LOG_LEVEL: 'warn', ...extra },
-    },
-  )
-  await waitUntilReady(
-    'uploads service',
-    async () => {
-      const res = await fetch(`${url}/health/ready`)
-      return res.status === 200
-    },
-    { timeoutMs: 30_000, process: child },
-  )
-  return { process: child, url, pid: child.child.pid ?? 0 }
-}
-
-async function startSessions(env: Record<string, string>, uploadsUrl: string) {
-  const entry = join(repoRoot, 'services/sessions/src/server.ts')
-  if (!existsSync(entry)) return { reason: 'services/sessions/src/server.ts does not exist yet' }
-  const port = await freePort()
-  const child = spawnManaged('sessions', process.execPath, [entry], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH,
-      ...env,
-      SESSIONS_GRPC_PORT: String(port),
-      UPLOADS_PUBLIC_URL: uploadsUrl,
-      LOG_LEVEL: 'warn',
-    },
-  })
-  try {
-    await waitUntilReady('sessions service', () => portInUse(port), { timeoutMs: 60_000, process: child })
-  } catch (err) {
-    await child.stop()
-    return { reason: `the sessions service did not start: ${String(err).slice(0, 400)}` }
-  }
-  return { process: child, client: createSessionsClient(`127.0.0.1:${port}`), port }
 }
 
 /** The gateway in front of the bench's sessions service: the tus endpoint lives there. */
@@ -886,12 +833,6 @@ function fmt(value: number | undefined, digits = 1): string {
   return value === undefined || Number.isNaN(value) ? 'n/m' : value.toFixed(digits)
 }
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
-  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join(' | ')
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('-|-'), ...rows.map(line)].join('\n')
-}
-
 async function main() {
   const loadBefore = loadavg()[0] ?? 0
   const files = []
@@ -928,7 +869,7 @@ async function main() {
     )
 
     log('starting the uploads service, the bare hop and the tus server')
-    const uploads = await startUploads(env, {})
+    const uploads = await startUploadsProcess(env)
     children.push(uploads.process)
     const hop = await startReference('bare-hop', 'bareHop.ts', env)
     children.push(hop.process)
@@ -960,10 +901,12 @@ async function main() {
     }
 
     log('starting sessions service')
-    const sessions = await startSessions(env, uploads.url)
+    const sessions = await startSessionsProcess(env, uploads.url).catch((err: unknown) => ({
+      reason: `the sessions service did not start: ${String(err).slice(0, 400)}`,
+    }))
     let client: SessionsClient | undefined
     let gatewayTus: { url: string; user: GatewayUser; pids: number[] } | undefined
-    if ('client' in sessions && sessions.client) {
+    if (!('reason' in sessions)) {
       children.push(sessions.process)
       client = sessions.client
       log('starting the gateway')
