@@ -94,6 +94,9 @@ describe('Uppy Dashboard with @uppy/tus in Chromium against the tus endpoint', (
     for (const scheme of ['dark', 'light'] as const) {
       await page.emulateMedia({ colorScheme: scheme })
       await page.locator(`.uppy-Dashboard[data-uppy-theme="${scheme}"]`).waitFor()
+      // The theme's colours change by CSS transitions: audit the colours they end on, not a frame
+      // in between (a half-faded text fails contrast).
+      await page.waitForFunction("document.getAnimations().every((a) => a.playState !== 'running')")
       const results = await new AxeBuilder({ page })
         .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
         .analyze()
